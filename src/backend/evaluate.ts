@@ -1,0 +1,101 @@
+import type { AttrName, Condition, FieldValue, StoredItem } from './types.js';
+
+/**
+ * Evaluates a {@link Condition} against a row the way DynamoDB does: a comparison with a missing
+ * attribute is false, strings compare by UTF-8 bytes, numbers numerically.
+ *
+ * @example
+ * ```ts
+ * evaluate({ op: 'cmp', attr: 'version', cmp: '=', value: 3 }, item); // true when item.version is 3
+ * ```
+ */
+export function evaluate(cond: Condition, item: StoredItem | undefined): boolean {
+  switch (cond.op) {
+    case 'exists':
+      return item !== undefined;
+    case 'notExists':
+      return item === undefined;
+    case 'attrExists':
+      return readAttr(item, cond.attr) !== undefined;
+    case 'attrNotExists':
+      return readAttr(item, cond.attr) === undefined;
+    case 'cmp': {
+      const actual = readAttr(item, cond.attr);
+      if (actual === undefined) return false;
+      const order = compareValues(actual, cond.value);
+      if (order === undefined) return cond.cmp === '<>';
+      return applyCmp(cond.cmp, order);
+    }
+    case 'and':
+      return cond.all.every((c) => evaluate(c, item));
+    case 'or':
+      return cond.any.some((c) => evaluate(c, item));
+    case 'not':
+      return !evaluate(cond.cond, item);
+  }
+}
+
+/**
+ * Whether a row counts as present at `nowMs`: it exists and its `expires` (epoch seconds), if
+ * any, has not passed. DynamoDB keeps expired rows until its reaper runs; every read treats them
+ * as absent.
+ *
+ * @example
+ * ```ts
+ * isLive(item, Date.now());
+ * ```
+ */
+export function isLive(item: StoredItem | undefined, nowMs: number): item is StoredItem {
+  return item !== undefined && (item.expiresSec === undefined || item.expiresSec * 1000 > nowMs);
+}
+
+function readAttr(item: StoredItem | undefined, attr: AttrName): FieldValue | undefined {
+  if (!item) return undefined;
+  if (attr === 'version') return item.version;
+  if (attr === 'payload') return item.payload;
+  if (attr === 'expires') return item.expiresSec;
+  return item.fields[attr.slice('field:'.length)];
+}
+
+function applyCmp(cmp: '=' | '<>' | '<' | '<=' | '>' | '>=', order: number): boolean {
+  switch (cmp) {
+    case '=':
+      return order === 0;
+    case '<>':
+      return order !== 0;
+    case '<':
+      return order < 0;
+    case '<=':
+      return order <= 0;
+    case '>':
+      return order > 0;
+    case '>=':
+      return order >= 0;
+  }
+}
+
+/** Orders two values of the same DynamoDB type; `undefined` when the types differ. */
+export function compareValues(a: FieldValue, b: FieldValue): number | undefined {
+  const numA = typeof a === 'number' || typeof a === 'bigint';
+  const numB = typeof b === 'number' || typeof b === 'bigint';
+  if (numA && numB) return compareNumbers(a, b);
+  if (typeof a === 'string' && typeof b === 'string') return compareUtf8(a, b);
+  if (typeof a === 'boolean' && typeof b === 'boolean') return a === b ? 0 : undefined;
+  return undefined;
+}
+
+function compareNumbers(a: number | bigint, b: number | bigint): number {
+  if (typeof a === 'bigint' || typeof b === 'bigint') {
+    if (Number.isInteger(a) && Number.isInteger(b)) {
+      const d = BigInt(a) - BigInt(b);
+      return d === 0n ? 0 : d < 0n ? -1 : 1;
+    }
+  }
+  const d = Number(a) - Number(b);
+  return d === 0 ? 0 : d < 0 ? -1 : 1;
+}
+
+/** DynamoDB orders strings by their UTF-8 bytes. */
+export function compareUtf8(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}

@@ -1,0 +1,176 @@
+/**
+ * The store contract: the one interface the lock, election, semaphore and watch code is written
+ * against. Two implementations: `DynamoBackend` (src/dynamodb) and `MemoryBackend` (src/memory).
+ * A behaviour one shows and the other does not is a bug; test/contract runs on both.
+ *
+ * Attribute names here are *logical*: `version`, `payload`, `encoding`, `expires` and any extra
+ * field name (`owner`, `token`, ...). The DynamoDB backend maps the layout ones to the table's
+ * physical names (Go dynastore's by default).
+ */
+
+/** A value of an extra attribute. `bigint` is stored as a DynamoDB number (exact up to 38 digits). */
+export type FieldValue = string | number | bigint | boolean;
+
+/** One row as the backend stores it. `expiresSec` is not checked here: callers decide liveness. */
+export interface StoredItem {
+  readonly partition: string;
+  readonly key: string;
+  /** +1 on every write; 1 on the write that created the row. */
+  readonly version: number;
+  readonly payload?: string;
+  /** `'base64'` when `payload` holds bytes written as base64 (Go's `[]byte` convention). */
+  readonly encoding?: string;
+  /** Epoch seconds; the table's TTL attribute. */
+  readonly expiresSec?: number;
+  /** Every other attribute, by name. */
+  readonly fields: Readonly<Record<string, FieldValue>>;
+}
+
+/** A logical attribute a condition can test. */
+export type AttrName = 'version' | 'payload' | 'expires' | `field:${string}`;
+
+/**
+ * A condition on the current row, evaluated atomically with the write. Both backends interpret
+ * the same tree; the DynamoDB backend compiles it to a ConditionExpression.
+ */
+export type Condition =
+  | { readonly op: 'exists' }
+  | { readonly op: 'notExists' }
+  | { readonly op: 'attrExists'; readonly attr: AttrName }
+  | { readonly op: 'attrNotExists'; readonly attr: AttrName }
+  | {
+      readonly op: 'cmp';
+      readonly attr: AttrName;
+      readonly cmp: '=' | '<>' | '<' | '<=' | '>' | '>=';
+      readonly value: FieldValue;
+    }
+  | { readonly op: 'and'; readonly all: readonly Condition[] }
+  | { readonly op: 'or'; readonly any: readonly Condition[] }
+  | { readonly op: 'not'; readonly cond: Condition };
+
+/**
+ * One conditional write to one row (DynamoDB: a single `UpdateItem` with `ADD version :1`).
+ * `undefined` in `set` leaves an attribute alone; `null` removes it.
+ */
+export interface WriteInput {
+  readonly partition: string;
+  readonly key: string;
+  readonly payload?: string | null;
+  readonly encoding?: string | null;
+  readonly expiresSec?: number | null;
+  readonly fields?: Readonly<Record<string, FieldValue | null>>;
+  /** Omitted: unconditional. */
+  readonly condition?: Condition;
+}
+
+export interface DeleteInput {
+  readonly partition: string;
+  readonly key: string;
+  readonly condition?: Condition;
+}
+
+/** The outcome of a conditional write: `ok` with the new row, or the row that failed the check. */
+export type WriteResult =
+  | { readonly ok: true; readonly item: StoredItem }
+  | { readonly ok: false; readonly current: StoredItem | undefined };
+
+export type DeleteResult =
+  | { readonly ok: true; readonly previous: StoredItem | undefined }
+  | { readonly ok: false; readonly current: StoredItem | undefined };
+
+export interface QueryInput {
+  readonly partition: string;
+  readonly prefix?: string;
+  /** Max rows examined in this page (DynamoDB `Limit`). The backend also stops at 1 MB. */
+  readonly limit?: number;
+  /** Exclusive start: the sort key of the last row of the previous page. */
+  readonly after?: string;
+  readonly consistent?: boolean;
+}
+
+export interface QueryPage {
+  readonly items: readonly StoredItem[];
+  /** Sort key to pass as `after` for the next page; absent on the last page. */
+  readonly lastKey?: string;
+}
+
+/** One element of an atomic multi-row write (DynamoDB `TransactWriteItems`). */
+export type TransactItem =
+  | ({ readonly kind: 'write' } & WriteInput)
+  | ({ readonly kind: 'delete' } & DeleteInput)
+  | { readonly kind: 'check'; readonly partition: string; readonly key: string; readonly condition: Condition };
+
+/** Outcome of a transaction: `failed` lists, per item, whether its condition failed. */
+export type TransactResult =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly failed: readonly boolean[]; readonly current: readonly (StoredItem | undefined)[] };
+
+/** One change to one row, as the change feed reports it. */
+export interface ChangeRecord {
+  readonly type: 'put' | 'delete';
+  readonly partition: string;
+  readonly key: string;
+  /** The row after the change (puts). */
+  readonly item?: StoredItem;
+  /** The row before the change, when known. */
+  readonly previous?: StoredItem;
+  /** `expiry`: removed by TTL (DynamoDB's reaper, or the memory backend's), not by a caller. */
+  readonly cause: 'write' | 'expiry';
+}
+
+/** A listener's handle on the change feed. */
+export interface FeedSubscription {
+  /**
+   * Resolves once the feed's position is fixed: every change committed after this resolves will be
+   * delivered. (Changes committed shortly before may be delivered too: callers de-duplicate.)
+   * Rejects with the error that ended the subscription if it fails before that.
+   */
+  readonly ready: Promise<void>;
+  unsubscribe(): void;
+}
+
+/** Listener-based change feed; the watch layer turns it into Observables. */
+export interface ChangeFeed {
+  /**
+   * Starts delivering every change on the table, shared: one poller however many listeners; it
+   * stops when the last one unsubscribes. Per key, changes arrive in commit order.
+   * `onError` ends this subscription (no more calls to `onChanges`).
+   */
+  subscribe(onChanges: (changes: readonly ChangeRecord[]) => void, onError: (err: Error) => void): FeedSubscription;
+}
+
+/**
+ * The store contract.
+ *
+ * @example
+ * ```ts
+ * const r = await backend.write({ partition: 'p', key: 'k', payload: 'v', condition: { op: 'notExists' } });
+ * if (!r.ok) console.log('exists at version', r.current?.version);
+ * ```
+ */
+export interface Backend {
+  /** Short name for messages and metrics: `'dynamodb'` or `'memory'`. */
+  readonly kind: string;
+  get(partition: string, key: string, options?: { consistent?: boolean }): Promise<StoredItem | undefined>;
+  write(input: WriteInput): Promise<WriteResult>;
+  delete(input: DeleteInput): Promise<DeleteResult>;
+  query(input: QueryInput): Promise<QueryPage>;
+  transact(items: readonly TransactItem[]): Promise<TransactResult>;
+  /** The table's change feed (DynamoDB Streams, or the memory backend's in-process feed). */
+  changes(): ChangeFeed;
+}
+
+/** One event per backend call, for metrics and cost accounting. */
+export interface CallEvent {
+  /** The DynamoDB operation name (`UpdateItem`, `GetItem`, `Query`, `GetRecords`, ...). */
+  readonly operation: string;
+  readonly table: string;
+  readonly durationMs: number;
+  /** Capacity units consumed, when DynamoDB reported them. */
+  readonly consumedCapacity?: { readonly readUnits?: number; readonly writeUnits?: number; readonly total?: number };
+  /** The call failed with this error (a failed condition check is an error here too). */
+  readonly error?: unknown;
+}
+
+/** Receives {@link CallEvent}s; must not throw (exceptions are swallowed). */
+export type CallListener = (event: CallEvent) => void;

@@ -1,0 +1,3 @@
+export type { Clock, TimerHandle } from './types.js';
+export { systemClock, sleepWith } from './system.js';
+export { VirtualClock } from './virtual.js';

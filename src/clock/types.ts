@@ -1,0 +1,27 @@
+/** A cancellable timer handle returned by {@link Clock.setTimeout}. */
+export interface TimerHandle {
+  cancel(): void;
+}
+
+/**
+ * Time as dynastore sees it. Lease logic reads wall time only to write and compare `expires`
+ * values other processes can see, and uses `monotonic()` for every duration it waits.
+ *
+ * @example
+ * ```ts
+ * const clock: Clock = systemClock;
+ * const t0 = clock.monotonic();
+ * await clock.sleep(100);
+ * console.log(clock.monotonic() - t0); // >= 100
+ * ```
+ */
+export interface Clock {
+  /** Wall-clock epoch milliseconds (like `Date.now()`); may jump and may be skewed. */
+  now(): number;
+  /** Monotonic milliseconds (like `performance.now()`); only differences are meaningful. */
+  monotonic(): number;
+  /** Runs `fn` after `ms`; the timer never keeps the process alive (`unref`). */
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  /** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}

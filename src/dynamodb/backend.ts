@@ -1,0 +1,202 @@
+import {
+  DeleteItemCommand,
+  type DeleteItemCommandOutput,
+  type GetItemCommandOutput,
+  type QueryCommandOutput,
+  type TransactWriteItemsCommandOutput,
+  type UpdateItemCommandOutput,
+  type DynamoDBClient,
+  GetItemCommand,
+  QueryCommand,
+  TransactWriteItemsCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import type {
+  Backend,
+  CallListener,
+  ChangeFeed,
+  DeleteInput,
+  DeleteResult,
+  QueryInput,
+  QueryPage,
+  StoredItem,
+  TransactItem,
+  TransactResult,
+  WriteInput,
+  WriteResult,
+} from '../backend/types.js';
+import { systemClock } from '../clock/system.js';
+import type { Clock } from '../clock/types.js';
+import { buildDelete, buildGet, buildQuery, buildTransact, buildUpdate, type TableRef } from './builders.js';
+import { decodeItem, type RawItem } from './codec.js';
+import { wrapAwsError } from './errors.js';
+import type { AttributeNames } from './names.js';
+
+// WIRE-WATCH: replaced by the Streams poller from ../watch/dynamo once it lands
+type StreamFeedOptions = { client: unknown; tableName: string; names: AttributeNames; clock: Clock; onCall?: CallListener };
+function createStreamFeed(_o: StreamFeedOptions): ChangeFeed {
+  throw new Error('watch is not wired yet');
+}
+
+/** What {@link DynamoBackend} needs; `Dynastore` resolves it from its own options. */
+export interface DynamoBackendOptions {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  readonly names: AttributeNames;
+  readonly clock?: Clock;
+  readonly onCall?: CallListener;
+  /** Options of the Streams poller behind `changes()`. */
+  readonly stream?: Omit<StreamFeedOptions, 'client' | 'tableName' | 'names' | 'clock' | 'onCall'>;
+}
+
+/**
+ * The store contract on a DynamoDB table: one request per operation, conditions evaluated by
+ * DynamoDB, the current row returned on a failed condition (`ALL_OLD`), capacity reported through
+ * `onCall`. The client is the caller's: never destroyed here.
+ *
+ * @example
+ * ```ts
+ * const backend = new DynamoBackend({ client, tableName: 'dynastore', names: defaultAttributeNames });
+ * ```
+ */
+export class DynamoBackend implements Backend {
+  readonly kind = 'dynamodb';
+  readonly #client: DynamoDBClient;
+  readonly #ref: TableRef;
+  readonly #onCall: CallListener | undefined;
+  readonly #options: DynamoBackendOptions;
+  #feed: ChangeFeed | undefined;
+
+  constructor(options: DynamoBackendOptions) {
+    this.#options = options;
+    this.#client = options.client;
+    this.#ref = { tableName: options.tableName, names: options.names };
+    this.#onCall = options.onCall;
+  }
+
+  async get(partition: string, key: string, options: { consistent?: boolean } = {}): Promise<StoredItem | undefined> {
+    const out = await this.#send<GetItemCommandOutput>('GetItem', () => this.#client.send(new GetItemCommand(buildGet(this.#ref, partition, key, options.consistent !== false))));
+    return out.Item ? this.#decode(out.Item) : undefined;
+  }
+
+  async write(input: WriteInput): Promise<WriteResult> {
+    try {
+      const out = await this.#send<UpdateItemCommandOutput>('UpdateItem', () => this.#client.send(new UpdateItemCommand(buildUpdate(this.#ref, input))));
+      return { ok: true, item: this.#decode(out.Attributes ?? {}) };
+    } catch (err) {
+      if (isConditionFailure(err)) return { ok: false, current: this.#decodeOptional(err.Item) };
+      throw wrapAwsError('UpdateItem', err);
+    }
+  }
+
+  async delete(input: DeleteInput): Promise<DeleteResult> {
+    try {
+      const out = await this.#send<DeleteItemCommandOutput>('DeleteItem', () => this.#client.send(new DeleteItemCommand(buildDelete(this.#ref, input))));
+      return { ok: true, previous: this.#decodeOptional(out.Attributes) };
+    } catch (err) {
+      if (isConditionFailure(err)) return { ok: false, current: this.#decodeOptional(err.Item) };
+      throw wrapAwsError('DeleteItem', err);
+    }
+  }
+
+  async query(input: QueryInput): Promise<QueryPage> {
+    const out = await this.#send<QueryCommandOutput>('Query', () => this.#client.send(new QueryCommand(buildQuery(this.#ref, input))));
+    const items = (out.Items ?? []).map((raw) => this.#decode(raw));
+    const lastKey = out.LastEvaluatedKey?.[this.#ref.names.key]?.S;
+    return { items, ...(lastKey !== undefined && { lastKey }) };
+  }
+
+  async transact(items: readonly TransactItem[]): Promise<TransactResult> {
+    try {
+      await this.#send<TransactWriteItemsCommandOutput>('TransactWriteItems', () =>
+        this.#client.send(
+          new TransactWriteItemsCommand({ TransactItems: buildTransact(this.#ref, items), ReturnConsumedCapacity: 'TOTAL' }),
+        ),
+      );
+      return { ok: true };
+    } catch (err) {
+      const reasons = cancellationReasons(err);
+      if (reasons?.some((r) => r.Code === 'ConditionalCheckFailed')) {
+        return {
+          ok: false,
+          failed: items.map((_, i) => reasons[i]?.Code === 'ConditionalCheckFailed'),
+          current: items.map((_, i) => this.#decodeOptional(reasons[i]?.Item)),
+        };
+      }
+      throw wrapAwsError('TransactWriteItems', err);
+    }
+  }
+
+  changes(): ChangeFeed {
+    this.#feed ??= createStreamFeed({
+      ...this.#options.stream,
+      client: this.#client,
+      tableName: this.#ref.tableName,
+      names: this.#ref.names,
+      clock: this.#options.clock ?? systemClock,
+      ...(this.#onCall && { onCall: this.#onCall }),
+    });
+    return this.#feed;
+  }
+
+  #decode(raw: RawItem): StoredItem {
+    return decodeItem(raw, this.#ref.names);
+  }
+
+  #decodeOptional(raw: RawItem | undefined): StoredItem | undefined {
+    return raw && Object.keys(raw).length > 0 ? this.#decode(raw) : undefined;
+  }
+
+  async #send<O extends { ConsumedCapacity?: Capacity | Capacity[] }>(operation: string, call: () => Promise<O>): Promise<O> {
+    const started = performance.now();
+    try {
+      const out = await call();
+      this.#report(operation, started, capacityOf(operation, out.ConsumedCapacity));
+      return out;
+    } catch (err) {
+      this.#report(operation, started, undefined, err);
+      if (isConditionFailure(err) || cancellationReasons(err)) throw err;
+      throw wrapAwsError(operation, err);
+    }
+  }
+
+  #report(operation: string, started: number, capacity: { total: number; readUnits?: number; writeUnits?: number } | undefined, error?: unknown): void {
+    if (!this.#onCall) return;
+    try {
+      this.#onCall({
+        operation,
+        table: this.#ref.tableName,
+        durationMs: performance.now() - started,
+        ...(capacity && { consumedCapacity: capacity }),
+        ...(error !== undefined && { error }),
+      });
+    } catch {
+      // a metrics listener must never break a store call
+    }
+  }
+}
+
+interface Capacity {
+  CapacityUnits?: number;
+  ReadCapacityUnits?: number;
+  WriteCapacityUnits?: number;
+}
+
+const READS = new Set(['GetItem', 'Query', 'Scan', 'BatchGetItem', 'TransactGetItems']);
+
+/** `ReturnConsumedCapacity: TOTAL` gives only a total; its kind follows from the operation. */
+function capacityOf(operation: string, c: Capacity | Capacity[] | undefined) {
+  if (!c) return undefined;
+  const list = Array.isArray(c) ? c : [c];
+  const total = list.reduce((acc, x) => acc + (x.CapacityUnits ?? 0), 0);
+  return READS.has(operation) ? { total, readUnits: total } : { total, writeUnits: total };
+}
+
+function isConditionFailure(err: unknown): err is { name: string; Item?: RawItem } {
+  return (err as { name?: string })?.name === 'ConditionalCheckFailedException';
+}
+
+function cancellationReasons(err: unknown): { Code?: string; Item?: RawItem }[] | undefined {
+  const e = err as { name?: string; CancellationReasons?: { Code?: string; Item?: RawItem }[] };
+  return e?.name === 'TransactionCanceledException' ? (e.CancellationReasons ?? []) : undefined;
+}

@@ -1,0 +1,91 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { AttrName, Condition, FieldValue } from '../backend/types.js';
+import { encodeField } from './codec.js';
+import type { AttributeNames } from './names.js';
+
+/**
+ * Collects `#name` and `:value` placeholders while expressions are built, so every user-supplied
+ * name or value reaches DynamoDB as a placeholder, never spliced into expression text.
+ *
+ * @example
+ * ```ts
+ * const x = new Placeholders(defaultAttributeNames);
+ * const text = compileCondition({ op: 'cmp', attr: 'version', cmp: '=', value: 3 }, x); // '#n0 = :v0'
+ * ```
+ */
+export class Placeholders {
+  readonly names: Record<string, string> = {};
+  readonly values: Record<string, AttributeValue> = {};
+  readonly #byName = new Map<string, string>();
+  #valueCount = 0;
+
+  constructor(readonly layout: AttributeNames) {}
+
+  /** Placeholder for a physical attribute name. */
+  name(physical: string): string {
+    let ph = this.#byName.get(physical);
+    if (!ph) {
+      ph = `#n${this.#byName.size}`;
+      this.#byName.set(physical, ph);
+      this.names[ph] = physical;
+    }
+    return ph;
+  }
+
+  /** Placeholder for a logical attribute (`version`, `field:owner`, ...). */
+  attr(attr: AttrName): string {
+    if (attr === 'version') return this.name(this.layout.version);
+    if (attr === 'payload') return this.name(this.layout.payload);
+    if (attr === 'expires') return this.name(this.layout.expires);
+    return this.name(attr.slice('field:'.length));
+  }
+
+  value(value: FieldValue | AttributeValue): string {
+    const ph = `:v${this.#valueCount++}`;
+    this.values[ph] = typeof value === 'object' ? value : encodeField(value);
+    return ph;
+  }
+
+  /** The two maps, omitted when empty (DynamoDB rejects empty maps). */
+  toInput(): { ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Record<string, AttributeValue> } {
+    return {
+      ...(Object.keys(this.names).length > 0 && { ExpressionAttributeNames: this.names }),
+      ...(Object.keys(this.values).length > 0 && { ExpressionAttributeValues: this.values }),
+    };
+  }
+}
+
+/**
+ * Compiles a {@link Condition} tree into ConditionExpression text.
+ *
+ * @example
+ * ```ts
+ * compileCondition({ op: 'notExists' }, x); // 'attribute_not_exists(#n0)'
+ * ```
+ */
+export function compileCondition(cond: Condition, x: Placeholders): string {
+  switch (cond.op) {
+    case 'exists':
+      return `attribute_exists(${x.name(x.layout.partition)})`;
+    case 'notExists':
+      return `attribute_not_exists(${x.name(x.layout.partition)})`;
+    case 'attrExists':
+      return `attribute_exists(${x.attr(cond.attr)})`;
+    case 'attrNotExists':
+      return `attribute_not_exists(${x.attr(cond.attr)})`;
+    case 'cmp':
+      return `${x.attr(cond.attr)} ${cond.cmp} ${x.value(cond.value)}`;
+    case 'and':
+      return cond.all.length === 0 ? alwaysTrue(x) : cond.all.map((c) => `(${compileCondition(c, x)})`).join(' AND ');
+    case 'or':
+      return cond.any.length === 0 ? `NOT (${alwaysTrue(x)})` : cond.any.map((c) => `(${compileCondition(c, x)})`).join(' OR ');
+    case 'not':
+      return `NOT (${compileCondition(cond.cond, x)})`;
+  }
+}
+
+/** A tautology for empty `and` (DynamoDB has no literal `true`). */
+function alwaysTrue(x: Placeholders): string {
+  const p = x.name(x.layout.partition);
+  return `attribute_exists(${p}) OR attribute_not_exists(${p})`;
+}

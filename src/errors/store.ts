@@ -1,0 +1,105 @@
+import type { KVPair } from '../store/kv-pair.js';
+import { DynastoreError, ErrorCode } from './base.js';
+
+/**
+ * `atomicPut` without `previous` found a live item. `current` is that item, taken from the
+ * failed write itself (no second read).
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (err instanceof KeyExistsError) console.log(err.current?.version) }
+ * ```
+ */
+export class KeyExistsError extends DynastoreError {
+  readonly current: KVPair | undefined;
+  constructor(message: string, current?: KVPair, options?: { cause?: unknown }) {
+    super(ErrorCode.KeyExists, message, options);
+    this.name = 'KeyExistsError';
+    this.current = current;
+  }
+}
+
+/**
+ * A compare-and-swap lost: the item's version is no longer the one given. `current` is the item
+ * now stored (undefined when it is gone or expired).
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (err instanceof KeyModifiedError) retryWith(err.current) }
+ * ```
+ */
+export class KeyModifiedError extends DynastoreError {
+  readonly current: KVPair | undefined;
+  constructor(message: string, current?: KVPair, options?: { cause?: unknown }) {
+    super(ErrorCode.KeyModified, message, options);
+    this.name = 'KeyModifiedError';
+    this.current = current;
+  }
+}
+
+/**
+ * The item is absent (or expired) where the operation needs it.
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (err instanceof KeyNotFoundError) ... }
+ * ```
+ */
+export class KeyNotFoundError extends DynastoreError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.KeyNotFound, message, options);
+    this.name = 'KeyNotFoundError';
+  }
+}
+
+/**
+ * Bad input, refused before any network call: nothing was written. `field` names the culprit.
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (err instanceof ValidationError) console.error(err.field, err.message) }
+ * ```
+ */
+export class ValidationError extends DynastoreError {
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(ErrorCode.Validation, `${field}: ${message}`);
+    this.name = 'ValidationError';
+    this.field = field;
+  }
+}
+
+/**
+ * A DynamoDB call failed for a reason dynastore does not translate. The AWS error is `cause`;
+ * `operation` is the DynamoDB operation and `retryable` says whether repeating it may help.
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (err instanceof BackendError && err.retryable) scheduleRetry() }
+ * ```
+ */
+export class BackendError extends DynastoreError {
+  readonly operation: string;
+  readonly retryable: boolean;
+  constructor(operation: string, message: string, retryable: boolean, options?: { cause?: unknown }) {
+    super(ErrorCode.Backend, `${operation}: ${message}`, options);
+    this.name = 'BackendError';
+    this.operation = operation;
+    this.retryable = retryable;
+  }
+}
+
+/**
+ * `createTable` found a table of that name whose key schema does not match the dynastore layout.
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (err instanceof TableMismatchError) console.error(err.message) }
+ * ```
+ */
+export class TableMismatchError extends DynastoreError {
+  constructor(message: string) {
+    super(ErrorCode.TableMismatch, message);
+    this.name = 'TableMismatchError';
+  }
+}

@@ -1,0 +1,242 @@
+import { compareUtf8, evaluate } from '../backend/evaluate.js';
+import type {
+  Backend,
+  CallListener,
+  ChangeFeed,
+  DeleteInput,
+  DeleteResult,
+  FieldValue,
+  QueryInput,
+  QueryPage,
+  StoredItem,
+  TransactItem,
+  TransactResult,
+  WriteInput,
+  WriteResult,
+} from '../backend/types.js';
+import { systemClock } from '../clock/system.js';
+import type { Clock } from '../clock/types.js';
+import { resolveOptions } from '../store/validate.js';
+import { MemoryFeed } from './feed.js';
+import { itemSize } from './size.js';
+
+const PAGE_BYTES = 1024 * 1024;
+
+/** Options of {@link MemoryBackend}. */
+export interface MemoryBackendOptions {
+  /** Time source for TTL reaping; share it with the `Dynastore` to simulate time. @default systemClock */
+  clock?: Clock;
+  /** Receives one event per operation, named like the DynamoDB call it stands for. */
+  onCall?: CallListener;
+  /**
+   * Remove rows past their `expires` every this many ms, emitting `cause: 'expiry'` deletes (as
+   * DynamoDB's TTL reaper does, only sooner). `0` never reaps on its own; call `reap()`. @default 0
+   */
+  reapIntervalMs?: number;
+}
+
+/**
+ * The in-process store: same contract and behaviour as DynamoDB, for unit tests and virtual-time
+ * simulations. Rows survive only as long as the instance.
+ *
+ * @example
+ * ```ts
+ * const clock = new VirtualClock();
+ * const store = new Dynastore({ backend: new MemoryBackend({ clock }), clock });
+ * await store.partition('config').put('a', 'text');
+ * ```
+ */
+export class MemoryBackend implements Backend {
+  readonly kind = 'memory';
+  readonly #rows = new Map<string, Map<string, StoredItem>>();
+  readonly #feed = new MemoryFeed();
+  readonly #clock: Clock;
+  readonly #onCall: CallListener | undefined;
+
+  constructor(options: MemoryBackendOptions = {}) {
+    const o = resolveOptions('MemoryBackend', options, { clock: systemClock, onCall: undefined, reapIntervalMs: 0 });
+    this.#clock = o.clock;
+    this.#onCall = o.onCall;
+    if (o.reapIntervalMs > 0) this.#scheduleReap(o.reapIntervalMs);
+  }
+
+  async get(partition: string, key: string, options: { consistent?: boolean } = {}): Promise<StoredItem | undefined> {
+    const item = this.#rows.get(partition)?.get(key);
+    this.#report('GetItem', readUnits(item ? itemSize(item) : 1, options.consistent !== false));
+    return item;
+  }
+
+  async write(input: WriteInput): Promise<WriteResult> {
+    const current = this.#current(input.partition, input.key);
+    if (input.condition && !evaluate(input.condition, current)) {
+      this.#report('UpdateItem', { writeUnits: 1 }, conditionFailed());
+      return { ok: false, current };
+    }
+    const item = applyWrite(current, input);
+    this.#store(item);
+    this.#report('UpdateItem', { writeUnits: writeUnits(item, current) });
+    this.#feed.push({ type: 'put', partition: item.partition, key: item.key, item, cause: 'write', ...prev(current) });
+    return { ok: true, item };
+  }
+
+  async delete(input: DeleteInput): Promise<DeleteResult> {
+    const current = this.#current(input.partition, input.key);
+    if (input.condition && !evaluate(input.condition, current)) {
+      this.#report('DeleteItem', { writeUnits: 1 }, conditionFailed());
+      return { ok: false, current };
+    }
+    this.#remove(input.partition, input.key, 'write');
+    this.#report('DeleteItem', { writeUnits: current ? writeUnits(current, undefined) : 1 });
+    return { ok: true, previous: current };
+  }
+
+  async query(input: QueryInput): Promise<QueryPage> {
+    const rows = [...(this.#rows.get(input.partition)?.values() ?? [])]
+      .filter((r) => r.key.startsWith(input.prefix ?? '') && (input.after === undefined || compareUtf8(r.key, input.after) > 0))
+      .sort((a, b) => compareUtf8(a.key, b.key));
+    const items: StoredItem[] = [];
+    let bytes = 0;
+    for (const row of rows) {
+      if (input.limit !== undefined && items.length >= input.limit) break;
+      if (bytes >= PAGE_BYTES) break;
+      items.push(row);
+      bytes += itemSize(row);
+    }
+    this.#report('Query', readUnits(bytes || 1, input.consistent !== false));
+    const more = items.length < rows.length;
+    const last = items[items.length - 1];
+    return { items, ...(more && last && { lastKey: last.key }) };
+  }
+
+  async transact(items: readonly TransactItem[]): Promise<TransactResult> {
+    const currents = items.map((t) => this.#current(t.partition, t.key));
+    const failed = items.map((t, i) => t.condition !== undefined && !evaluate(t.condition, currents[i]));
+    if (failed.some(Boolean)) {
+      this.#report('TransactWriteItems', { writeUnits: 2 * items.length }, conditionFailed());
+      return { ok: false, failed, current: currents };
+    }
+    for (const [i, t] of items.entries()) {
+      if (t.kind === 'write') {
+        const item = applyWrite(currents[i], t);
+        this.#store(item);
+        this.#feed.push({ type: 'put', partition: t.partition, key: t.key, item, cause: 'write', ...prev(currents[i]) });
+      } else if (t.kind === 'delete') {
+        this.#remove(t.partition, t.key, 'write');
+      }
+    }
+    this.#report('TransactWriteItems', { writeUnits: 2 * items.length });
+    return { ok: true };
+  }
+
+  changes(): ChangeFeed {
+    return this.#feed;
+  }
+
+  /** Removes every row whose `expires` has passed, as DynamoDB's TTL reaper would. Returns how many. */
+  reap(): number {
+    const nowSec = this.#clock.now() / 1000;
+    let count = 0;
+    for (const rows of this.#rows.values()) {
+      for (const row of [...rows.values()]) {
+        if (row.expiresSec !== undefined && row.expiresSec <= nowSec) {
+          this.#remove(row.partition, row.key, 'expiry');
+          count++;
+        }
+      }
+    }
+    return count;
+  }
+
+  /** Deletes a row without a trace in the metrics (simulates an operator's manual delete). */
+  purge(partition: string, key: string): void {
+    this.#remove(partition, key, 'write');
+  }
+
+  /** Every stored row, expired or not (for assertions in tests). */
+  dump(): StoredItem[] {
+    return [...this.#rows.values()].flatMap((m) => [...m.values()]);
+  }
+
+  #current(partition: string, key: string): StoredItem | undefined {
+    return this.#rows.get(partition)?.get(key);
+  }
+
+  #store(item: StoredItem): void {
+    let rows = this.#rows.get(item.partition);
+    if (!rows) {
+      rows = new Map();
+      this.#rows.set(item.partition, rows);
+    }
+    rows.set(item.key, item);
+  }
+
+  #remove(partition: string, key: string, cause: 'write' | 'expiry'): void {
+    const rows = this.#rows.get(partition);
+    const previous = rows?.get(key);
+    if (!rows || !previous) return;
+    rows.delete(key);
+    if (rows.size === 0) this.#rows.delete(partition);
+    this.#feed.push({ type: 'delete', partition, key, previous, cause });
+  }
+
+  #scheduleReap(intervalMs: number): void {
+    this.#clock.setTimeout(() => {
+      this.reap();
+      this.#scheduleReap(intervalMs);
+    }, intervalMs);
+  }
+
+  #report(operation: string, consumedCapacity: { readUnits?: number; writeUnits?: number }, error?: Error): void {
+    if (!this.#onCall) return;
+    const total = (consumedCapacity.readUnits ?? 0) + (consumedCapacity.writeUnits ?? 0);
+    try {
+      this.#onCall({ operation, table: 'memory', durationMs: 0, consumedCapacity: { ...consumedCapacity, total }, ...(error && { error }) });
+    } catch {
+      // listeners must not break the store
+    }
+  }
+}
+
+function applyWrite(current: StoredItem | undefined, input: WriteInput): StoredItem {
+  const fields: Record<string, FieldValue> = { ...(current?.fields ?? {}) };
+  for (const [name, value] of Object.entries(input.fields ?? {})) {
+    if (value === null) delete fields[name];
+    else fields[name] = value;
+  }
+  const payload = pick(input.payload, current?.payload);
+  const encoding = pick(input.encoding, current?.encoding);
+  const expiresSec = pick(input.expiresSec, current?.expiresSec);
+  return Object.freeze({
+    partition: input.partition,
+    key: input.key,
+    version: (current?.version ?? 0) + 1,
+    ...(payload !== undefined && { payload }),
+    ...(encoding !== undefined && { encoding }),
+    ...(expiresSec !== undefined && { expiresSec }),
+    fields: Object.freeze(fields),
+  });
+}
+
+function pick<T>(next: T | null | undefined, current: T | undefined): T | undefined {
+  if (next === null) return undefined;
+  return next === undefined ? current : next;
+}
+
+function prev(current: StoredItem | undefined): { previous?: StoredItem } {
+  return current ? { previous: current } : {};
+}
+
+function readUnits(bytes: number, consistent: boolean): { readUnits: number } {
+  const units = Math.ceil(bytes / 4096);
+  return { readUnits: consistent ? units : units / 2 };
+}
+
+function writeUnits(item: StoredItem, before: StoredItem | undefined): number {
+  return Math.max(1, Math.ceil(Math.max(itemSize(item), before ? itemSize(before) : 0) / 1024));
+}
+
+function conditionFailed(): Error {
+  const err = new Error('The conditional request failed');
+  err.name = 'ConditionalCheckFailedException';
+  return err;
+}

@@ -1,0 +1,217 @@
+import { isLive } from '../backend/evaluate.js';
+import type { Backend, StoredItem } from '../backend/types.js';
+import type { Clock } from '../clock/types.js';
+import { KeyExistsError, KeyModifiedError, KeyNotFoundError, ValidationError } from '../errors/store.js';
+import { absentOrExpired, liveAtVersion } from './conditions.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { KVPair, toPair } from './kv-pair.js';
+import { checkDuration, checkInteger, checkName, Limits, resolveOptions } from './validate.js';
+import { encodeValue, type Value } from './value.js';
+
+/** Options of `put`. */
+export interface PutOptions {
+  /** Time to live; the item is absent to every read once it passes (stored in whole seconds). No TTL removes an earlier one. */
+  ttlMs?: number;
+}
+
+/** Options of `atomicPut`. */
+export interface AtomicPutOptions extends PutOptions {
+  /** Compare-and-swap against this pair's version. Omitted: create only if absent or expired. */
+  previous?: KVPair;
+}
+
+/** Options of reads. */
+export interface GetOptions {
+  /** Strongly consistent read. @default true */
+  consistent?: boolean;
+}
+
+/** Options of `list`. */
+export interface ListOptions extends GetOptions {
+  /** Only keys starting with this. @default '' (every key) */
+  prefix?: string;
+  /** Rows per request (DynamoDB `Limit`); DynamoDB also stops each page at 1 MB. @default 1000 */
+  pageSize?: number;
+}
+
+/** Options of `listPage`. */
+export interface ListPageOptions extends GetOptions {
+  /** Only keys starting with this. @default '' */
+  prefix?: string;
+  /** Rows examined for this page (expired rows are examined but not returned). @default 100 */
+  limit?: number;
+  /** The `cursor` of the previous page, for the same partition and prefix. */
+  cursor?: string;
+}
+
+/** One page of `listPage`. */
+export interface ListPage {
+  readonly items: KVPair[];
+  /** Pass to the next `listPage` call; absent on the last page. */
+  readonly cursor?: string;
+}
+
+/** What a partition needs from its store. */
+export interface PartitionContext {
+  readonly backend: Backend;
+  readonly clock: Clock;
+  readonly consistentReads: boolean;
+}
+
+/**
+ * The keys of one partition: get, put, compare-and-swap, delete, list and (see `watch`) changes.
+ *
+ * @example
+ * ```ts
+ * const kv = store.partition('config');
+ * const pair = await kv.put('flags/dark-mode', 'on');
+ * await kv.atomicPut('flags/dark-mode', 'off', { previous: pair });
+ * ```
+ */
+export class Partition {
+  readonly name: string;
+  readonly #ctx: PartitionContext;
+
+  constructor(ctx: PartitionContext, name: string) {
+    this.name = checkName('partition', name, Limits.partitionBytes);
+    this.#ctx = ctx;
+  }
+
+  /** Writes `value` whatever is there. Returns the stored pair. */
+  async put(key: string, value: Value, options?: PutOptions): Promise<KVPair> {
+    const o = resolveOptions('put', options, { ttlMs: undefined as number | undefined });
+    const write = this.#prepare(key, value, o.ttlMs);
+    const result = await this.#ctx.backend.write(write);
+    if (!result.ok) throw new Error('unconditional write reported a failed condition');
+    return toPair(result.item);
+  }
+
+  /** The live pair at `key`, or undefined when absent or expired. */
+  async get(key: string, options?: GetOptions): Promise<KVPair | undefined> {
+    checkName('key', key, Limits.keyBytes);
+    const o = resolveOptions('get', options, { consistent: this.#ctx.consistentReads });
+    const item = await this.#ctx.backend.get(this.name, key, { consistent: o.consistent });
+    return isLive(item, this.#ctx.clock.now()) ? toPair(item) : undefined;
+  }
+
+  /** Whether a live item is at `key`. */
+  async exists(key: string, options?: GetOptions): Promise<boolean> {
+    return (await this.get(key, options)) !== undefined;
+  }
+
+  /** Removes `key`; idempotent. Resolves true when a live item was removed. */
+  async delete(key: string): Promise<boolean> {
+    checkName('key', key, Limits.keyBytes);
+    const result = await this.#ctx.backend.delete({ partition: this.name, key });
+    return result.ok && isLive(result.previous, this.#ctx.clock.now());
+  }
+
+  /**
+   * Without `previous`: creates `key` only if it is absent or expired, else `KeyExistsError`.
+   * With `previous`: replaces it only if it is still at `previous.version`, else `KeyModifiedError`.
+   * Either error carries the `current` pair, taken from the failed write itself.
+   */
+  async atomicPut(key: string, value: Value, options?: AtomicPutOptions): Promise<KVPair> {
+    const o = resolveOptions('atomicPut', options, { ttlMs: undefined as number | undefined, previous: undefined as KVPair | undefined });
+    const previous = this.#checkPrevious(o.previous, key);
+    const write = this.#prepare(key, value, o.ttlMs);
+    const nowSec = this.#nowSec();
+    const condition = previous ? liveAtVersion(previous.version, nowSec) : absentOrExpired(nowSec);
+    const result = await this.#ctx.backend.write({ ...write, condition });
+    if (result.ok) return toPair(result.item);
+    const current = this.#livePair(result.current);
+    if (!previous) throw new KeyExistsError(`key "${key}" exists in partition "${this.name}"`, current);
+    throw new KeyModifiedError(
+      `key "${key}" in partition "${this.name}" is ${current ? `at version ${current.version}` : 'gone'}, not version ${previous.version}`,
+      current,
+    );
+  }
+
+  /**
+   * Deletes `key` only if it is still at `previous.version`: `KeyModifiedError` (with `current`)
+   * when it changed, `KeyNotFoundError` when it is gone or expired.
+   */
+  async atomicDelete(key: string, previous: KVPair): Promise<void> {
+    checkName('key', key, Limits.keyBytes);
+    const prev = this.#checkPrevious(previous, key);
+    if (!prev) throw new ValidationError('previous', 'is required: the pair read before deleting');
+    const result = await this.#ctx.backend.delete({ partition: this.name, key, condition: liveAtVersion(prev.version, this.#nowSec()) });
+    if (result.ok) return;
+    const current = this.#livePair(result.current);
+    if (!current) throw new KeyNotFoundError(`key "${key}" is not in partition "${this.name}"`);
+    throw new KeyModifiedError(`key "${key}" in partition "${this.name}" is at version ${current.version}, not ${prev.version}`, current);
+  }
+
+  /** Every live pair (optionally under a prefix), in key order, fetching pages as it goes. */
+  async *list(options?: ListOptions): AsyncGenerator<KVPair, void, undefined> {
+    const o = resolveOptions('list', options, { prefix: '', pageSize: 1000, consistent: this.#ctx.consistentReads });
+    const prefix = this.#checkPrefix(o.prefix);
+    checkInteger('pageSize', o.pageSize, { min: 1 });
+    let after: string | undefined;
+    do {
+      const page = await this.#ctx.backend.query({
+        partition: this.name,
+        ...(prefix && { prefix }),
+        limit: o.pageSize,
+        consistent: o.consistent,
+        ...(after !== undefined && { after }),
+      });
+      const now = this.#ctx.clock.now();
+      for (const item of page.items) if (isLive(item, now)) yield toPair(item);
+      after = page.lastKey;
+    } while (after !== undefined);
+  }
+
+  /** One page of live pairs and the cursor of the next (a page may hold fewer than `limit`, even none). */
+  async listPage(options?: ListPageOptions): Promise<ListPage> {
+    const o = resolveOptions('listPage', options, {
+      prefix: '',
+      limit: 100,
+      cursor: undefined as string | undefined,
+      consistent: this.#ctx.consistentReads,
+    });
+    const prefix = this.#checkPrefix(o.prefix);
+    checkInteger('limit', o.limit, { min: 1 });
+    const after = o.cursor === undefined ? undefined : decodeCursor(o.cursor, this.name, prefix);
+    const page = await this.#ctx.backend.query({
+      partition: this.name,
+      ...(prefix && { prefix }),
+      limit: o.limit,
+      consistent: o.consistent,
+      ...(after !== undefined && { after }),
+    });
+    const now = this.#ctx.clock.now();
+    const items = page.items.filter((i) => isLive(i, now)).map(toPair);
+    return { items, ...(page.lastKey !== undefined && { cursor: encodeCursor(this.name, prefix, page.lastKey) }) };
+  }
+
+  #prepare(key: string, value: Value, ttlMs: number | undefined) {
+    checkName('key', key, Limits.keyBytes);
+    const { payload, encoding } = encodeValue(this.name, key, value);
+    const expiresSec = ttlMs === undefined ? null : Math.ceil((this.#ctx.clock.now() + checkDuration('ttlMs', ttlMs)) / 1000);
+    return { partition: this.name, key, payload, encoding, expiresSec };
+  }
+
+  #checkPrevious(previous: unknown, key: string): KVPair | undefined {
+    if (previous === undefined) return undefined;
+    if (!(previous instanceof KVPair)) throw new ValidationError('previous', 'must be a KVPair read from the store');
+    if (previous.key !== key || previous.partition !== this.name) {
+      throw new ValidationError('previous', `is the pair of "${previous.partition}/${previous.key}", not "${this.name}/${key}"`);
+    }
+    return previous;
+  }
+
+  #checkPrefix(prefix: unknown): string {
+    if (typeof prefix !== 'string') throw new ValidationError('prefix', 'must be a string');
+    if (Buffer.byteLength(prefix, 'utf8') > Limits.keyBytes) throw new ValidationError('prefix', `is longer than ${Limits.keyBytes} bytes`);
+    return prefix;
+  }
+
+  #livePair(item: StoredItem | undefined): KVPair | undefined {
+    return isLive(item, this.#ctx.clock.now()) ? toPair(item) : undefined;
+  }
+
+  #nowSec(): number {
+    return Math.floor(this.#ctx.clock.now() / 1000);
+  }
+}

@@ -1,0 +1,11 @@
+import { beforeAll, describe } from 'vitest';
+import { dynamoHarness, type Harness } from './harness.js';
+import { kvContract } from './kv-contract.js';
+
+describe('key/value contract on DynamoDB Local', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await dynamoHarness();
+  });
+  kvContract(() => h);
+});

@@ -2,7 +2,7 @@ import type { AttrName, Condition, FieldValue, StoredItem } from './types.js';
 
 /**
  * Evaluates a {@link Condition} against a row the way DynamoDB does: a comparison with a missing
- * attribute is false, strings compare by UTF-8 bytes, numbers numerically.
+ * attribute is false (but `<>` is true), strings compare by UTF-8 bytes, numbers numerically.
  *
  * @example
  * ```ts
@@ -21,7 +21,8 @@ export function evaluate(cond: Condition, item: StoredItem | undefined): boolean
       return readAttr(item, cond.attr) === undefined;
     case 'cmp': {
       const actual = readAttr(item, cond.attr);
-      if (actual === undefined) return false;
+      // DynamoDB: a missing attribute (or row) fails every comparison except `<>`, which it passes.
+      if (actual === undefined) return cond.cmp === '<>';
       const order = compareValues(actual, cond.value);
       if (order === undefined) return cond.cmp === '<>';
       return applyCmp(cond.cmp, order);

@@ -1,2 +1,2 @@
-export type * from './types.js';
 export { evaluate, isLive } from './evaluate.js';
+export type * from './types.js';

@@ -98,12 +98,21 @@ export interface QueryPage {
 export type TransactItem =
   | ({ readonly kind: 'write' } & WriteInput)
   | ({ readonly kind: 'delete' } & DeleteInput)
-  | { readonly kind: 'check'; readonly partition: string; readonly key: string; readonly condition: Condition };
+  | {
+      readonly kind: 'check';
+      readonly partition: string;
+      readonly key: string;
+      readonly condition: Condition;
+    };
 
 /** Outcome of a transaction: `failed` lists, per item, whether its condition failed. */
 export type TransactResult =
   | { readonly ok: true }
-  | { readonly ok: false; readonly failed: readonly boolean[]; readonly current: readonly (StoredItem | undefined)[] };
+  | {
+      readonly ok: false;
+      readonly failed: readonly boolean[];
+      readonly current: readonly (StoredItem | undefined)[];
+    };
 
 /** One change to one row, as the change feed reports it. */
 export interface ChangeRecord {
@@ -136,7 +145,10 @@ export interface ChangeFeed {
    * stops when the last one unsubscribes. Per key, changes arrive in commit order.
    * `onError` ends this subscription (no more calls to `onChanges`).
    */
-  subscribe(onChanges: (changes: readonly ChangeRecord[]) => void, onError: (err: Error) => void): FeedSubscription;
+  subscribe(
+    onChanges: (changes: readonly ChangeRecord[]) => void,
+    onError: (err: Error) => void,
+  ): FeedSubscription;
 }
 
 /**
@@ -167,7 +179,11 @@ export interface CallEvent {
   readonly table: string;
   readonly durationMs: number;
   /** Capacity units consumed, when DynamoDB reported them. */
-  readonly consumedCapacity?: { readonly readUnits?: number; readonly writeUnits?: number; readonly total?: number };
+  readonly consumedCapacity?: {
+    readonly readUnits?: number;
+    readonly writeUnits?: number;
+    readonly total?: number;
+  };
   /** The call failed with this error (a failed condition check is an error here too). */
   readonly error?: unknown;
 }

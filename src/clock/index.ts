@@ -1,3 +1,3 @@
+export { sleepWith, systemClock } from './system.js';
 export type { Clock, TimerHandle } from './types.js';
-export { systemClock, sleepWith } from './system.js';
 export { VirtualClock } from './virtual.js';

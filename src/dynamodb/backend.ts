@@ -1,15 +1,15 @@
 import {
   DeleteItemCommand,
   type DeleteItemCommandOutput,
-  type GetItemCommandOutput,
-  type QueryCommandOutput,
-  type TransactWriteItemsCommandOutput,
-  type UpdateItemCommandOutput,
   type DynamoDBClient,
   GetItemCommand,
+  type GetItemCommandOutput,
   QueryCommand,
+  type QueryCommandOutput,
   TransactWriteItemsCommand,
+  type TransactWriteItemsCommandOutput,
   UpdateItemCommand,
+  type UpdateItemCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import type {
   Backend,
@@ -33,7 +33,13 @@ import { wrapAwsError } from './errors.js';
 import type { AttributeNames } from './names.js';
 
 // WIRE-WATCH: replaced by the Streams poller from ../watch/dynamo once it lands
-type StreamFeedOptions = { client: unknown; tableName: string; names: AttributeNames; clock: Clock; onCall?: CallListener };
+type StreamFeedOptions = {
+  client: unknown;
+  tableName: string;
+  names: AttributeNames;
+  clock: Clock;
+  onCall?: CallListener;
+};
 function createStreamFeed(_o: StreamFeedOptions): ChangeFeed {
   throw new Error('watch is not wired yet');
 }
@@ -74,14 +80,24 @@ export class DynamoBackend implements Backend {
     this.#onCall = options.onCall;
   }
 
-  async get(partition: string, key: string, options: { consistent?: boolean } = {}): Promise<StoredItem | undefined> {
-    const out = await this.#send<GetItemCommandOutput>('GetItem', () => this.#client.send(new GetItemCommand(buildGet(this.#ref, partition, key, options.consistent !== false))));
+  async get(
+    partition: string,
+    key: string,
+    options: { consistent?: boolean } = {},
+  ): Promise<StoredItem | undefined> {
+    const out = await this.#send<GetItemCommandOutput>('GetItem', () =>
+      this.#client.send(
+        new GetItemCommand(buildGet(this.#ref, partition, key, options.consistent !== false)),
+      ),
+    );
     return out.Item ? this.#decode(out.Item) : undefined;
   }
 
   async write(input: WriteInput): Promise<WriteResult> {
     try {
-      const out = await this.#send<UpdateItemCommandOutput>('UpdateItem', () => this.#client.send(new UpdateItemCommand(buildUpdate(this.#ref, input))));
+      const out = await this.#send<UpdateItemCommandOutput>('UpdateItem', () =>
+        this.#client.send(new UpdateItemCommand(buildUpdate(this.#ref, input))),
+      );
       return { ok: true, item: this.#decode(out.Attributes ?? {}) };
     } catch (err) {
       if (isConditionFailure(err)) return { ok: false, current: this.#decodeOptional(err.Item) };
@@ -91,7 +107,9 @@ export class DynamoBackend implements Backend {
 
   async delete(input: DeleteInput): Promise<DeleteResult> {
     try {
-      const out = await this.#send<DeleteItemCommandOutput>('DeleteItem', () => this.#client.send(new DeleteItemCommand(buildDelete(this.#ref, input))));
+      const out = await this.#send<DeleteItemCommandOutput>('DeleteItem', () =>
+        this.#client.send(new DeleteItemCommand(buildDelete(this.#ref, input))),
+      );
       return { ok: true, previous: this.#decodeOptional(out.Attributes) };
     } catch (err) {
       if (isConditionFailure(err)) return { ok: false, current: this.#decodeOptional(err.Item) };
@@ -100,7 +118,9 @@ export class DynamoBackend implements Backend {
   }
 
   async query(input: QueryInput): Promise<QueryPage> {
-    const out = await this.#send<QueryCommandOutput>('Query', () => this.#client.send(new QueryCommand(buildQuery(this.#ref, input))));
+    const out = await this.#send<QueryCommandOutput>('Query', () =>
+      this.#client.send(new QueryCommand(buildQuery(this.#ref, input))),
+    );
     const items = (out.Items ?? []).map((raw) => this.#decode(raw));
     const lastKey = out.LastEvaluatedKey?.[this.#ref.names.key]?.S;
     return { items, ...(lastKey !== undefined && { lastKey }) };
@@ -110,7 +130,10 @@ export class DynamoBackend implements Backend {
     try {
       await this.#send<TransactWriteItemsCommandOutput>('TransactWriteItems', () =>
         this.#client.send(
-          new TransactWriteItemsCommand({ TransactItems: buildTransact(this.#ref, items), ReturnConsumedCapacity: 'TOTAL' }),
+          new TransactWriteItemsCommand({
+            TransactItems: buildTransact(this.#ref, items),
+            ReturnConsumedCapacity: 'TOTAL',
+          }),
         ),
       );
       return { ok: true };
@@ -147,7 +170,10 @@ export class DynamoBackend implements Backend {
     return raw && Object.keys(raw).length > 0 ? this.#decode(raw) : undefined;
   }
 
-  async #send<O extends { ConsumedCapacity?: Capacity | Capacity[] }>(operation: string, call: () => Promise<O>): Promise<O> {
+  async #send<O extends { ConsumedCapacity?: Capacity | Capacity[] }>(
+    operation: string,
+    call: () => Promise<O>,
+  ): Promise<O> {
     const started = performance.now();
     try {
       const out = await call();
@@ -160,7 +186,12 @@ export class DynamoBackend implements Backend {
     }
   }
 
-  #report(operation: string, started: number, capacity: { total: number; readUnits?: number; writeUnits?: number } | undefined, error?: unknown): void {
+  #report(
+    operation: string,
+    started: number,
+    capacity: { total: number; readUnits?: number; writeUnits?: number } | undefined,
+    error?: unknown,
+  ): void {
     if (!this.#onCall) return;
     try {
       this.#onCall({

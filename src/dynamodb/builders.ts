@@ -1,7 +1,7 @@
 import type {
   DeleteItemInput,
-  GetItemInput,
   QueryInput as DynamoQueryInput,
+  GetItemInput,
   TransactWriteItem,
   UpdateItemInput,
 } from '@aws-sdk/client-dynamodb';
@@ -37,7 +37,12 @@ export function keyOf(ref: TableRef, partition: string, key: string) {
  * ```
  */
 export function buildGet(ref: TableRef, partition: string, key: string, consistent: boolean): GetItemInput {
-  return { TableName: ref.tableName, Key: keyOf(ref, partition, key), ConsistentRead: consistent, ReturnConsumedCapacity: 'TOTAL' };
+  return {
+    TableName: ref.tableName,
+    Key: keyOf(ref, partition, key),
+    ConsistentRead: consistent,
+    ReturnConsumedCapacity: 'TOTAL',
+  };
 }
 
 /**
@@ -114,7 +119,8 @@ export function buildDelete(ref: TableRef, input: DeleteInput): DeleteItemInput 
 export function buildQuery(ref: TableRef, input: QueryInput): DynamoQueryInput {
   const x = new Placeholders(ref.names);
   let keyCondition = `${x.name(ref.names.partition)} = ${x.value({ S: input.partition })}`;
-  if (input.prefix) keyCondition += ` AND begins_with(${x.name(ref.names.key)}, ${x.value({ S: input.prefix })})`;
+  if (input.prefix)
+    keyCondition += ` AND begins_with(${x.name(ref.names.key)}, ${x.value({ S: input.prefix })})`;
   return {
     TableName: ref.tableName,
     KeyConditionExpression: keyCondition,

@@ -26,7 +26,8 @@ export function decodeItem(raw: RawItem, names: AttributeNames): StoredItem {
     if (name === names.partition) partition = value.S ?? '';
     else if (name === names.key) key = value.S ?? '';
     else if (name === names.version) version = Number(value.N ?? 0);
-    else if (name === names.payload) payload = value.S ?? (value.B ? Buffer.from(value.B).toString('base64') : undefined);
+    else if (name === names.payload)
+      payload = value.S ?? (value.B ? Buffer.from(value.B).toString('base64') : undefined);
     else if (name === names.encoding) encoding = value.S;
     else if (name === names.expires) expiresSec = value.N === undefined ? undefined : Number(value.N);
     else {

@@ -29,7 +29,12 @@ const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT
 export function isRetryable(err: unknown): boolean {
   if (err instanceof BackendError) return err.retryable;
   if (typeof err !== 'object' || err === null) return false;
-  const e = err as { name?: string; code?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
+  const e = err as {
+    name?: string;
+    code?: string;
+    $metadata?: { httpStatusCode?: number };
+    $retryable?: unknown;
+  };
   if (e.name && RETRYABLE_NAMES.has(e.name)) return true;
   if (e.code && NETWORK_CODES.has(e.code)) return true;
   if (e.$retryable) return true;
@@ -48,5 +53,10 @@ export function isRetryable(err: unknown): boolean {
 export function wrapAwsError(operation: string, err: unknown): BackendError {
   if (err instanceof BackendError) return err;
   const e = err as { name?: string; message?: string };
-  return new BackendError(operation, `${e?.name ?? 'Error'}: ${e?.message ?? String(err)}`, isRetryable(err), { cause: err });
+  return new BackendError(
+    operation,
+    `${e?.name ?? 'Error'}: ${e?.message ?? String(err)}`,
+    isRetryable(err),
+    { cause: err },
+  );
 }

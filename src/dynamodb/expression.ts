@@ -47,7 +47,10 @@ export class Placeholders {
   }
 
   /** The two maps, omitted when empty (DynamoDB rejects empty maps). */
-  toInput(): { ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Record<string, AttributeValue> } {
+  toInput(): {
+    ExpressionAttributeNames?: Record<string, string>;
+    ExpressionAttributeValues?: Record<string, AttributeValue>;
+  } {
     return {
       ...(Object.keys(this.names).length > 0 && { ExpressionAttributeNames: this.names }),
       ...(Object.keys(this.values).length > 0 && { ExpressionAttributeValues: this.values }),
@@ -76,9 +79,13 @@ export function compileCondition(cond: Condition, x: Placeholders): string {
     case 'cmp':
       return `${x.attr(cond.attr)} ${cond.cmp} ${x.value(cond.value)}`;
     case 'and':
-      return cond.all.length === 0 ? alwaysTrue(x) : cond.all.map((c) => `(${compileCondition(c, x)})`).join(' AND ');
+      return cond.all.length === 0
+        ? alwaysTrue(x)
+        : cond.all.map((c) => `(${compileCondition(c, x)})`).join(' AND ');
     case 'or':
-      return cond.any.length === 0 ? `NOT (${alwaysTrue(x)})` : cond.any.map((c) => `(${compileCondition(c, x)})`).join(' OR ');
+      return cond.any.length === 0
+        ? `NOT (${alwaysTrue(x)})`
+        : cond.any.map((c) => `(${compileCondition(c, x)})`).join(' OR ');
     case 'not':
       return `NOT (${compileCondition(cond.cond, x)})`;
   }

@@ -10,7 +10,10 @@ import { ValidationError } from '../errors/store.js';
  */
 export function checkTableName(tableName: unknown): string {
   if (typeof tableName !== 'string' || !/^[a-zA-Z0-9_.-]{3,255}$/.test(tableName)) {
-    throw new ValidationError('tableName', `must be 3-255 characters of [a-zA-Z0-9_.-], got ${JSON.stringify(tableName)}`);
+    throw new ValidationError(
+      'tableName',
+      `must be 3-255 characters of [a-zA-Z0-9_.-], got ${JSON.stringify(tableName)}`,
+    );
   }
   return tableName;
 }

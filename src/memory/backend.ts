@@ -54,13 +54,21 @@ export class MemoryBackend implements Backend {
   readonly #onCall: CallListener | undefined;
 
   constructor(options: MemoryBackendOptions = {}) {
-    const o = resolveOptions('MemoryBackend', options, { clock: systemClock, onCall: undefined, reapIntervalMs: 0 });
+    const o = resolveOptions('MemoryBackend', options, {
+      clock: systemClock,
+      onCall: undefined,
+      reapIntervalMs: 0,
+    });
     this.#clock = o.clock;
     this.#onCall = o.onCall;
     if (o.reapIntervalMs > 0) this.#scheduleReap(o.reapIntervalMs);
   }
 
-  async get(partition: string, key: string, options: { consistent?: boolean } = {}): Promise<StoredItem | undefined> {
+  async get(
+    partition: string,
+    key: string,
+    options: { consistent?: boolean } = {},
+  ): Promise<StoredItem | undefined> {
     const item = this.#rows.get(partition)?.get(key);
     this.#report('GetItem', readUnits(item ? itemSize(item) : 1, options.consistent !== false));
     return item;
@@ -75,7 +83,14 @@ export class MemoryBackend implements Backend {
     const item = applyWrite(current, input);
     this.#store(item);
     this.#report('UpdateItem', { writeUnits: writeUnits(item, current) });
-    this.#feed.push({ type: 'put', partition: item.partition, key: item.key, item, cause: 'write', ...prev(current) });
+    this.#feed.push({
+      type: 'put',
+      partition: item.partition,
+      key: item.key,
+      item,
+      cause: 'write',
+      ...prev(current),
+    });
     return { ok: true, item };
   }
 
@@ -92,7 +107,11 @@ export class MemoryBackend implements Backend {
 
   async query(input: QueryInput): Promise<QueryPage> {
     const rows = [...(this.#rows.get(input.partition)?.values() ?? [])]
-      .filter((r) => r.key.startsWith(input.prefix ?? '') && (input.after === undefined || compareUtf8(r.key, input.after) > 0))
+      .filter(
+        (r) =>
+          r.key.startsWith(input.prefix ?? '') &&
+          (input.after === undefined || compareUtf8(r.key, input.after) > 0),
+      )
       .sort((a, b) => compareUtf8(a.key, b.key));
     const items: StoredItem[] = [];
     let bytes = 0;
@@ -119,7 +138,14 @@ export class MemoryBackend implements Backend {
       if (t.kind === 'write') {
         const item = applyWrite(currents[i], t);
         this.#store(item);
-        this.#feed.push({ type: 'put', partition: t.partition, key: t.key, item, cause: 'write', ...prev(currents[i]) });
+        this.#feed.push({
+          type: 'put',
+          partition: t.partition,
+          key: t.key,
+          item,
+          cause: 'write',
+          ...prev(currents[i]),
+        });
       } else if (t.kind === 'delete') {
         this.#remove(t.partition, t.key, 'write');
       }
@@ -186,11 +212,21 @@ export class MemoryBackend implements Backend {
     }, intervalMs);
   }
 
-  #report(operation: string, consumedCapacity: { readUnits?: number; writeUnits?: number }, error?: Error): void {
+  #report(
+    operation: string,
+    consumedCapacity: { readUnits?: number; writeUnits?: number },
+    error?: Error,
+  ): void {
     if (!this.#onCall) return;
     const total = (consumedCapacity.readUnits ?? 0) + (consumedCapacity.writeUnits ?? 0);
     try {
-      this.#onCall({ operation, table: 'memory', durationMs: 0, consumedCapacity: { ...consumedCapacity, total }, ...(error && { error }) });
+      this.#onCall({
+        operation,
+        table: 'memory',
+        durationMs: 0,
+        consumedCapacity: { ...consumedCapacity, total },
+        ...(error && { error }),
+      });
     } catch {
       // listeners must not break the store
     }

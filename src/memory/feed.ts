@@ -23,7 +23,10 @@ export class MemoryFeed implements ChangeFeed {
     return this.#listeners.size;
   }
 
-  subscribe(onChanges: (changes: readonly ChangeRecord[]) => void, _onError: (err: Error) => void): FeedSubscription {
+  subscribe(
+    onChanges: (changes: readonly ChangeRecord[]) => void,
+    _onError: (err: Error) => void,
+  ): FeedSubscription {
     const listener: Listener = { onChanges };
     this.#listeners.add(listener);
     return {

@@ -33,7 +33,16 @@ export function absentOrExpired(nowSec: number): Condition {
 export function liveAt(nowSec: number): Condition {
   return {
     op: 'and',
-    all: [{ op: 'exists' }, { op: 'or', any: [{ op: 'attrNotExists', attr: 'expires' }, { op: 'cmp', attr: 'expires', cmp: '>', value: nowSec }] }],
+    all: [
+      { op: 'exists' },
+      {
+        op: 'or',
+        any: [
+          { op: 'attrNotExists', attr: 'expires' },
+          { op: 'cmp', attr: 'expires', cmp: '>', value: nowSec },
+        ],
+      },
+    ],
   };
 }
 

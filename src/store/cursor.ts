@@ -29,18 +29,27 @@ export function encodeCursor(partition: string, prefix: string, after: string): 
  * ```
  */
 export function decodeCursor(cursor: unknown, partition: string, prefix: string): string {
-  if (typeof cursor !== 'string' || cursor.length === 0) throw new ValidationError('cursor', 'must be a non-empty string from listPage');
+  if (typeof cursor !== 'string' || cursor.length === 0)
+    throw new ValidationError('cursor', 'must be a non-empty string from listPage');
   let body: Partial<CursorBody>;
   try {
     body = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Partial<CursorBody>;
   } catch {
     throw new ValidationError('cursor', 'is not a cursor produced by listPage');
   }
-  if (body?.v !== 1 || typeof body.a !== 'string' || typeof body.p !== 'string' || typeof body.x !== 'string') {
+  if (
+    body?.v !== 1 ||
+    typeof body.a !== 'string' ||
+    typeof body.p !== 'string' ||
+    typeof body.x !== 'string'
+  ) {
     throw new ValidationError('cursor', 'is not a cursor produced by listPage');
   }
   if (body.p !== partition || body.x !== prefix) {
-    throw new ValidationError('cursor', `was produced for partition "${body.p}" and prefix "${body.x}", not "${partition}" and "${prefix}"`);
+    throw new ValidationError(
+      'cursor',
+      `was produced for partition "${body.p}" and prefix "${body.x}", not "${partition}" and "${prefix}"`,
+    );
   }
   return body.a;
 }

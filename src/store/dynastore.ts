@@ -63,13 +63,17 @@ export class Dynastore {
     this.consistentReads = o.consistentReads;
     if (o.backend) {
       if (o.client || o.tableName || o.attributeNames || o.stream) {
-        throw new ValidationError('Dynastore.backend', 'excludes client, tableName, attributeNames and stream');
+        throw new ValidationError(
+          'Dynastore.backend',
+          'excludes client, tableName, attributeNames and stream',
+        );
       }
       if (o.onCall) throw new ValidationError('Dynastore.onCall', 'pass onCall to the backend you construct');
       this.backend = o.backend;
       return;
     }
-    if (!o.client) throw new ValidationError('Dynastore.client', 'is required (a DynamoDBClient), or pass a backend');
+    if (!o.client)
+      throw new ValidationError('Dynastore.client', 'is required (a DynamoDBClient), or pass a backend');
     if (o.tableName === undefined) throw new ValidationError('Dynastore.tableName', 'is required');
     this.backend = new DynamoBackend({
       client: o.client,
@@ -98,7 +102,8 @@ function resolveNames(names: Partial<AttributeNames> | undefined): AttributeName
   const resolved = resolveOptions('attributeNames', names, { ...defaultAttributeNames });
   const seen = new Set<string>();
   for (const [field, value] of Object.entries(resolved)) {
-    if (typeof value !== 'string' || value.length === 0) throw new ValidationError(`attributeNames.${field}`, 'must be a non-empty string');
+    if (typeof value !== 'string' || value.length === 0)
+      throw new ValidationError(`attributeNames.${field}`, 'must be a non-empty string');
     if (seen.has(value)) throw new ValidationError(`attributeNames.${field}`, `"${value}" is used twice`);
     seen.add(value);
   }

@@ -1,6 +1,13 @@
-export { Dynastore } from './dynastore.js';
 export type { DynastoreOptions } from './dynastore.js';
-export { Partition } from './partition.js';
-export type { AtomicPutOptions, GetOptions, ListOptions, ListPage, ListPageOptions, PutOptions } from './partition.js';
+export { Dynastore } from './dynastore.js';
 export { KVPair } from './kv-pair.js';
+export type {
+  AtomicPutOptions,
+  GetOptions,
+  ListOptions,
+  ListPage,
+  ListPageOptions,
+  PutOptions,
+} from './partition.js';
+export { Partition } from './partition.js';
 export type { Value } from './value.js';

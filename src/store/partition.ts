@@ -112,7 +112,10 @@ export class Partition {
    * Either error carries the `current` pair, taken from the failed write itself.
    */
   async atomicPut(key: string, value: Value, options?: AtomicPutOptions): Promise<KVPair> {
-    const o = resolveOptions('atomicPut', options, { ttlMs: undefined as number | undefined, previous: undefined as KVPair | undefined });
+    const o = resolveOptions('atomicPut', options, {
+      ttlMs: undefined as number | undefined,
+      previous: undefined as KVPair | undefined,
+    });
     const previous = this.#checkPrevious(o.previous, key);
     const write = this.#prepare(key, value, o.ttlMs);
     const nowSec = this.#nowSec();
@@ -135,16 +138,27 @@ export class Partition {
     checkName('key', key, Limits.keyBytes);
     const prev = this.#checkPrevious(previous, key);
     if (!prev) throw new ValidationError('previous', 'is required: the pair read before deleting');
-    const result = await this.#ctx.backend.delete({ partition: this.name, key, condition: liveAtVersion(prev.version, this.#nowSec()) });
+    const result = await this.#ctx.backend.delete({
+      partition: this.name,
+      key,
+      condition: liveAtVersion(prev.version, this.#nowSec()),
+    });
     if (result.ok) return;
     const current = this.#livePair(result.current);
     if (!current) throw new KeyNotFoundError(`key "${key}" is not in partition "${this.name}"`);
-    throw new KeyModifiedError(`key "${key}" in partition "${this.name}" is at version ${current.version}, not ${prev.version}`, current);
+    throw new KeyModifiedError(
+      `key "${key}" in partition "${this.name}" is at version ${current.version}, not ${prev.version}`,
+      current,
+    );
   }
 
   /** Every live pair (optionally under a prefix), in key order, fetching pages as it goes. */
   async *list(options?: ListOptions): AsyncGenerator<KVPair, void, undefined> {
-    const o = resolveOptions('list', options, { prefix: '', pageSize: 1000, consistent: this.#ctx.consistentReads });
+    const o = resolveOptions('list', options, {
+      prefix: '',
+      pageSize: 1000,
+      consistent: this.#ctx.consistentReads,
+    });
     const prefix = this.#checkPrefix(o.prefix);
     checkInteger('pageSize', o.pageSize, { min: 1 });
     let after: string | undefined;
@@ -182,28 +196,37 @@ export class Partition {
     });
     const now = this.#ctx.clock.now();
     const items = page.items.filter((i) => isLive(i, now)).map(toPair);
-    return { items, ...(page.lastKey !== undefined && { cursor: encodeCursor(this.name, prefix, page.lastKey) }) };
+    return {
+      items,
+      ...(page.lastKey !== undefined && { cursor: encodeCursor(this.name, prefix, page.lastKey) }),
+    };
   }
 
   #prepare(key: string, value: Value, ttlMs: number | undefined) {
     checkName('key', key, Limits.keyBytes);
     const { payload, encoding } = encodeValue(this.name, key, value);
-    const expiresSec = ttlMs === undefined ? null : Math.ceil((this.#ctx.clock.now() + checkDuration('ttlMs', ttlMs)) / 1000);
+    const expiresSec =
+      ttlMs === undefined ? null : Math.ceil((this.#ctx.clock.now() + checkDuration('ttlMs', ttlMs)) / 1000);
     return { partition: this.name, key, payload, encoding, expiresSec };
   }
 
   #checkPrevious(previous: unknown, key: string): KVPair | undefined {
     if (previous === undefined) return undefined;
-    if (!(previous instanceof KVPair)) throw new ValidationError('previous', 'must be a KVPair read from the store');
+    if (!(previous instanceof KVPair))
+      throw new ValidationError('previous', 'must be a KVPair read from the store');
     if (previous.key !== key || previous.partition !== this.name) {
-      throw new ValidationError('previous', `is the pair of "${previous.partition}/${previous.key}", not "${this.name}/${key}"`);
+      throw new ValidationError(
+        'previous',
+        `is the pair of "${previous.partition}/${previous.key}", not "${this.name}/${key}"`,
+      );
     }
     return previous;
   }
 
   #checkPrefix(prefix: unknown): string {
     if (typeof prefix !== 'string') throw new ValidationError('prefix', 'must be a string');
-    if (Buffer.byteLength(prefix, 'utf8') > Limits.keyBytes) throw new ValidationError('prefix', `is longer than ${Limits.keyBytes} bytes`);
+    if (Buffer.byteLength(prefix, 'utf8') > Limits.keyBytes)
+      throw new ValidationError('prefix', `is longer than ${Limits.keyBytes} bytes`);
     return prefix;
   }
 

@@ -49,7 +49,8 @@ export function checkName(field: string, value: unknown, maxBytes: number): stri
   if (typeof value !== 'string') throw new ValidationError(field, `must be a string, got ${typeof value}`);
   if (value.length === 0) throw new ValidationError(field, 'must not be empty');
   const bytes = Buffer.byteLength(value, 'utf8');
-  if (bytes > maxBytes) throw new ValidationError(field, `is ${bytes} bytes in UTF-8; the limit is ${maxBytes}`);
+  if (bytes > maxBytes)
+    throw new ValidationError(field, `is ${bytes} bytes in UTF-8; the limit is ${maxBytes}`);
   return value;
 }
 
@@ -61,14 +62,19 @@ export function checkName(field: string, value: unknown, maxBytes: number): stri
  * checkDuration('ttlMs', 60_000);
  * ```
  */
-export function checkDuration(field: string, value: unknown, opts: { allowZero?: boolean; max?: number } = {}): number {
+export function checkDuration(
+  field: string,
+  value: unknown,
+  opts: { allowZero?: boolean; max?: number } = {},
+): number {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     throw new ValidationError(field, `must be a finite number of milliseconds, got ${String(value)}`);
   }
   if (value < 0 || (value === 0 && !opts.allowZero)) {
     throw new ValidationError(field, `must be ${opts.allowZero ? '>= 0' : '> 0'}, got ${value}`);
   }
-  if (opts.max !== undefined && value > opts.max) throw new ValidationError(field, `must be at most ${opts.max}, got ${value}`);
+  if (opts.max !== undefined && value > opts.max)
+    throw new ValidationError(field, `must be at most ${opts.max}, got ${value}`);
   return value;
 }
 
@@ -85,7 +91,10 @@ export function checkInteger(field: string, value: unknown, bounds: { min: numbe
     throw new ValidationError(field, `must be a whole number, got ${String(value)}`);
   }
   if (value < bounds.min || (bounds.max !== undefined && value > bounds.max)) {
-    throw new ValidationError(field, `must be between ${bounds.min} and ${bounds.max ?? 'infinity'}, got ${value}`);
+    throw new ValidationError(
+      field,
+      `must be between ${bounds.min} and ${bounds.max ?? 'infinity'}, got ${value}`,
+    );
   }
   return value;
 }

@@ -15,15 +15,30 @@ const OVERHEAD_BYTES = 64;
  * encodeValue('config', 'a', new Uint8Array([1, 2])); // { payload: 'AQI=', encoding: 'base64' }
  * ```
  */
-export function encodeValue(partition: string, key: string, value: unknown): { payload: string; encoding: string | null } {
+export function encodeValue(
+  partition: string,
+  key: string,
+  value: unknown,
+): { payload: string; encoding: string | null } {
   let encoded: { payload: string; encoding: string | null };
   if (typeof value === 'string') encoded = { payload: value, encoding: null };
-  else if (value instanceof Uint8Array) encoded = { payload: Buffer.from(value).toString('base64'), encoding: 'base64' };
-  else throw new ValidationError('value', `must be a string or Uint8Array, got ${value === null ? 'null' : typeof value}`);
+  else if (value instanceof Uint8Array)
+    encoded = { payload: Buffer.from(value).toString('base64'), encoding: 'base64' };
+  else
+    throw new ValidationError(
+      'value',
+      `must be a string or Uint8Array, got ${value === null ? 'null' : typeof value}`,
+    );
   const size =
-    Buffer.byteLength(partition, 'utf8') + Buffer.byteLength(key, 'utf8') + Buffer.byteLength(encoded.payload, 'utf8') + OVERHEAD_BYTES;
+    Buffer.byteLength(partition, 'utf8') +
+    Buffer.byteLength(key, 'utf8') +
+    Buffer.byteLength(encoded.payload, 'utf8') +
+    OVERHEAD_BYTES;
   if (size > Limits.itemBytes) {
-    throw new ValidationError('value', `the item would be about ${size} bytes; DynamoDB's limit is ${Limits.itemBytes} (400 KB)`);
+    throw new ValidationError(
+      'value',
+      `the item would be about ${size} bytes; DynamoDB's limit is ${Limits.itemBytes} (400 KB)`,
+    );
   }
   return encoded;
 }

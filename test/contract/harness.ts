@@ -35,7 +35,8 @@ export async function dynamoHarness(): Promise<Harness> {
   return {
     name: 'dynamodb',
     calls,
-    store: () => new Dynastore({ client: table.client, tableName: table.tableName, onCall: (e) => calls.push(e) }),
+    store: () =>
+      new Dynastore({ client: table.client, tableName: table.tableName, onCall: (e) => calls.push(e) }),
     now: () => Date.now(),
     passTime: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   };

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { KeyExistsError, KeyModifiedError, KeyNotFoundError, ValidationError } from '../../src/errors/index.js';
+import {
+  KeyExistsError,
+  KeyModifiedError,
+  KeyNotFoundError,
+  ValidationError,
+} from '../../src/errors/index.js';
 import type { Harness } from './harness.js';
 
 let seq = 0;
@@ -97,11 +102,17 @@ export function kvContract(getHarness: () => Harness): void {
       const stores = Array.from({ length: 12 }, () => h.store().partition(name));
       const creates = await Promise.allSettled(stores.map((p, i) => p.atomicPut('k', `w${i}`)));
       expect(creates.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-      expect(creates.filter((r) => r.status === 'rejected' && r.reason instanceof KeyExistsError)).toHaveLength(11);
+      expect(
+        creates.filter((r) => r.status === 'rejected' && r.reason instanceof KeyExistsError),
+      ).toHaveLength(11);
       const current = await stores[0]!.get('k');
-      const swaps = await Promise.allSettled(stores.map((p, i) => p.atomicPut('k', `s${i}`, { previous: current! })));
+      const swaps = await Promise.allSettled(
+        stores.map((p, i) => p.atomicPut('k', `s${i}`, { previous: current! })),
+      );
       expect(swaps.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-      expect(swaps.filter((r) => r.status === 'rejected' && r.reason instanceof KeyModifiedError)).toHaveLength(11);
+      expect(
+        swaps.filter((r) => r.status === 'rejected' && r.reason instanceof KeyModifiedError),
+      ).toHaveLength(11);
     });
 
     it('deletes only at the expected version', async () => {
@@ -196,9 +207,13 @@ export function kvContract(getHarness: () => Harness): void {
       expect(seen).toEqual(['a/0', 'a/1', 'a/2', 'a/3', 'a/4', 'a/5', 'a/6']);
       expect(pages).toBeGreaterThanOrEqual(3);
       const first = await p.listPage({ prefix: 'a/', limit: 2 });
-      await expect(p.listPage({ prefix: 'b/', cursor: first.cursor! })).rejects.toBeInstanceOf(ValidationError);
+      await expect(p.listPage({ prefix: 'b/', cursor: first.cursor! })).rejects.toBeInstanceOf(
+        ValidationError,
+      );
       const other = getHarness().store().partition(fresh('cursor'));
-      await expect(other.listPage({ prefix: 'a/', cursor: first.cursor! })).rejects.toBeInstanceOf(ValidationError);
+      await expect(other.listPage({ prefix: 'a/', cursor: first.cursor! })).rejects.toBeInstanceOf(
+        ValidationError,
+      );
       await expect(p.listPage({ cursor: 'garbage' })).rejects.toBeInstanceOf(ValidationError);
     });
   });

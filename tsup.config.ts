@@ -8,4 +8,5 @@ export default defineConfig({
   clean: true,
   target: 'node20',
   splitting: false,
+  shims: true,
 });

@@ -1,7 +1,14 @@
-export { Dynastore, Partition, KVPair } from './store/index.js';
+export type { Backend, CallEvent, CallListener, ChangeRecord, StoredItem } from './backend/types.js';
+export type { Clock, TimerHandle } from './clock/index.js';
+export { systemClock } from './clock/index.js';
+export type { CreateTableOptions, CreateTableResult } from './dynamodb/create-table.js';
+export { createTable } from './dynamodb/create-table.js';
+export type { AttributeNames } from './dynamodb/names.js';
+export { defaultAttributeNames } from './dynamodb/names.js';
+export * from './errors/index.js';
 export type {
-  DynastoreOptions,
   AtomicPutOptions,
+  DynastoreOptions,
   GetOptions,
   ListOptions,
   ListPage,
@@ -9,11 +16,4 @@ export type {
   PutOptions,
   Value,
 } from './store/index.js';
-export { createTable } from './dynamodb/create-table.js';
-export type { CreateTableOptions } from './dynamodb/create-table.js';
-export { defaultAttributeNames } from './dynamodb/names.js';
-export type { AttributeNames } from './dynamodb/names.js';
-export { systemClock } from './clock/index.js';
-export type { Clock, TimerHandle } from './clock/index.js';
-export type { Backend, CallEvent, CallListener, ChangeRecord, StoredItem } from './backend/types.js';
-export * from './errors/index.js';
+export { Dynastore, KVPair, Partition } from './store/index.js';

@@ -1,5 +1,4 @@
 export { MemoryBackend } from './memory/backend.js';
 export type { MemoryBackendOptions } from './memory/backend.js';
 export { VirtualClock } from './clock/virtual.js';
-export { startLocalDynamo } from './testing/local-dynamo.js';
-export type { LocalDynamo, LocalDynamoOptions } from './testing/local-dynamo.js';
+export * from './testing/index.js';

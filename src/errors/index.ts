@@ -1,10 +1,13 @@
-export { DynastoreError, ErrorCode } from './base.js';
 export type { ErrorCodeName } from './base.js';
+export { DynastoreError, ErrorCode } from './base.js';
+export { LocalDynamoError, type LocalDynamoFailure } from './local.js';
+export { FencedError, type LeaseEndReason, LeaseLostError, LockTimeoutError } from './lock.js';
 export {
+  BackendError,
   KeyExistsError,
   KeyModifiedError,
   KeyNotFoundError,
-  ValidationError,
-  BackendError,
   TableMismatchError,
+  ValidationError,
 } from './store.js';
+export { StreamDisabledError, WatchCompactedError } from './watch.js';

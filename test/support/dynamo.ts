@@ -1,0 +1,64 @@
+import { randomBytes } from 'node:crypto';
+import { basename } from 'node:path';
+import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { expect, inject } from 'vitest';
+import { createTable } from '../../src/dynamodb/create-table.js';
+import type { AttributeNames } from '../../src/dynamodb/names.js';
+import { localDynamoClient } from '../../src/testing/local-client.js';
+
+/** A fresh table on the run's shared DynamoDB Local. */
+export interface DynamoTable {
+  /** A client of its own (not shared with other files). */
+  readonly client: DynamoDBClient;
+  /** Unique in the run: `<test file>-<random>`. */
+  readonly tableName: string;
+  readonly endpoint: string;
+  /** Deletes the table and destroys the client (optional: the DynamoDB Local dies with the run). */
+  cleanup(): Promise<void>;
+}
+
+/**
+ * Creates a uniquely named table with the dynastore layout (via `createTable`) on the DynamoDB
+ * Local that the global setup started, with a fresh client. Call it in `beforeAll`.
+ *
+ * @example
+ * ```ts
+ * let t: DynamoTable;
+ * beforeAll(async () => { t = await useDynamoTable(); });
+ * afterAll(() => t.cleanup());
+ * ```
+ */
+export async function useDynamoTable(
+  options: { attributeNames?: Partial<AttributeNames> } = {},
+): Promise<DynamoTable> {
+  const endpoint = inject('dynamoEndpoint');
+  const client = localDynamoClient(endpoint);
+  const tableName = `${fileLabel()}-${randomBytes(4).toString('hex')}`;
+  await createTable({
+    client,
+    tableName,
+    ...(options.attributeNames && { attributeNames: options.attributeNames }),
+  });
+  return {
+    client,
+    tableName,
+    endpoint,
+    cleanup: async () => {
+      try {
+        await client.send(new DeleteTableCommand({ TableName: tableName }));
+      } finally {
+        client.destroy();
+      }
+    },
+  };
+}
+
+/** The running test file's name, trimmed to table-name characters. */
+function fileLabel(): string {
+  const path = expect.getState().testPath ?? 'test';
+  const label = basename(path)
+    .replace(/\.test\.ts$/, '')
+    .replace(/[^a-zA-Z0-9_.-]/g, '-')
+    .slice(0, 60);
+  return label.length >= 3 ? label : `t-${label}`;
+}

@@ -1,0 +1,3 @@
+import { silenceNodeVersionWarning } from '../../src/testing/quiet.js';
+
+silenceNodeVersionWarning();

@@ -5,7 +5,12 @@ export type { CreateTableOptions, CreateTableResult } from './dynamodb/create-ta
 export { createTable } from './dynamodb/create-table.js';
 export type { AttributeNames } from './dynamodb/names.js';
 export { defaultAttributeNames } from './dynamodb/names.js';
+export { toTransactWriteItem } from './dynamodb/transact-item.js';
 export * from './errors/index.js';
+export type { AcquireOptions, FenceCheck, LockHolder, LockOptions, WithLockOptions } from './lock/index.js';
+export { Lease, Lock } from './lock/index.js';
+export type { SemaphoreOptions } from './semaphore/index.js';
+export { Semaphore } from './semaphore/index.js';
 export type {
   AtomicPutOptions,
   DynastoreOptions,
@@ -17,3 +22,4 @@ export type {
   Value,
 } from './store/index.js';
 export { Dynastore, KVPair, Partition } from './store/index.js';
+export type { DeleteOptions } from './store/partition.js';

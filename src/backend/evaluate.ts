@@ -87,7 +87,8 @@ export function compareValues(a: FieldValue, b: FieldValue): number | undefined 
 
 function compareNumbers(a: number | bigint, b: number | bigint): number {
   if (typeof a === 'bigint' || typeof b === 'bigint') {
-    if (Number.isInteger(a) && Number.isInteger(b)) {
+    const whole = (x: number | bigint) => typeof x === 'bigint' || Number.isInteger(x);
+    if (whole(a) && whole(b)) {
       const d = BigInt(a) - BigInt(b);
       return d === 0n ? 0 : d < 0n ? -1 : 1;
     }

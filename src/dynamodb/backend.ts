@@ -8,6 +8,7 @@ import {
   type QueryCommandOutput,
   TransactWriteItemsCommand,
   type TransactWriteItemsCommandOutput,
+  type TransactWriteItem,
   UpdateItemCommand,
   type UpdateItemCommandOutput,
 } from '@aws-sdk/client-dynamodb';
@@ -148,6 +149,22 @@ export class DynamoBackend implements Backend {
       }
       throw wrapAwsError('TransactWriteItems', err);
     }
+  }
+
+  /**
+   * One element of a `TransactWriteItems` on this table, built like `transact` builds it. For a
+   * `lease.guard()` that is a `ConditionCheck` on the lock row: add it to your own transactions
+   * (on other tables too) to fence them. See `toTransactWriteItem`.
+   *
+   * @example
+   * ```ts
+   * const check = backend.transactWriteItem(lease.guard()); // { ConditionCheck: { ... } }
+   * ```
+   */
+  transactWriteItem(item: TransactItem): TransactWriteItem {
+    const [built] = buildTransact(this.#ref, [item]);
+    if (!built) throw new Error('unreachable: buildTransact returns one element per item');
+    return built;
   }
 
   changes(): ChangeFeed {

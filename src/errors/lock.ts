@@ -33,10 +33,15 @@ export class LockTimeoutError extends DynastoreError {
 /**
  * Why a lease ended:
  * - `expired`: no renewal succeeded within the lease (the store failed or the process stalled);
- *   `cause` is the last renewal error, if any;
+ * `cause` is the last renewal error, if any;
  * - `taken`: the row shows another holder (someone took it over after the lease ran out);
  * - `gone`: the lock row was deleted;
  * - `released`: this process released it.
+ *
+ * @example
+ * ```ts
+ * if ((lease.signal.reason as LeaseLostError).reason === 'taken') alertOps();
+ * ```
  */
 export type LeaseEndReason = 'expired' | 'taken' | 'gone' | 'released';
 

@@ -5,7 +5,14 @@ import type { Clock } from '../clock/types.js';
 import { DynamoBackend, type DynamoBackendOptions } from '../dynamodb/backend.js';
 import { type AttributeNames, defaultAttributeNames } from '../dynamodb/names.js';
 import { checkTableName } from '../dynamodb/table-name.js';
+import { Election } from '../election/election.js';
+import type { ElectionOptions } from '../election/options.js';
 import { ValidationError } from '../errors/store.js';
+import type { Lease } from '../lock/lease.js';
+import { Lock } from '../lock/lock.js';
+import type { LockOptions } from '../lock/options.js';
+import { type WithLockOptions, withLock } from '../lock/with-lock.js';
+import { Semaphore, type SemaphoreOptions } from '../semaphore/semaphore.js';
 import { Partition } from './partition.js';
 import { resolveOptions } from './validate.js';
 
@@ -95,6 +102,58 @@ export class Dynastore {
    */
   partition(name: string): Partition {
     return new Partition(this, name);
+  }
+
+  /**
+   * A lock on `key`: leases with heartbeats and fencing tokens (see {@link Lock}). Cheap to make;
+   * nothing is read or written until `acquire`.
+   *
+   * @example
+   * ```ts
+   * const lease = await store.lock('jobs/reindex', { leaseMs: 10_000 }).acquire({ waitMs: 30_000 });
+   * ```
+   */
+  lock(key: string, options?: LockOptions): Lock {
+    return new Lock(this, key, options);
+  }
+
+  /**
+   * Acquires `key`, runs `fn(lease)`, releases in `finally`. Rejects with the `LeaseLostError`
+   * if the lease was lost while `fn` ran (and `fn` did not throw).
+   *
+   * @example
+   * ```ts
+   * await store.withLock('jobs/reindex', async (lease) => reindex({ fencingToken: lease.token, signal: lease.signal }));
+   * ```
+   */
+  withLock<T>(key: string, fn: (lease: Lease) => Promise<T> | T, options?: WithLockOptions): Promise<T> {
+    return withLock(this, key, fn, options);
+  }
+
+  /**
+   * A counting semaphore of `permits` holders on `key` (see {@link Semaphore}).
+   *
+   * @example
+   * ```ts
+   * await using permit = await store.semaphore('encoders', { permits: 3 }).acquire();
+   * ```
+   */
+  semaphore(key: string, options: SemaphoreOptions): Semaphore {
+    return new Semaphore(this, key, options);
+  }
+
+  /**
+   * Leader election on `name`, built on a lock (see {@link Election}): `campaign(id)` resolves
+   * once elected, `observe()` follows the leader, `run(id, callbacks)` leads with callbacks.
+   *
+   * @example
+   * ```ts
+   * const leadership = await store.election('scheduler').campaign('node-1');
+   * console.log(`leading, term ${leadership.term}`);
+   * ```
+   */
+  election(name: string, options?: ElectionOptions): Election {
+    return new Election(this, name, options);
   }
 }
 

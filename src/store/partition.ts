@@ -1,8 +1,10 @@
 import { isLive } from '../backend/evaluate.js';
-import type { Backend, StoredItem } from '../backend/types.js';
+import type { Backend, StoredItem, WriteInput, WriteResult } from '../backend/types.js';
 import type { Clock } from '../clock/types.js';
 import { KeyExistsError, KeyModifiedError, KeyNotFoundError, ValidationError } from '../errors/store.js';
-import { absentOrExpired, liveAtVersion } from './conditions.js';
+import { checkFence, fencedTransact } from '../lock/fence.js';
+import type { Lease } from '../lock/lease.js';
+import { absentOrExpired, liveAt, liveAtVersion } from './conditions.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { KVPair, toPair } from './kv-pair.js';
 import { checkDuration, checkInteger, checkName, Limits, resolveOptions } from './validate.js';
@@ -12,6 +14,18 @@ import { encodeValue, type Value } from './value.js';
 export interface PutOptions {
   /** Time to live; the item is absent to every read once it passes (stored in whole seconds). No TTL removes an earlier one. */
   ttlMs?: number;
+  /**
+   * Fence the write with a lock lease: it is applied, in one transaction, only while the lock row
+   * still carries this lease's owner and token; else `FencedError` and nothing is written. Costs a
+   * transaction (2 WCU per row) and one read to return the pair (transactions return no item).
+   */
+  fence?: Lease;
+}
+
+/** Options of `delete`. */
+export interface DeleteOptions {
+  /** Fence the delete with a lock lease (see `PutOptions.fence`); resolves false when nothing live was there. */
+  fence?: Lease;
 }
 
 /** Options of `atomicPut`. */
@@ -79,9 +93,13 @@ export class Partition {
 
   /** Writes `value` whatever is there. Returns the stored pair. */
   async put(key: string, value: Value, options?: PutOptions): Promise<KVPair> {
-    const o = resolveOptions('put', options, { ttlMs: undefined as number | undefined });
+    const o = resolveOptions('put', options, {
+      ttlMs: undefined as number | undefined,
+      fence: undefined as Lease | undefined,
+    });
+    const fence = checkFence('put.fence', o.fence);
     const write = this.#prepare(key, value, o.ttlMs);
-    const result = await this.#ctx.backend.write(write);
+    const result = fence ? await this.#fencedWrite(fence, write) : await this.#ctx.backend.write(write);
     if (!result.ok) throw new Error('unconditional write reported a failed condition');
     return toPair(result.item);
   }
@@ -100,8 +118,21 @@ export class Partition {
   }
 
   /** Removes `key`; idempotent. Resolves true when a live item was removed. */
-  async delete(key: string): Promise<boolean> {
+  async delete(key: string, options?: DeleteOptions): Promise<boolean> {
     checkName('key', key, Limits.keyBytes);
+    const fence = checkFence(
+      'delete.fence',
+      resolveOptions('delete', options, { fence: undefined as Lease | undefined }).fence,
+    );
+    if (fence) {
+      const fenced = {
+        kind: 'delete',
+        partition: this.name,
+        key,
+        condition: liveAt(this.#nowSec()),
+      } as const;
+      return (await fencedTransact(this.#ctx.backend, fence, fenced)).ok;
+    }
     const result = await this.#ctx.backend.delete({ partition: this.name, key });
     return result.ok && isLive(result.previous, this.#ctx.clock.now());
   }
@@ -115,12 +146,16 @@ export class Partition {
     const o = resolveOptions('atomicPut', options, {
       ttlMs: undefined as number | undefined,
       previous: undefined as KVPair | undefined,
+      fence: undefined as Lease | undefined,
     });
+    const fence = checkFence('atomicPut.fence', o.fence);
     const previous = this.#checkPrevious(o.previous, key);
     const write = this.#prepare(key, value, o.ttlMs);
     const nowSec = this.#nowSec();
     const condition = previous ? liveAtVersion(previous.version, nowSec) : absentOrExpired(nowSec);
-    const result = await this.#ctx.backend.write({ ...write, condition });
+    const result = fence
+      ? await this.#fencedWrite(fence, { ...write, condition })
+      : await this.#ctx.backend.write({ ...write, condition });
     if (result.ok) return toPair(result.item);
     const current = this.#livePair(result.current);
     if (!previous) throw new KeyExistsError(`key "${key}" exists in partition "${this.name}"`, current);
@@ -200,6 +235,18 @@ export class Partition {
       items,
       ...(page.lastKey !== undefined && { cursor: encodeCursor(this.name, prefix, page.lastKey) }),
     };
+  }
+
+  /** `write` in one transaction with `lease.guard()`; the new row is read back (transactions return none). */
+  async #fencedWrite(lease: Lease, write: WriteInput): Promise<WriteResult> {
+    const result = await fencedTransact(this.#ctx.backend, lease, { kind: 'write', ...write });
+    if (!result.ok) return result;
+    const item = await this.#ctx.backend.get(this.name, write.key, { consistent: true });
+    if (!item)
+      throw new KeyNotFoundError(
+        `key "${write.key}" in partition "${this.name}" was deleted right after a fenced write`,
+      );
+    return { ok: true, item };
   }
 
   #prepare(key: string, value: Value, ttlMs: number | undefined) {

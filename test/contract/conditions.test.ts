@@ -67,3 +67,13 @@ describe('conditions mean the same on both backends', () => {
     expect(expected['plain | empty or']).toBe(false);
   });
 });
+
+describe('number comparisons in the memory backend', () => {
+  it('compares bigints beyond 2^53 exactly', async () => {
+    const { compareValues } = await import('../../src/backend/evaluate.js');
+    expect(compareValues(9007199254740993n, 9007199254740992n)).toBe(1);
+    expect(compareValues(9007199254740993n, 9007199254740993n)).toBe(0);
+    expect(compareValues(2, 3n)).toBe(-1);
+    expect(compareValues(2.5, 3n)).toBe(-1);
+  });
+});

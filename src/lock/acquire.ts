@@ -1,0 +1,157 @@
+import type { StoredItem } from '../backend/types.js';
+import { LockTimeoutError } from '../errors/lock.js';
+import { BackendError } from '../errors/store.js';
+import { backoffMs } from './backoff.js';
+import { Contender } from './contender.js';
+import type { Lease } from './lease.js';
+import type { ResolvedLockOptions } from './options.js';
+import { holderOf } from './row.js';
+import type { LockContext } from './types.js';
+import { ChangeWaker } from './waker.js';
+
+/**
+ * The rows one acquire contends for: a lock's single row, or a semaphore's slots.
+ *
+ * @example
+ * ```ts
+ * const slots: SlotSet = { name: 'job', partition: '_locks', keys: ['job'], read: async () => new Map() };
+ * ```
+ */
+export interface SlotSet {
+  /** For error messages: the lock or semaphore key. */
+  readonly name: string;
+  readonly partition: string;
+  readonly keys: readonly string[];
+  /** Reads every row: one `get` for a lock, one `query` for a semaphore's slots. */
+  read(): Promise<ReadonlyMap<string, StoredItem | undefined>>;
+}
+
+/**
+ * How long to contend.
+ *
+ * @example
+ * ```ts
+ * const mode: ContendMode = { wait: true, waitMs: 5_000 };
+ * ```
+ */
+export type ContendMode =
+  | { readonly wait: false }
+  | { readonly wait: true; readonly waitMs: number; readonly signal?: AbortSignal };
+
+/**
+ * Acquires one of `slots.keys`. The first step is always a single conditional write (no read):
+ * uncontended, that is the whole cost. Refused, it learns the current row from the failed write,
+ * then waits: polling reads with jittered backoff up to `pollMs`, woken early by the change feed
+ * and exactly when a takeover rule will allow taking the row; every grant is a conditional write
+ * the store re-checks. `wait: false` never sleeps (it reads a semaphore's slots once).
+ *
+ * @example
+ * ```ts
+ * const lease = await contend(store, slots, options, { wait: true, waitMs: 5_000 });
+ * ```
+ */
+export async function contend(
+  ctx: LockContext,
+  slots: SlotSet,
+  o: ResolvedLockOptions,
+  mode: ContendMode,
+): Promise<Lease | undefined> {
+  const { clock } = ctx;
+  const signal = mode.wait ? mode.signal : undefined;
+  const start = clock.monotonic();
+  const deadline = mode.wait ? start + mode.waitMs : start;
+  const contender = new Contender(ctx, slots.partition, o);
+  const learnAll = (rows: ReadonlyMap<string, StoredItem | undefined>) => {
+    for (const key of slots.keys) contender.learn(key, rows.get(key));
+  };
+  let waker: ChangeWaker | undefined;
+  let refusals = 0;
+  let burst = 0;
+  let errors = 0;
+  let polls = 0;
+  let readAll = false;
+  let lastError: unknown;
+  try {
+    for (;;) {
+      signal?.throwIfAborted();
+      if (refusals > 0 && !readAll && slots.keys.length > 1) {
+        readAll = true;
+        learnAll(await slots.read());
+      }
+      const candidates = shuffle(slots.keys.filter((k) => contender.assess(k).takeable));
+      const key = candidates[0];
+      if (key !== undefined && burst <= slots.keys.length + 1) {
+        burst++;
+        const a = await contender.attempt(key);
+        if (a.kind === 'granted') {
+          if (signal?.aborted) {
+            await a.lease.release().catch(() => undefined);
+            throw signal.reason;
+          }
+          return a.lease;
+        }
+        if (a.kind === 'refused') {
+          refusals++;
+          continue;
+        }
+        if (!isRetryable(a.error) || !mode.wait) throw a.error;
+        lastError = a.error;
+        const pause = Math.min(backoffMs(++errors, o.pollMs), deadline - clock.monotonic());
+        if (pause > 0) await clock.sleep(pause, signal);
+        if (clock.monotonic() < deadline) continue;
+      }
+      burst = 0;
+      if (!mode.wait) return undefined;
+      const remaining = deadline - clock.monotonic();
+      if (remaining <= 0) {
+        const holder = slots.keys.map((k) => holderOf(contender.known(k))).find((h) => h !== undefined);
+        throw new LockTimeoutError(
+          slots.name,
+          clock.monotonic() - start,
+          holder,
+          lastError === undefined ? undefined : { cause: lastError },
+        );
+      }
+      if (o.wakeOnChange && !waker) {
+        waker = new ChangeWaker(ctx.backend, clock, slots.partition, new Set(slots.keys));
+        waker.start();
+      }
+      const takeoverIn = Math.min(...slots.keys.map((k) => contender.assess(k).waitMs));
+      const ms = Math.min(takeoverIn, backoffMs(++polls, o.pollMs), remaining);
+      const changes = waker ? await waker.wait(ms, signal) : await clock.sleep(ms, signal).then(() => []);
+      if (changes.length > 0) {
+        for (const c of changes) contender.learn(c.key, c.type === 'put' ? c.item : undefined);
+        continue;
+      }
+      if (slots.keys.some((k) => contender.assess(k).takeable) || clock.monotonic() >= deadline) continue;
+      try {
+        learnAll(await slots.read());
+      } catch (error) {
+        if (!isRetryable(error)) throw error;
+        lastError = error;
+      }
+    }
+  } finally {
+    waker?.close();
+  }
+}
+
+/**
+ * Store errors worth retrying: throttling, timeouts, 5xx, network (the backend decides).
+ *
+ * @example
+ * ```ts
+ * if (!isRetryable(err)) throw err;
+ * ```
+ */
+export function isRetryable(error: unknown): boolean {
+  return error instanceof BackendError && error.retryable;
+}
+
+function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j] as T, items[i] as T];
+  }
+  return items;
+}

@@ -1,0 +1,144 @@
+import { isLive } from '../backend/evaluate.js';
+import type { StoredItem } from '../backend/types.js';
+import { ValidationError } from '../errors/store.js';
+import { checkDuration, checkName, Limits, resolveOptions } from '../store/validate.js';
+import { contend, type SlotSet } from './acquire.js';
+import type { Lease } from './lease.js';
+import { type LockOptions, type ResolvedLockOptions, resolveLockOptions } from './options.js';
+import { decodeLockRow, holderOf } from './row.js';
+import type { AcquireOptions, LockContext, LockHolder } from './types.js';
+
+/**
+ * A distributed lock on one key: a row in the store's table, granted by conditional writes,
+ * held by a heartbeating {@link Lease} with a fencing token. Get one from `store.lock(key)`.
+ *
+ * @example
+ * ```ts
+ * const lock = store.lock('jobs/reindex', { leaseMs: 10_000 });
+ * const lease = await lock.acquire({ waitMs: 30_000 });
+ * try {
+ *   await reindex({ fencingToken: lease.token, signal: lease.signal });
+ * } finally {
+ *   await lease.release();
+ * }
+ * ```
+ */
+export class Lock {
+  readonly key: string;
+  /** The resolved options (defaults filled in). */
+  readonly options: ResolvedLockOptions;
+  readonly #ctx: LockContext;
+  readonly #slots: SlotSet;
+
+  constructor(ctx: LockContext, key: string, options?: LockOptions) {
+    this.key = checkName('key', key, Limits.keyBytes);
+    this.options = resolveLockOptions('lock', options);
+    this.#ctx = ctx;
+    const partition = this.options.partition;
+    this.#slots = {
+      name: key,
+      partition,
+      keys: [key],
+      read: async () =>
+        new Map<string, StoredItem | undefined>([
+          [key, await ctx.backend.get(partition, key, { consistent: true })],
+        ]),
+    };
+  }
+
+  /** This lock's owner id (the `owner` option or the generated default). */
+  get owner(): string {
+    return this.options.owner;
+  }
+
+  /**
+   * Waits until the lock is granted. Uncontended: one conditional write. A holder that died long
+   * ago is taken over at once; a live one is waited for (polling, woken by the change feed).
+   * Rejects with `LockTimeoutError` after `waitMs`, or with `signal.reason`.
+   *
+   * @example
+   * ```ts
+   * await using lease = await lock.acquire({ waitMs: 5_000 });
+   * ```
+   */
+  async acquire(options?: AcquireOptions): Promise<Lease> {
+    const o = resolveAcquireOptions(options);
+    const lease = await contend(this.#ctx, this.#slots, this.options, { wait: true, ...o });
+    if (!lease) throw new Error('unreachable: a waiting acquire returns a lease or throws');
+    return lease;
+  }
+
+  /**
+   * One attempt, never waiting: the lease, or undefined when someone holds the lock. Still takes
+   * over a lock whose holder's lease ended more than `maxClockSkewMs` ago.
+   *
+   * @example
+   * ```ts
+   * const lease = await lock.tryAcquire();
+   * if (!lease) return; // someone else is on it
+   * ```
+   */
+  tryAcquire(): Promise<Lease | undefined> {
+    return contend(this.#ctx, this.#slots, this.options, { wait: false });
+  }
+
+  /**
+   * Who holds the lock now (one strongly consistent read), or undefined when it is free or its
+   * holder's lease ended more than `maxClockSkewMs` ago.
+   *
+   * @example
+   * ```ts
+   * const h = await lock.holder();
+   * console.log(h ? `held by ${h.owner}` : 'free');
+   * ```
+   */
+  async holder(): Promise<LockHolder | undefined> {
+    const item = await this.#ctx.backend.get(this.options.partition, this.key, { consistent: true });
+    return liveHolder(item, this.#ctx.clock.now(), this.options.maxClockSkewMs);
+  }
+}
+
+/**
+ * The holder a row names, unless the row is TTL-expired or the lease ended more than `skewMs`
+ * before `nowMs`.
+ *
+ * @example
+ * ```ts
+ * liveHolder(item, Date.now(), 1_000);
+ * ```
+ */
+export function liveHolder(
+  item: StoredItem | undefined,
+  nowMs: number,
+  skewMs: number,
+): LockHolder | undefined {
+  if (!isLive(item, nowMs)) return undefined;
+  const holder = holderOf(decodeLockRow(item));
+  if (!holder || holder.expiresAt.getTime() + skewMs < nowMs) return undefined;
+  return holder;
+}
+
+/**
+ * Validates {@link AcquireOptions}.
+ *
+ * @example
+ * ```ts
+ * resolveAcquireOptions({ waitMs: 1_000 }); // { waitMs: 1000 }
+ * ```
+ */
+export function resolveAcquireOptions(options: AcquireOptions | undefined): {
+  waitMs: number;
+  signal?: AbortSignal;
+} {
+  const o = resolveOptions('acquire', options, {
+    waitMs: Number.POSITIVE_INFINITY,
+    signal: undefined as AbortSignal | undefined,
+  });
+  const waitMs =
+    o.waitMs === Number.POSITIVE_INFINITY
+      ? o.waitMs
+      : checkDuration('acquire.waitMs', o.waitMs, { allowZero: true });
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal))
+    throw new ValidationError('acquire.signal', 'must be an AbortSignal');
+  return { waitMs, ...(o.signal && { signal: o.signal }) };
+}

@@ -1,0 +1,197 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { ValidationError } from '../errors/store.js';
+import { checkDuration, checkName, Limits, resolveOptions } from '../store/validate.js';
+
+/**
+ * Options of `store.lock(key, options)` (and of semaphores and `withLock`). Timing is checked
+ * once, at construction: an inconsistent combination is a `ValidationError`.
+ *
+ * @example
+ * ```ts
+ * const lock = store.lock('jobs/reindex', { leaseMs: 30_000, data: JSON.stringify({ pid: process.pid }) });
+ * ```
+ */
+export interface LockOptions {
+  /**
+   * How long a grant or renewal holds the lock without another renewal. A crashed holder's lock
+   * is taken over about this long (+ `maxClockSkewMs`) after its last renewal.
+   * @default 10_000
+   */
+  leaseMs?: number;
+  /**
+   * Renew every this many ms while held; must leave room for two renewals in a lease
+   * (`2 * heartbeatMs < leaseMs`). `false`: no timer at all, the caller renews with
+   * `lease.renew()` (AWS Lambda, where timers stall between invocations).
+   * @default leaseMs / 3
+   */
+  heartbeatMs?: number | false;
+  /**
+   * The largest difference between the wall clocks of any two processes sharing the lock. A
+   * contender never takes a live lease from a holder whose clock differs from its own by less.
+   * Must be below `leaseMs`.
+   * @default 1_000
+   */
+  maxClockSkewMs?: number;
+  /** Who holds the lock, as other processes see it. @default `<hostname>:<pid>:<random>` (unique per lock object) */
+  owner?: string;
+  /** A small string (at most 1 KB) stored with the lease for other processes to read (`holder()`). */
+  data?: string;
+  /** The partition lock rows live in (same table). @default '_locks' (semaphores: '_semaphores') */
+  partition?: string;
+  /**
+   * How long a lock row stays after its lease ends before the table's TTL reaps it. The row
+   * carries the last fencing token; once it is gone, tokens continue from the wall-clock floor
+   * (see the README), which is safe while clocks differ by less than this.
+   * @default 86_400_000 (one day)
+   */
+  retentionMs?: number;
+  /**
+   * Longest pause between two reads while waiting for a held lock; waiters start faster and back
+   * off to this, with jitter: at most about `2000 / pollMs` reads per second per waiter.
+   * @default min(1_000, leaseMs / 4)
+   */
+  pollMs?: number;
+  /** Also wake waiters early from the table's change feed (DynamoDB Streams) when the lock row changes; polling remains the fallback. @default true */
+  wakeOnChange?: boolean;
+}
+
+/**
+ * {@link LockOptions} with every default filled in.
+ *
+ * @example
+ * ```ts
+ * const o: ResolvedLockOptions = store.lock('job').options;
+ * console.log(o.leaseMs, o.heartbeatMs, o.owner);
+ * ```
+ */
+export interface ResolvedLockOptions {
+  readonly leaseMs: number;
+  readonly heartbeatMs: number | false;
+  readonly maxClockSkewMs: number;
+  readonly owner: string;
+  readonly data: string | undefined;
+  readonly partition: string;
+  readonly retentionMs: number;
+  readonly pollMs: number;
+  readonly wakeOnChange: boolean;
+}
+
+/**
+ * The default partition of lock rows.
+ *
+ * @example
+ * ```ts
+ * await store.partition(DEFAULT_LOCK_PARTITION).get('jobs/reindex'); // the raw lock row
+ * ```
+ */
+export const DEFAULT_LOCK_PARTITION = '_locks';
+
+const MAX_OWNER_BYTES = 512;
+const MAX_DATA_BYTES = 1024;
+
+/**
+ * The option names {@link resolveLockOptions} knows, for callers that mix them with their own.
+ *
+ * @example
+ * ```ts
+ * lockOptionNames.includes('leaseMs'); // true
+ * ```
+ */
+export const lockOptionNames: readonly string[] = [
+  'leaseMs',
+  'heartbeatMs',
+  'maxClockSkewMs',
+  'owner',
+  'data',
+  'partition',
+  'retentionMs',
+  'pollMs',
+  'wakeOnChange',
+];
+
+/**
+ * Fills in defaults and validates a {@link LockOptions} object (unknown names, bad values and
+ * inconsistent timing are `ValidationError`s).
+ *
+ * @example
+ * ```ts
+ * const o = resolveLockOptions('lock', { leaseMs: 500 }); // heartbeatMs 166.67, pollMs 125
+ * ```
+ */
+export function resolveLockOptions(
+  context: string,
+  options: LockOptions | undefined,
+  defaults: { partition: string } = { partition: DEFAULT_LOCK_PARTITION },
+): ResolvedLockOptions {
+  const o = resolveOptions(context, options, {
+    leaseMs: 10_000,
+    heartbeatMs: undefined as number | false | undefined,
+    maxClockSkewMs: 1_000,
+    owner: undefined as string | undefined,
+    data: undefined as string | undefined,
+    partition: defaults.partition,
+    retentionMs: 86_400_000,
+    pollMs: undefined as number | undefined,
+    wakeOnChange: true,
+  });
+  const leaseMs = checkDuration(`${context}.leaseMs`, o.leaseMs, { max: 7 * 86_400_000 });
+  const heartbeatMs =
+    o.heartbeatMs === false ? false : checkDuration(`${context}.heartbeatMs`, o.heartbeatMs ?? leaseMs / 3);
+  if (heartbeatMs !== false && 2 * heartbeatMs >= leaseMs) {
+    throw new ValidationError(
+      `${context}.heartbeatMs`,
+      `must leave room for two renewals per lease (2 * ${heartbeatMs} >= leaseMs ${leaseMs})`,
+    );
+  }
+  const maxClockSkewMs = checkDuration(`${context}.maxClockSkewMs`, o.maxClockSkewMs, { allowZero: true });
+  if (maxClockSkewMs >= leaseMs) {
+    throw new ValidationError(
+      `${context}.maxClockSkewMs`,
+      `must be below leaseMs (${maxClockSkewMs} >= ${leaseMs})${options?.maxClockSkewMs === undefined ? '; the default is 1000: pass a smaller maxClockSkewMs with short leases' : ''}`,
+    );
+  }
+  const retentionMs = checkDuration(`${context}.retentionMs`, o.retentionMs);
+  if (retentionMs <= maxClockSkewMs || retentionMs < 1_000) {
+    throw new ValidationError(
+      `${context}.retentionMs`,
+      `must be at least 1000 and above maxClockSkewMs (${maxClockSkewMs}), got ${retentionMs}`,
+    );
+  }
+  const pollMs = checkDuration(`${context}.pollMs`, o.pollMs ?? Math.min(1_000, leaseMs / 4));
+  if (pollMs < 1) throw new ValidationError(`${context}.pollMs`, `must be at least 1, got ${pollMs}`);
+  if (typeof o.wakeOnChange !== 'boolean')
+    throw new ValidationError(`${context}.wakeOnChange`, 'must be a boolean');
+  const owner =
+    o.owner === undefined ? defaultOwner() : checkName(`${context}.owner`, o.owner, MAX_OWNER_BYTES);
+  if (o.data !== undefined) {
+    if (typeof o.data !== 'string')
+      throw new ValidationError(`${context}.data`, `must be a string, got ${typeof o.data}`);
+    if (Buffer.byteLength(o.data, 'utf8') > MAX_DATA_BYTES)
+      throw new ValidationError(`${context}.data`, `is over ${MAX_DATA_BYTES} bytes`);
+  }
+  const partition = checkName(`${context}.partition`, o.partition, Limits.partitionBytes);
+  return {
+    leaseMs,
+    heartbeatMs,
+    maxClockSkewMs,
+    owner,
+    data: o.data,
+    partition,
+    retentionMs,
+    pollMs,
+    wakeOnChange: o.wakeOnChange,
+  };
+}
+
+/**
+ * A fresh owner id: host, pid and 48 random bits.
+ *
+ * @example
+ * ```ts
+ * defaultOwner(); // 'web-1:4242:9f86d081884c'
+ * ```
+ */
+export function defaultOwner(): string {
+  return `${hostname()}:${process.pid}:${randomBytes(6).toString('hex')}`;
+}

@@ -1,0 +1,308 @@
+import type { Condition, StoredItem, WriteInput } from '../backend/types.js';
+import type { LockHolder } from './types.js';
+
+/*
+ * A lock row (partition `_locks` by default, key = the lock key):
+ *
+ *   owner       S   the holder; absent while free
+ *   token       N   the fencing token of the last grant; kept when the lock is released
+ *   leaseMs     N   the holder's lease length
+ *   leaseUntil  N   lease end, epoch ms on the holder's wall clock; absent while free
+ *   data        S   the holder's `data` option
+ *   expires     N   TTL (epoch s): lease end (or release time) + retentionMs
+ *   version     N   +1 on every write (grant, renewal, release)
+ */
+
+/**
+ * Logical field names of a lock row.
+ *
+ * @example
+ * ```ts
+ * row.fields[LockField.token]; // the last fencing token
+ * ```
+ */
+export const LockField = {
+  owner: 'owner',
+  token: 'token',
+  leaseMs: 'leaseMs',
+  leaseUntil: 'leaseUntil',
+  data: 'data',
+} as const;
+
+const f = (name: string) => `field:${name}` as const;
+
+/**
+ * A lock row, decoded.
+ *
+ * @example
+ * ```ts
+ * const row: LockRow | undefined = decodeLockRow(item);
+ * if (row?.owner) console.log(row.owner, row.token);
+ * ```
+ */
+export interface LockRow {
+  readonly key: string;
+  readonly version: number;
+  readonly owner: string | undefined;
+  readonly token: bigint | undefined;
+  readonly leaseMs: number | undefined;
+  readonly leaseUntil: number | undefined;
+  readonly data: string | undefined;
+}
+
+/**
+ * Decodes a stored lock row (tokens may come back as `number` or `bigint`).
+ *
+ * @example
+ * ```ts
+ * const row = decodeLockRow(await backend.get('_locks', 'job'));
+ * ```
+ */
+export function decodeLockRow(item: StoredItem | undefined): LockRow | undefined {
+  if (!item) return undefined;
+  const x = item.fields;
+  const owner = x[LockField.owner];
+  const token = x[LockField.token];
+  const leaseMs = x[LockField.leaseMs];
+  const leaseUntil = x[LockField.leaseUntil];
+  const data = x[LockField.data];
+  return {
+    key: item.key,
+    version: item.version,
+    owner: typeof owner === 'string' ? owner : undefined,
+    token: asBigInt(token),
+    leaseMs:
+      typeof leaseMs === 'number' ? leaseMs : typeof leaseMs === 'bigint' ? Number(leaseMs) : undefined,
+    leaseUntil:
+      typeof leaseUntil === 'number'
+        ? leaseUntil
+        : typeof leaseUntil === 'bigint'
+          ? Number(leaseUntil)
+          : undefined,
+    data: typeof data === 'string' ? data : undefined,
+  };
+}
+
+function asBigInt(v: unknown): bigint | undefined {
+  if (typeof v === 'bigint') return v;
+  if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v);
+  return undefined;
+}
+
+/**
+ * The holder a row names, or undefined when the row is free.
+ *
+ * @example
+ * ```ts
+ * const h = holderOf(row);
+ * ```
+ */
+export function holderOf(row: LockRow | undefined): LockHolder | undefined {
+  if (!row?.owner || row.token === undefined) return undefined;
+  return {
+    key: row.key,
+    owner: row.owner,
+    token: row.token,
+    data: row.data,
+    expiresAt: new Date(row.leaseUntil ?? 0),
+    leaseMs: row.leaseMs ?? 0,
+  };
+}
+
+/**
+ * The fencing token floor at wall time `nowMs`: `nowMs * 1000`. Grants take
+ * `max(floor, lastToken + 1)`, so tokens keep increasing even after the row (and its last
+ * token) was deleted, as long as clocks are not off by more than the time since the last grant.
+ *
+ * @example
+ * ```ts
+ * tokenFloor(1_700_000_000_000); // 1_700_000_000_000_000n
+ * ```
+ */
+export function tokenFloor(nowMs: number): bigint {
+  return BigInt(Math.floor(nowMs)) * 1000n;
+}
+
+/**
+ * What a grant may take over, beyond a free or absent row.
+ *
+ * @example
+ * ```ts
+ * const t: TakeoverClauses = { expiredBefore: Date.now() - 1_000, observed: { version: 7, token: 42n } };
+ * ```
+ */
+export interface TakeoverClauses {
+  /** Rule (a): the recorded lease end is before this (contender's wall clock minus max skew). */
+  readonly expiredBefore: number;
+  /** Rule (b): the row is still exactly the one observed unchanged for a full lease + skew. */
+  readonly observed?: { readonly version: number; readonly token: bigint };
+}
+
+/**
+ * The condition of a grant with token `token`: the row is absent, or its token is below `token`
+ * and it is free, expired by the wall-clock rule, or unchanged since the observation.
+ *
+ * @example
+ * ```ts
+ * grantCondition(42n, { expiredBefore: Date.now() - 1_000 });
+ * ```
+ */
+export function grantCondition(token: bigint, takeover: TakeoverClauses): Condition {
+  const mayTake: Condition[] = [
+    { op: 'attrNotExists', attr: f(LockField.owner) },
+    { op: 'cmp', attr: f(LockField.leaseUntil), cmp: '<', value: takeover.expiredBefore },
+  ];
+  if (takeover.observed) {
+    mayTake.push({
+      op: 'and',
+      all: [
+        { op: 'cmp', attr: 'version', cmp: '=', value: takeover.observed.version },
+        { op: 'cmp', attr: f(LockField.token), cmp: '=', value: takeover.observed.token },
+      ],
+    });
+  }
+  return {
+    op: 'or',
+    any: [
+      { op: 'notExists' },
+      {
+        op: 'and',
+        all: [
+          {
+            op: 'or',
+            any: [
+              { op: 'attrNotExists', attr: f(LockField.token) },
+              { op: 'cmp', attr: f(LockField.token), cmp: '<', value: token },
+            ],
+          },
+          { op: 'or', any: mayTake },
+        ],
+      },
+    ],
+  };
+}
+
+/**
+ * The row still names this holder: owner and token both match. Guards renewals, releases and
+ * fenced writes.
+ *
+ * @example
+ * ```ts
+ * heldBy('web-1:42:ab', 1_700_000_000_000_000n);
+ * ```
+ */
+export function heldBy(owner: string, token: bigint): Condition {
+  return {
+    op: 'and',
+    all: [
+      { op: 'cmp', attr: f(LockField.owner), cmp: '=', value: owner },
+      { op: 'cmp', attr: f(LockField.token), cmp: '=', value: token },
+    ],
+  };
+}
+
+/**
+ * Where a lock row lives and who writes it.
+ *
+ * @example
+ * ```ts
+ * const target: RowTarget = { partition: '_locks', key: 'job' };
+ * ```
+ */
+export interface RowTarget {
+  readonly partition: string;
+  readonly key: string;
+}
+
+/**
+ * What a grant or renewal writes.
+ *
+ * @example
+ * ```ts
+ * const terms: LeaseTerms = { owner: 'w1', token: 42n, leaseMs: 10_000, retentionMs: 86_400_000, data: undefined };
+ * ```
+ */
+export interface LeaseTerms {
+  readonly owner: string;
+  readonly token: bigint;
+  readonly leaseMs: number;
+  readonly retentionMs: number;
+  readonly data: string | undefined;
+}
+
+/**
+ * The grant write: owner, token, lease end and TTL, under {@link grantCondition}.
+ *
+ * @example
+ * ```ts
+ * await backend.write(grantWrite(target, terms, Date.now(), { expiredBefore: Date.now() - 1_000 }));
+ * ```
+ */
+export function grantWrite(
+  target: RowTarget,
+  terms: LeaseTerms,
+  nowMs: number,
+  takeover: TakeoverClauses,
+): WriteInput {
+  const leaseUntil = nowMs + terms.leaseMs;
+  return {
+    partition: target.partition,
+    key: target.key,
+    expiresSec: ttlSec(leaseUntil, terms.retentionMs),
+    fields: {
+      [LockField.owner]: terms.owner,
+      [LockField.token]: terms.token,
+      [LockField.leaseMs]: terms.leaseMs,
+      [LockField.leaseUntil]: leaseUntil,
+      [LockField.data]: terms.data ?? null,
+    },
+    condition: grantCondition(terms.token, takeover),
+  };
+}
+
+/**
+ * The renewal write: a new lease end (and TTL), only while the row still names this holder.
+ *
+ * @example
+ * ```ts
+ * await backend.write(renewWrite(target, terms, Date.now()));
+ * ```
+ */
+export function renewWrite(target: RowTarget, terms: LeaseTerms, nowMs: number): WriteInput {
+  const leaseUntil = nowMs + terms.leaseMs;
+  return {
+    partition: target.partition,
+    key: target.key,
+    expiresSec: ttlSec(leaseUntil, terms.retentionMs),
+    fields: { [LockField.leaseUntil]: leaseUntil, [LockField.leaseMs]: terms.leaseMs },
+    condition: heldBy(terms.owner, terms.token),
+  };
+}
+
+/**
+ * The release write: clears owner, lease end and data but keeps the token (the next grant must
+ * exceed it), only while the row still names this holder. The row stays for `retentionMs`.
+ *
+ * @example
+ * ```ts
+ * await backend.write(releaseWrite(target, terms, Date.now()));
+ * ```
+ */
+export function releaseWrite(target: RowTarget, terms: LeaseTerms, nowMs: number): WriteInput {
+  return {
+    partition: target.partition,
+    key: target.key,
+    expiresSec: ttlSec(nowMs, terms.retentionMs),
+    fields: {
+      [LockField.owner]: null,
+      [LockField.leaseUntil]: null,
+      [LockField.data]: null,
+      [LockField.leaseMs]: null,
+    },
+    condition: heldBy(terms.owner, terms.token),
+  };
+}
+
+function ttlSec(fromMs: number, retentionMs: number): number {
+  return Math.ceil((fromMs + retentionMs) / 1000);
+}

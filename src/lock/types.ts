@@ -1,0 +1,53 @@
+import type { Backend } from '../backend/types.js';
+import type { Clock } from '../clock/types.js';
+
+/**
+ * Who holds a lock (or a semaphore permit), as its row says.
+ *
+ * @example
+ * ```ts
+ * const h = await lock.holder();
+ * if (h) console.log(`${h.owner} holds token ${h.token} until ${h.expiresAt.toISOString()}`);
+ * ```
+ */
+export interface LockHolder {
+  /** The lock row's key (for a semaphore permit: `<key>#<slot>`). */
+  readonly key: string;
+  readonly owner: string;
+  /** The holder's fencing token. */
+  readonly token: bigint;
+  /** The holder's `data` option, if it set one. */
+  readonly data: string | undefined;
+  /** The lease end the holder last wrote (its own wall clock). */
+  readonly expiresAt: Date;
+  /** The holder's lease length. */
+  readonly leaseMs: number;
+}
+
+/**
+ * Options of `acquire`.
+ *
+ * @example
+ * ```ts
+ * const lease = await lock.acquire({ waitMs: 30_000, signal: AbortSignal.timeout(60_000) });
+ * ```
+ */
+export interface AcquireOptions {
+  /** Give up with `LockTimeoutError` after this long. `0` tries once. @default Infinity */
+  waitMs?: number;
+  /** Stop waiting: `acquire` rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/**
+ * What lock code needs from its store: the contract and the clock (a `Dynastore` is one).
+ *
+ * @example
+ * ```ts
+ * const ctx: LockContext = { backend: new MemoryBackend({ clock }), clock };
+ * ```
+ */
+export interface LockContext {
+  readonly backend: Backend;
+  readonly clock: Clock;
+}

@@ -1,0 +1,94 @@
+import type { Backend, ChangeRecord, FeedSubscription } from '../backend/types.js';
+import type { Clock } from '../clock/types.js';
+
+/**
+ * Lets a waiter sleep until a timeout or until the change feed reports a change to one of its
+ * lock rows, whichever comes first. The feed is a bonus: if subscribing throws, `ready` rejects,
+ * or the feed fails later (e.g. the table has no stream), the waker quietly degrades to plain
+ * timed sleeps and the waiter keeps polling.
+ *
+ * @example
+ * ```ts
+ * const waker = new ChangeWaker(backend, clock, '_locks', new Set(['job']));
+ * waker.start();
+ * const changes = await waker.wait(250, signal); // [] on timeout
+ * waker.close();
+ * ```
+ */
+export class ChangeWaker {
+  readonly #backend: Backend;
+  readonly #clock: Clock;
+  readonly #partition: string;
+  readonly #keys: ReadonlySet<string>;
+  #sub: FeedSubscription | undefined;
+  #started = false;
+  #closed = false;
+  #pending: ChangeRecord[] = [];
+  #notify: (() => void) | undefined;
+
+  constructor(backend: Backend, clock: Clock, partition: string, keys: ReadonlySet<string>) {
+    this.#backend = backend;
+    this.#clock = clock;
+    this.#partition = partition;
+    this.#keys = keys;
+  }
+
+  /** Subscribes to the feed (once); never throws. */
+  start(): void {
+    if (this.#started || this.#closed) return;
+    this.#started = true;
+    try {
+      const sub = this.#backend.changes().subscribe(
+        (changes) => this.#onChanges(changes),
+        () => this.#drop(),
+      );
+      this.#sub = sub;
+      // A feed that cannot start (stream disabled, no permission) just means: poll.
+      Promise.resolve(sub?.ready).catch(() => this.#drop());
+    } catch {
+      this.#sub = undefined;
+    }
+  }
+
+  /** Resolves after `ms` with `[]`, or earlier with the relevant changes; rejects when `signal` aborts. */
+  wait(ms: number, signal?: AbortSignal): Promise<ChangeRecord[]> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.#pending.length > 0) return Promise.resolve(this.#pending.splice(0));
+    return new Promise<ChangeRecord[]>((resolve, reject) => {
+      const finish = (result: ChangeRecord[] | undefined, err?: unknown) => {
+        timer.cancel();
+        this.#notify = undefined;
+        signal?.removeEventListener('abort', onAbort);
+        if (result) resolve(result);
+        else reject(err);
+      };
+      const onAbort = () => finish(undefined, signal?.reason);
+      const timer = this.#clock.setTimeout(() => finish([]), Math.max(0, ms));
+      this.#notify = () => finish(this.#pending.splice(0));
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** Unsubscribes; idempotent. */
+  close(): void {
+    this.#closed = true;
+    this.#drop();
+  }
+
+  #onChanges(changes: readonly ChangeRecord[]): void {
+    const relevant = changes.filter((c) => c.partition === this.#partition && this.#keys.has(c.key));
+    if (relevant.length === 0) return;
+    this.#pending.push(...relevant);
+    this.#notify?.();
+  }
+
+  #drop(): void {
+    const sub = this.#sub;
+    this.#sub = undefined;
+    try {
+      sub?.unsubscribe();
+    } catch {
+      // nothing to do: we only wanted to stop listening
+    }
+  }
+}

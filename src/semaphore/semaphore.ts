@@ -1,0 +1,146 @@
+import type { StoredItem } from '../backend/types.js';
+import { ValidationError } from '../errors/store.js';
+import { contend, type SlotSet } from '../lock/acquire.js';
+import type { Lease } from '../lock/lease.js';
+import { liveHolder, resolveAcquireOptions } from '../lock/lock.js';
+import { type LockOptions, type ResolvedLockOptions, resolveLockOptions } from '../lock/options.js';
+import type { AcquireOptions, LockContext, LockHolder } from '../lock/types.js';
+import { checkInteger, checkName, Limits } from '../store/validate.js';
+
+/**
+ * The default partition of semaphore slot rows.
+ *
+ * @example
+ * ```ts
+ * for await (const slot of store.partition(DEFAULT_SEMAPHORE_PARTITION).list({ prefix: 'encoders#' })) console.log(slot.key);
+ * ```
+ */
+export const DEFAULT_SEMAPHORE_PARTITION = '_semaphores';
+
+/**
+ * Most permits a semaphore may have.
+ *
+ * @example
+ * ```ts
+ * store.semaphore('pool', { permits: MAX_PERMITS });
+ * ```
+ */
+export const MAX_PERMITS = 1000;
+
+/**
+ * Options of `store.semaphore(key, options)`: the number of permits and every lock option
+ * (each permit is held by a lease with the same timing, heartbeat and fencing).
+ *
+ * @example
+ * ```ts
+ * const sem = store.semaphore('encoders', { permits: 3, leaseMs: 30_000 });
+ * ```
+ */
+export interface SemaphoreOptions extends LockOptions {
+  /** How many holders at once (1..1000). Every process must use the same number. */
+  permits: number;
+}
+
+/**
+ * A counting semaphore: `permits` slot rows `<key>#0` .. `<key>#<permits-1>`, each a lock with
+ * its own lease and fencing token (a lease's `key` names its slot). `acquire` first writes one
+ * random slot (uncontended: one write), then reads all slots in one query and takes a free one;
+ * a crashed holder's permit is recovered by the same takeover rules as a lock.
+ *
+ * @example
+ * ```ts
+ * const sem = store.semaphore('encoders', { permits: 3 });
+ * await using permit = await sem.acquire({ waitMs: 60_000 });
+ * await encode(file, { signal: permit.signal });
+ * ```
+ */
+export class Semaphore {
+  readonly key: string;
+  readonly permits: number;
+  /** The resolved lease options. */
+  readonly options: ResolvedLockOptions;
+  readonly #ctx: LockContext;
+  readonly #slots: SlotSet;
+
+  constructor(ctx: LockContext, key: string, options: SemaphoreOptions) {
+    this.key = checkName('key', key, Limits.keyBytes);
+    if (options === undefined || options === null || typeof options !== 'object') {
+      throw new ValidationError('semaphore.permits', 'is required');
+    }
+    const { permits, ...lockOptions } = options;
+    this.permits = checkInteger('semaphore.permits', permits, { min: 1, max: MAX_PERMITS });
+    checkName('key', `${key}#${this.permits - 1}`, Limits.keyBytes);
+    this.options = resolveLockOptions('semaphore', lockOptions, { partition: DEFAULT_SEMAPHORE_PARTITION });
+    this.#ctx = ctx;
+    const keys = Array.from({ length: this.permits }, (_, i) => `${key}#${i}`);
+    const partition = this.options.partition;
+    this.#slots = { name: key, partition, keys, read: () => readSlots(ctx, partition, key, new Set(keys)) };
+  }
+
+  /**
+   * Waits for a permit. Rejects with `LockTimeoutError` after `waitMs`, or with `signal.reason`.
+   *
+   * @example
+   * ```ts
+   * const permit = await sem.acquire({ waitMs: 10_000 });
+   * try { await work() } finally { await permit.release() }
+   * ```
+   */
+  async acquire(options?: AcquireOptions): Promise<Lease> {
+    const o = resolveAcquireOptions(options);
+    const lease = await contend(this.#ctx, this.#slots, this.options, { wait: true, ...o });
+    if (!lease) throw new Error('unreachable: a waiting acquire returns a lease or throws');
+    return lease;
+  }
+
+  /**
+   * A permit if one is free now (or its holder's lease ended more than `maxClockSkewMs` ago),
+   * else undefined. Never waits.
+   *
+   * @example
+   * ```ts
+   * const permit = await sem.tryAcquire();
+   * if (!permit) return 'busy';
+   * ```
+   */
+  tryAcquire(): Promise<Lease | undefined> {
+    return contend(this.#ctx, this.#slots, this.options, { wait: false });
+  }
+
+  /**
+   * The current holders, one per held permit (one query).
+   *
+   * @example
+   * ```ts
+   * for (const h of await sem.holders()) console.log(h.key, h.owner, h.data);
+   * ```
+   */
+  async holders(): Promise<LockHolder[]> {
+    const rows = await this.#slots.read();
+    const now = this.#ctx.clock.now();
+    return this.#slots.keys
+      .map((k) => liveHolder(rows.get(k), now, this.options.maxClockSkewMs))
+      .filter((h): h is LockHolder => h !== undefined);
+  }
+}
+
+async function readSlots(
+  ctx: LockContext,
+  partition: string,
+  key: string,
+  keys: ReadonlySet<string>,
+): Promise<Map<string, StoredItem | undefined>> {
+  const rows = new Map<string, StoredItem | undefined>();
+  let after: string | undefined;
+  do {
+    const page = await ctx.backend.query({
+      partition,
+      prefix: `${key}#`,
+      consistent: true,
+      ...(after !== undefined && { after }),
+    });
+    for (const item of page.items) if (keys.has(item.key)) rows.set(item.key, item);
+    after = page.lastKey;
+  } while (after !== undefined);
+  return rows;
+}

@@ -1,0 +1,160 @@
+import { type Observable, shareReplay } from 'rxjs';
+import { ValidationError } from '../errors/store.js';
+import { Lock } from '../lock/lock.js';
+import type { ResolvedLockOptions } from '../lock/options.js';
+import type { LockContext } from '../lock/types.js';
+import { checkName, Limits, resolveOptions } from '../store/validate.js';
+import { Leadership } from './leadership.js';
+import { type Leader, leaderChanges, leaderOf } from './observe.js';
+import { candidateLockOptions, type ElectionOptions, resolveElectionOptions } from './options.js';
+import { type LeaderCallbacks, type LeaderRunOptions, type LeaderRunResult, runForLeader } from './runner.js';
+
+/**
+ * Options of `campaign`.
+ *
+ * @example
+ * ```ts
+ * await election.campaign('node-1', { signal: AbortSignal.timeout(60_000) });
+ * ```
+ */
+export interface CampaignOptions {
+  /** Stop campaigning: `campaign` rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Give up with `LockTimeoutError` after this long; `0` tries once. @default Infinity */
+  waitMs?: number;
+}
+
+/**
+ * Leader election among any number of processes, on top of a lock: the leader is the holder of
+ * the election's lock row (partition `_elections`, key = the election name), its term the lease's
+ * fencing token. Get one from `store.election(name, options)`.
+ *
+ * @example
+ * ```ts
+ * const election = store.election('scheduler', { leaseMs: 10_000 });
+ * const leadership = await election.campaign(`worker-${process.pid}`);
+ * leadership.signal.addEventListener('abort', () => process.exit(1)); // deposed: stop at once
+ * election.observe().subscribe((leader) => console.log('leader:', leader?.id, leader?.term));
+ * ```
+ */
+export class Election {
+  /** The election's name (the lock row's key). */
+  readonly name: string;
+  /** The resolved timing and placement (defaults filled in). */
+  readonly options: Omit<ResolvedLockOptions, 'owner' | 'data'>;
+  readonly #ctx: LockContext;
+  readonly #lockOptions: ResolvedLockOptions;
+  #observed: Observable<Leader | undefined> | undefined;
+
+  constructor(ctx: LockContext, name: string, options?: ElectionOptions) {
+    this.name = checkName('election', name, Limits.keyBytes);
+    this.#lockOptions = resolveElectionOptions(options);
+    const { owner: _owner, data: _data, ...rest } = this.#lockOptions;
+    this.options = rest;
+    this.#ctx = ctx;
+  }
+
+  /**
+   * Campaigns as `candidateId` and resolves once elected (at once when nobody leads; a leader
+   * that died is replaced once its lease ran out). Rejects with the signal's reason when aborted,
+   * or `LockTimeoutError` after `waitMs`. Candidate ids must be unique among live candidates.
+   *
+   * @example
+   * ```ts
+   * await using leadership = await election.campaign('node-1', { signal });
+   * console.log(`leading, term ${leadership.term}`);
+   * ```
+   */
+  async campaign(candidateId: string, options?: CampaignOptions): Promise<Leadership> {
+    const id = checkName('candidateId', candidateId, 512);
+    const o = resolveOptions('campaign', options, {
+      signal: undefined as AbortSignal | undefined,
+      waitMs: undefined as number | undefined,
+    });
+    if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
+      throw new ValidationError('campaign.signal', 'must be an AbortSignal');
+    }
+    const lease = await this.#lock(id).acquire({
+      ...(o.signal && { signal: o.signal }),
+      ...(o.waitMs !== undefined && { waitMs: o.waitMs }),
+    });
+    return new Leadership(this.name, id, lease);
+  }
+
+  /**
+   * One attempt that never waits: the leadership, or undefined when someone else leads.
+   *
+   * @example
+   * ```ts
+   * const leadership = await election.tryCampaign('node-1');
+   * if (!leadership) return;
+   * ```
+   */
+  async tryCampaign(candidateId: string): Promise<Leadership | undefined> {
+    const id = checkName('candidateId', candidateId, 512);
+    const lease = await this.#lock(id).tryAcquire();
+    return lease && new Leadership(this.name, id, lease);
+  }
+
+  /**
+   * The current leader (one strongly consistent read), or undefined when nobody leads or the
+   * last leader's lease ended more than `maxClockSkewMs` ago.
+   *
+   * @example
+   * ```ts
+   * const leader = await election.leader();
+   * console.log(leader ? `${leader.id} (term ${leader.term})` : 'no leader');
+   * ```
+   */
+  async leader(): Promise<Leader | undefined> {
+    const { partition, maxClockSkewMs } = this.#lockOptions;
+    const item = await this.#ctx.backend.get(partition, this.name, { consistent: true });
+    return leaderOf(item, this.#ctx.clock.now(), maxClockSkewMs);
+  }
+
+  /**
+   * The leader as an Observable: the current value first, then each change of leader (not the
+   * heartbeats), `undefined` while nobody leads. One change-feed subscription and one read per
+   * election object however many subscribers; a late subscriber gets the latest value at once.
+   *
+   * @example
+   * ```ts
+   * const sub = election.observe().subscribe((leader) => console.log(leader ? `${leader.id} leads` : 'no leader'));
+   * sub.unsubscribe();
+   * ```
+   */
+  observe(): Observable<Leader | undefined> {
+    this.#observed ??= leaderChanges({
+      backend: this.#ctx.backend,
+      clock: this.#ctx.clock,
+      partition: this.#lockOptions.partition,
+      key: this.name,
+      maxClockSkewMs: this.#lockOptions.maxClockSkewMs,
+    }).pipe(shareReplay({ bufferSize: 1, refCount: true }));
+    return this.#observed;
+  }
+
+  /**
+   * Runs for leader with callbacks, in the style of Kubernetes' leader election: campaigns,
+   * calls `onStartedLeading(signal)` once elected, and `onStoppedLeading()` exactly once when it
+   * ends (even if it never led); `onNewLeader(id, term)` whenever another candidate (or this one)
+   * becomes leader. Resolves when the work returns (then it resigns), when leadership is lost, or
+   * when `signal` aborts (then it resigns too).
+   *
+   * @example
+   * ```ts
+   * await election.run('node-1', {
+   *   onStartedLeading: async (signal) => { while (!signal.aborted) await tick(signal); },
+   *   onStoppedLeading: () => console.log('no longer leading'),
+   *   onNewLeader: (id) => console.log('leader is now', id),
+   * }, { signal: shutdown.signal });
+   * ```
+   */
+  run(candidateId: string, callbacks: LeaderCallbacks, options?: LeaderRunOptions): Promise<LeaderRunResult> {
+    return runForLeader(this, candidateId, callbacks, options);
+  }
+
+  #lock(candidateId: string): Lock {
+    return new Lock(this.#ctx, this.name, candidateLockOptions(this.#lockOptions, candidateId));
+  }
+}

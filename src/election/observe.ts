@@ -1,0 +1,159 @@
+import { Observable } from 'rxjs';
+import { isLive } from '../backend/evaluate.js';
+import type { Backend, ChangeRecord, StoredItem } from '../backend/types.js';
+import type { Clock, TimerHandle } from '../clock/types.js';
+import { decodeLockRow } from '../lock/row.js';
+
+/**
+ * Who leads an election: the candidate id and its term (the lock's fencing token).
+ *
+ * @example
+ * ```ts
+ * const leader: Leader | undefined = await election.leader();
+ * if (leader) console.log(`${leader.id} leads, term ${leader.term}`);
+ * ```
+ */
+export interface Leader {
+  readonly id: string;
+  readonly term: bigint;
+}
+
+/** Where an election row is and how long a silent leader counts as leader. */
+export interface LeaderSource {
+  readonly backend: Backend;
+  readonly clock: Clock;
+  readonly partition: string;
+  readonly key: string;
+  readonly maxClockSkewMs: number;
+}
+
+/**
+ * The leader an election row names, or undefined when it names none, its lease ended more than
+ * `maxClockSkewMs` before `nowMs` (any candidate may take over), or the row expired.
+ *
+ * @example
+ * ```ts
+ * leaderOf(await backend.get('_elections', 'scheduler'), Date.now(), 1_000);
+ * ```
+ */
+export function leaderOf(
+  item: StoredItem | undefined,
+  nowMs: number,
+  maxClockSkewMs: number,
+): Leader | undefined {
+  if (!isLive(item, nowMs)) return undefined;
+  const row = decodeLockRow(item);
+  if (!row?.owner || row.token === undefined) return undefined;
+  if (row.leaseUntil === undefined || row.leaseUntil + maxClockSkewMs < nowMs) return undefined;
+  return { id: row.owner, term: row.token };
+}
+
+/**
+ * Whether two leader values are the same (same id and term; both undefined counts as same).
+ *
+ * @example
+ * ```ts
+ * sameLeader({ id: 'a', term: 1n }, { id: 'a', term: 1n }); // true
+ * ```
+ */
+export function sameLeader(a: Leader | undefined, b: Leader | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.id === b.id && a.term === b.term);
+}
+
+/** Orders versions of one election row: terms only grow, and within a term the version does. */
+type Rank = readonly [term: bigint, version: number];
+
+function rankOf(item: StoredItem): Rank {
+  return [decodeLockRow(item)?.token ?? -1n, item.version];
+}
+
+function newer(a: Rank, b: Rank | undefined): boolean {
+  return b === undefined || a[0] > b[0] || (a[0] === b[0] && a[1] > b[1]);
+}
+
+/**
+ * The leader of one election row as a cold Observable: first the current leader (a consistent
+ * read taken after the change feed is positioned, so nothing between is missed), then every
+ * change of leader. Distinct: heartbeats (renewals rewrite the row) emit nothing. A leader that
+ * stops renewing turns into `undefined` once its lease + `maxClockSkewMs` has passed, even before
+ * anyone takes over. Out-of-order or replayed feed records are ignored (terms only grow).
+ *
+ * @example
+ * ```ts
+ * leaderChanges({ backend, clock, partition: '_elections', key: 'scheduler', maxClockSkewMs: 1_000 })
+ *   .subscribe((leader) => console.log(leader?.id ?? 'no leader'));
+ * ```
+ */
+export function leaderChanges(source: LeaderSource): Observable<Leader | undefined> {
+  const { backend, clock, partition, key, maxClockSkewMs } = source;
+  return new Observable<Leader | undefined>((subscriber) => {
+    let rank: Rank | undefined;
+    let current: StoredItem | undefined;
+    let emitted: { value: Leader | undefined } | undefined;
+    let timer: TimerHandle | undefined;
+    let buffered: ChangeRecord[] | undefined = [];
+
+    const emit = () => {
+      timer?.cancel();
+      timer = undefined;
+      const now = clock.now();
+      const leader = leaderOf(current, now, maxClockSkewMs);
+      if (!emitted || !sameLeader(emitted.value, leader)) {
+        emitted = { value: leader };
+        subscriber.next(leader);
+      }
+      const until = leader ? decodeLockRow(current)?.leaseUntil : undefined;
+      if (until !== undefined) {
+        // Re-evaluated when the lease (plus skew) runs out without a renewal.
+        timer = clock.setTimeout(emit, until + maxClockSkewMs - now + 1);
+      }
+    };
+    const apply = (change: ChangeRecord) => {
+      if (change.partition !== partition || change.key !== key) return false;
+      if (change.type === 'put' && change.item) {
+        const r = rankOf(change.item);
+        if (!newer(r, rank)) return false;
+        rank = r;
+        current = change.item;
+        return true;
+      }
+      // A delete: ignore it when it removed an older row than the one known.
+      if (change.previous && rank && newer(rank, rankOf(change.previous))) return false;
+      current = undefined;
+      return true;
+    };
+
+    const subscription = backend.changes().subscribe(
+      (changes) => {
+        if (buffered) {
+          buffered.push(...changes);
+          return;
+        }
+        let changed = false;
+        for (const c of changes) changed = apply(c) || changed;
+        if (changed) emit();
+      },
+      (err) => subscriber.error(err),
+    );
+    subscription.ready
+      .then(() => backend.get(partition, key, { consistent: true }))
+      .then(
+        (item) => {
+          if (subscriber.closed) return;
+          if (item) {
+            rank = rankOf(item);
+            current = item;
+          }
+          const pending = buffered ?? [];
+          buffered = undefined;
+          for (const c of pending) apply(c);
+          emit();
+        },
+        (err: unknown) => subscriber.error(err),
+      );
+    return () => {
+      timer?.cancel();
+      subscription.unsubscribe();
+    };
+  });
+}

@@ -1,0 +1,91 @@
+import { ValidationError } from '../errors/store.js';
+import type { LockOptions, ResolvedLockOptions } from '../lock/options.js';
+import { lockOptionNames, resolveLockOptions } from '../lock/options.js';
+
+/** The partition election rows live in, unless `partition` says otherwise. */
+export const DEFAULT_ELECTION_PARTITION = '_elections';
+
+/**
+ * Options of `store.election(name, options)`: the timing of the lock underneath, validated the
+ * same way (an inconsistent combination is a `ValidationError` at construction). The candidate id
+ * given to `campaign` is the lock's owner.
+ *
+ * @example
+ * ```ts
+ * const election = store.election('scheduler', { leaseMs: 5_000, heartbeatMs: 1_000 });
+ * ```
+ */
+export interface ElectionOptions {
+  /**
+   * How long a leader stays leader without renewing. A crashed leader is replaced about this
+   * long (+ `maxClockSkewMs`) after its last renewal.
+   * @default 10_000
+   */
+  leaseMs?: number;
+  /**
+   * Renew every this many ms (`2 * heartbeatMs < leaseMs`). `false`: the leader renews by hand
+   * with `leadership.renew()` (AWS Lambda).
+   * @default leaseMs / 3
+   */
+  heartbeatMs?: number | false;
+  /** The largest wall-clock difference between candidates; below `leaseMs`. @default 1_000 */
+  maxClockSkewMs?: number;
+  /** The partition election rows live in (same table). @default '_elections' */
+  partition?: string;
+  /** How long the row (and its last term) stays after the last leader left. @default 86_400_000 */
+  retentionMs?: number;
+  /** Longest pause between two reads of a waiting candidate. @default min(1_000, leaseMs / 4) */
+  pollMs?: number;
+  /** Wake waiting candidates from the change feed when the leader leaves. @default true */
+  wakeOnChange?: boolean;
+}
+
+/** The option names {@link ElectionOptions} knows. */
+const ELECTION_OPTION_NAMES = lockOptionNames.filter((n) => n !== 'owner' && n !== 'data');
+
+/**
+ * Validates {@link ElectionOptions} and turns them into the options of the lock underneath
+ * (`owner` is filled in per campaign).
+ *
+ * @example
+ * ```ts
+ * const lockOptions = resolveElectionOptions({ leaseMs: 2_000 });
+ * ```
+ */
+export function resolveElectionOptions(options: ElectionOptions | undefined): ResolvedLockOptions {
+  if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
+    throw new ValidationError('election', 'options must be an object');
+  }
+  for (const name of Object.keys(options ?? {})) {
+    if (!ELECTION_OPTION_NAMES.includes(name)) {
+      throw new ValidationError(
+        `election.${name}`,
+        `unknown option (known: ${ELECTION_OPTION_NAMES.join(', ')})`,
+      );
+    }
+  }
+  return resolveLockOptions('election', options as LockOptions | undefined, {
+    partition: DEFAULT_ELECTION_PARTITION,
+  });
+}
+
+/**
+ * The lock options of one candidate: the election's timing, the candidate id as owner.
+ *
+ * @example
+ * ```ts
+ * const o = candidateLockOptions(resolveElectionOptions({}), 'node-1');
+ * ```
+ */
+export function candidateLockOptions(resolved: ResolvedLockOptions, candidateId: string): LockOptions {
+  return {
+    leaseMs: resolved.leaseMs,
+    heartbeatMs: resolved.heartbeatMs,
+    maxClockSkewMs: resolved.maxClockSkewMs,
+    partition: resolved.partition,
+    retentionMs: resolved.retentionMs,
+    pollMs: resolved.pollMs,
+    wakeOnChange: resolved.wakeOnChange,
+    owner: candidateId,
+  };
+}

@@ -32,18 +32,9 @@ import { buildDelete, buildGet, buildQuery, buildTransact, buildUpdate, type Tab
 import { decodeItem, type RawItem } from './codec.js';
 import { wrapAwsError } from './errors.js';
 import type { AttributeNames } from './names.js';
+import { createStreamFeed, type StreamPollOptions } from '../watch/dynamo/index.js';
 
-// WIRE-WATCH: replaced by the Streams poller from ../watch/dynamo once it lands
-type StreamFeedOptions = {
-  client: unknown;
-  tableName: string;
-  names: AttributeNames;
-  clock: Clock;
-  onCall?: CallListener;
-};
-function createStreamFeed(_o: StreamFeedOptions): ChangeFeed {
-  throw new Error('watch is not wired yet');
-}
+
 
 /** What {@link DynamoBackend} needs; `Dynastore` resolves it from its own options. */
 export interface DynamoBackendOptions {
@@ -53,7 +44,7 @@ export interface DynamoBackendOptions {
   readonly clock?: Clock;
   readonly onCall?: CallListener;
   /** Options of the Streams poller behind `changes()`. */
-  readonly stream?: Omit<StreamFeedOptions, 'client' | 'tableName' | 'names' | 'clock' | 'onCall'>;
+  readonly stream?: StreamPollOptions;
 }
 
 /**

@@ -9,6 +9,8 @@ import { decodeCursor, encodeCursor } from './cursor.js';
 import { KVPair, toPair } from './kv-pair.js';
 import { checkDuration, checkInteger, checkName, Limits, resolveOptions } from './validate.js';
 import { encodeValue, type Value } from './value.js';
+import type { Observable } from 'rxjs';
+import { type WatchEvent, type WatchOptions, type WatchPrefixOptions, watchKey, watchPrefix } from '../watch/index.js';
 
 /** Options of `put`. */
 export interface PutOptions {
@@ -247,6 +249,21 @@ export class Partition {
         `key "${write.key}" in partition "${this.name}" was deleted right after a fenced write`,
       );
     return { ok: true, item };
+  }
+
+  /**
+   * Changes of `key`: first its current state from a consistent read (a `put`, or a `delete` with
+   * cause `snapshot` when absent), then every change in write order, without gaps or duplicates.
+   * Cold: each subscription starts its own snapshot; all share one stream poller per table.
+   * Never completes on its own; errors with `WatchCompactedError` / `StreamDisabledError`.
+   */
+  watch(key: string, options?: WatchOptions): Observable<WatchEvent> {
+    return watchKey(this.#ctx, this.name, key, options);
+  }
+
+  /** Like {@link Partition.watch} for every key starting with `prefix` (`''`: the whole partition). */
+  watchPrefix(prefix: string, options?: WatchPrefixOptions): Observable<WatchEvent> {
+    return watchPrefix(this.#ctx, this.name, prefix, options);
   }
 
   #prepare(key: string, value: Value, ttlMs: number | undefined) {

@@ -1,0 +1,163 @@
+import {
+  DescribeTableCommand,
+  type DescribeTableCommandOutput,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import type {
+  DescribeStreamCommandOutput,
+  DynamoDBStreamsClient,
+  GetRecordsCommandOutput,
+  Shard,
+  ShardIteratorType,
+  StreamDescription,
+} from '@aws-sdk/client-dynamodb-streams';
+import type { CallListener } from '../../backend/types.js';
+import type { Clock } from '../../clock/types.js';
+import { isRetryable } from '../../dynamodb/errors.js';
+import { retry } from '../retry.js';
+import type { StreamsSdk } from './sdk.js';
+
+/** Most records one GetRecords call may return. */
+export const RECORDS_PER_CALL = 1000;
+
+/** What {@link StreamCalls} needs. */
+export interface StreamCallsDeps {
+  readonly client: DynamoDBClient;
+  readonly streams: DynamoDBStreamsClient;
+  /** The Streams command classes (the package is loaded lazily). */
+  readonly sdk: StreamsSdk;
+  readonly tableName: string;
+  readonly clock: Clock;
+  readonly onCall: CallListener | undefined;
+  readonly retryForMs: number;
+  /** Aborts every call in flight and every backoff wait. */
+  readonly signal: AbortSignal;
+  /** Told about every throttled or failed attempt that will be retried. */
+  readonly onRetry?: (err: unknown) => void;
+}
+
+/** The stream as DescribeStream pages describe it, all pages joined. */
+export interface StreamListing {
+  readonly status: string | undefined;
+  readonly viewType: string | undefined;
+  readonly shards: readonly Shard[];
+}
+
+/**
+ * The four calls the poller makes, each reported through `onCall`, aborted by the poller's
+ * signal, and retried with backoff and jitter while the error is transient (throttling, 5xx,
+ * network) and the `retryForMs` budget lasts. Other errors are thrown as the SDK raised them.
+ *
+ * @example
+ * ```ts
+ * const calls = new StreamCalls({ client, streams, tableName, clock, onCall, retryForMs: 60_000, signal });
+ * const listing = await calls.describeStream(arn);
+ * ```
+ */
+export class StreamCalls {
+  readonly #d: StreamCallsDeps;
+
+  constructor(deps: StreamCallsDeps) {
+    this.#d = deps;
+  }
+
+  describeTable(): Promise<DescribeTableCommandOutput> {
+    return this.#call('DescribeTable', (abortSignal) =>
+      this.#d.client.send(new DescribeTableCommand({ TableName: this.#d.tableName }), { abortSignal }),
+    );
+  }
+
+  /** Every shard, following `LastEvaluatedShardId` across pages. */
+  async describeStream(streamArn: string): Promise<StreamListing> {
+    const shards: Shard[] = [];
+    let description: StreamDescription | undefined;
+    let start: string | undefined;
+    do {
+      const out: DescribeStreamCommandOutput = await this.#call('DescribeStream', (abortSignal) =>
+        this.#d.streams.send(
+          new this.#d.sdk.DescribeStreamCommand({
+            StreamArn: streamArn,
+            Limit: 100,
+            ...(start && { ExclusiveStartShardId: start }),
+          }),
+          { abortSignal },
+        ),
+      );
+      description = out.StreamDescription;
+      shards.push(...(description?.Shards ?? []));
+      start = description?.LastEvaluatedShardId;
+    } while (start);
+    return { status: description?.StreamStatus, viewType: description?.StreamViewType, shards };
+  }
+
+  async getShardIterator(
+    streamArn: string,
+    shardId: string,
+    type: ShardIteratorType,
+    sequenceNumber?: string,
+  ): Promise<string | undefined> {
+    const out = await this.#call('GetShardIterator', (abortSignal) =>
+      this.#d.streams.send(
+        new this.#d.sdk.GetShardIteratorCommand({
+          StreamArn: streamArn,
+          ShardId: shardId,
+          ShardIteratorType: type,
+          ...(sequenceNumber !== undefined && { SequenceNumber: sequenceNumber }),
+        }),
+        { abortSignal },
+      ),
+    );
+    return out.ShardIterator;
+  }
+
+  getRecords(iterator: string): Promise<GetRecordsCommandOutput> {
+    return this.#call('GetRecords', (abortSignal) =>
+      this.#d.streams.send(
+        new this.#d.sdk.GetRecordsCommand({ ShardIterator: iterator, Limit: RECORDS_PER_CALL }),
+        {
+          abortSignal,
+        },
+      ),
+    );
+  }
+
+  #call<T>(operation: string, send: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const { clock, signal } = this.#d;
+    return retry(
+      async () => {
+        signal.throwIfAborted();
+        const started = clock.monotonic();
+        try {
+          const out = await send(signal);
+          this.#report(operation, started);
+          return out;
+        } catch (err) {
+          if (!signal.aborted) this.#report(operation, started, err);
+          throw err;
+        }
+      },
+      {
+        clock,
+        signal,
+        budgetMs: this.#d.retryForMs,
+        retryable: isRetryable,
+        ...(this.#d.onRetry && { onRetry: this.#d.onRetry }),
+      },
+    );
+  }
+
+  #report(operation: string, started: number, error?: unknown): void {
+    const listener = this.#d.onCall;
+    if (!listener) return;
+    try {
+      listener({
+        operation,
+        table: this.#d.tableName,
+        durationMs: this.#d.clock.monotonic() - started,
+        ...(error !== undefined && { error }),
+      });
+    } catch {
+      // a metrics listener must never break the poller
+    }
+  }
+}

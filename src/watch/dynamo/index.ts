@@ -1,0 +1,3 @@
+export { streamsClientFor } from './client.js';
+export { createStreamFeed, type StreamFeed } from './feed.js';
+export type { StreamFeedOptions, StreamPollOptions } from './options.js';

@@ -1,0 +1,124 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import type { CallListener } from '../../backend/types.js';
+import { systemClock } from '../../clock/system.js';
+import type { Clock } from '../../clock/types.js';
+import type { AttributeNames } from '../../dynamodb/names.js';
+import { ValidationError } from '../../errors/store.js';
+import { checkDuration, resolveOptions } from '../../store/validate.js';
+
+/**
+ * Tuning of the DynamoDB Streams poller (what `Dynastore`'s `stream` option takes).
+ *
+ * Cost: while records flow the poller makes at most `1000 / pollIntervalMs` GetRecords calls per
+ * second per open shard (4/s by default); idle, it slows down by doubling its wait up to
+ * `idlePollIntervalMs` (1/s per open shard by default, 60 a minute). Add one DescribeStream page
+ * per `shardDiscoveryMs` and one GetShardIterator per new shard. There is one poller per table per
+ * process, however many watchers, and none at all while nobody watches.
+ *
+ * @example
+ * ```ts
+ * const store = new Dynastore({ client, tableName, stream: { idlePollIntervalMs: 2_000 } });
+ * ```
+ */
+export interface StreamPollOptions {
+  /**
+   * Client for the DynamoDB Streams API. When omitted, one is made from the DynamoDB client's
+   * region, credentials, request handler and (for DynamoDB Local and other non-AWS endpoints)
+   * endpoint. Pass one when your DynamoDB endpoint is custom and Streams live elsewhere.
+   */
+  readonly streamsClient?: DynamoDBStreamsClient;
+  /** Wait between polls while records arrive. @default 250 */
+  readonly pollIntervalMs?: number;
+  /**
+   * Longest wait between polls when nothing arrives; the wait doubles from `pollIntervalMs` up to
+   * it. At most 5 minutes (shard iterators expire after 15). @default 1_000
+   */
+  readonly idlePollIntervalMs?: number;
+  /** How long the poller keeps going after the last watcher leaves (a quick re-subscribe reuses it). @default 2_000 */
+  readonly lingerMs?: number;
+  /** How often to list the stream's shards to find new ones; a shard that ends triggers a listing at once. @default 60_000 */
+  readonly shardDiscoveryMs?: number;
+  /** How long throttled or failing Streams calls are retried (backoff with jitter) before watchers get the error. @default 60_000 */
+  readonly retryForMs?: number;
+}
+
+/**
+ * Everything {@link createStreamFeed} needs: the table, and the poller's tuning.
+ *
+ * @example
+ * ```ts
+ * createStreamFeed({ client, tableName: 'dynastore', names: defaultAttributeNames, clock: systemClock });
+ * ```
+ */
+export interface StreamFeedOptions extends StreamPollOptions {
+  /** The caller's client; used for DescribeTable, never destroyed. */
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  readonly names: AttributeNames;
+  /** @default systemClock */
+  readonly clock?: Clock;
+  /** Receives one event per Streams call (`DescribeTable`, `DescribeStream`, `GetShardIterator`, `GetRecords`). */
+  readonly onCall?: CallListener;
+}
+
+const MAX_IDLE_MS = 5 * 60_000;
+
+/** {@link StreamFeedOptions} with defaults filled in and values checked. */
+export interface ResolvedFeedOptions {
+  readonly client: DynamoDBClient;
+  readonly streamsClient: DynamoDBStreamsClient | undefined;
+  readonly tableName: string;
+  readonly names: AttributeNames;
+  readonly clock: Clock;
+  readonly onCall: CallListener | undefined;
+  readonly pollIntervalMs: number;
+  readonly idlePollIntervalMs: number;
+  readonly lingerMs: number;
+  readonly shardDiscoveryMs: number;
+  readonly retryForMs: number;
+}
+
+/**
+ * Fills defaults and validates; unknown option names are a `ValidationError`.
+ *
+ * @example
+ * ```ts
+ * const o = resolveFeedOptions({ client, tableName: 't', names: defaultAttributeNames });
+ * ```
+ */
+export function resolveFeedOptions(options: StreamFeedOptions): ResolvedFeedOptions {
+  const o = resolveOptions('stream', options, {
+    client: undefined as DynamoDBClient | undefined,
+    streamsClient: undefined as DynamoDBStreamsClient | undefined,
+    tableName: undefined as string | undefined,
+    names: undefined as AttributeNames | undefined,
+    clock: systemClock as Clock,
+    onCall: undefined as CallListener | undefined,
+    pollIntervalMs: 250,
+    idlePollIntervalMs: 1_000,
+    lingerMs: 2_000,
+    shardDiscoveryMs: 60_000,
+    retryForMs: 60_000,
+  });
+  if (!o.client || typeof o.client.send !== 'function')
+    throw new ValidationError('stream.client', 'a DynamoDBClient is required');
+  if (o.streamsClient !== undefined && typeof o.streamsClient.send !== 'function') {
+    throw new ValidationError('stream.streamsClient', 'must be a DynamoDBStreamsClient');
+  }
+  if (typeof o.tableName !== 'string' || o.tableName === '')
+    throw new ValidationError('stream.tableName', 'is required');
+  if (!o.names) throw new ValidationError('stream.names', 'is required');
+  checkDuration('stream.pollIntervalMs', o.pollIntervalMs);
+  checkDuration('stream.idlePollIntervalMs', o.idlePollIntervalMs, { max: MAX_IDLE_MS });
+  if (o.idlePollIntervalMs < o.pollIntervalMs) {
+    throw new ValidationError(
+      'stream.idlePollIntervalMs',
+      `must be at least pollIntervalMs (${o.pollIntervalMs})`,
+    );
+  }
+  checkDuration('stream.lingerMs', o.lingerMs, { allowZero: true });
+  checkDuration('stream.shardDiscoveryMs', o.shardDiscoveryMs);
+  checkDuration('stream.retryForMs', o.retryForMs, { allowZero: true });
+  return { ...o, client: o.client, tableName: o.tableName, names: o.names };
+}

@@ -1,0 +1,96 @@
+import type { Backend } from '../backend/types.js';
+import type { Clock } from '../clock/types.js';
+import type { KVPair } from '../store/kv-pair.js';
+
+/**
+ * Why a {@link WatchEvent} was emitted:
+ * - `snapshot`: the state found by the consistent read that starts every watch;
+ * - `write`: a caller's put or delete;
+ * - `expiry`: the item's `expires` passed (emitted at that moment, whether or not DynamoDB's TTL
+ *   reaper has removed the row yet; the reaper's own delete is then not reported again), or a put
+ *   wrote an item whose `expires` had already passed.
+ */
+export type WatchCause = 'snapshot' | 'write' | 'expiry';
+
+/**
+ * One change of one key, as `watch` and `watchPrefix` emit it.
+ *
+ * @example
+ * ```ts
+ * kv.watch('flags').subscribe((e) => {
+ *   if (e.type === 'put') console.log(e.key, '=', e.pair.text(), 'v', e.pair.version, e.cause);
+ *   else console.log(e.key, 'is gone', e.cause);
+ * });
+ * ```
+ */
+export type WatchEvent = WatchPutEvent | WatchDeleteEvent;
+
+/**
+ * The key now holds `pair`.
+ *
+ * @example
+ * ```ts
+ * if (e.type === 'put') console.log(e.pair.version, e.previous?.version);
+ * ```
+ */
+export interface WatchPutEvent {
+  readonly type: 'put';
+  readonly partition: string;
+  readonly key: string;
+  readonly pair: KVPair;
+  /** What this watch last reported for the key, when it reported a value. */
+  readonly previous?: KVPair;
+  readonly cause: WatchCause;
+}
+
+/**
+ * The key is absent now: deleted, expired, or (first event of `watch(key)`, `cause: 'snapshot'`)
+ * absent when the watch started.
+ *
+ * @example
+ * ```ts
+ * if (e.type === 'delete' && e.cause === 'expiry') console.log(e.key, 'expired');
+ * ```
+ */
+export interface WatchDeleteEvent {
+  readonly type: 'delete';
+  readonly partition: string;
+  readonly key: string;
+  readonly pair?: undefined;
+  /** What this watch last reported for the key, when it reported a value. */
+  readonly previous?: KVPair;
+  readonly cause: WatchCause;
+}
+
+/**
+ * What the watch functions need: the store contract and the clock that decides expiry.
+ *
+ * @example
+ * ```ts
+ * watchKey({ backend: new MemoryBackend({ clock }), clock }, 'config', 'flags');
+ * ```
+ */
+export interface WatchDeps {
+  readonly backend: Backend;
+  readonly clock: Clock;
+}
+
+/**
+ * Options of `watch(key)`. None yet; any name given is a `ValidationError`.
+ *
+ * @example
+ * ```ts
+ * kv.watch('a', {});
+ * ```
+ */
+export type WatchOptions = Readonly<Record<string, never>>;
+
+/**
+ * Options of `watchPrefix(prefix)`. None yet; any name given is a `ValidationError`.
+ *
+ * @example
+ * ```ts
+ * kv.watchPrefix('jobs/', {});
+ * ```
+ */
+export type WatchPrefixOptions = Readonly<Record<string, never>>;

@@ -1,0 +1,58 @@
+import type { Observable } from 'rxjs';
+import { ValidationError } from '../errors/store.js';
+import { checkName, Limits, resolveOptions } from '../store/validate.js';
+import { observeWatch } from './observe.js';
+import type { WatchDeps, WatchEvent, WatchPrefixOptions } from './types.js';
+
+/**
+ * Watches every key of a partition that starts with `prefix` (`''`: the whole partition). First
+ * one put per live key (`cause: 'snapshot'`, in key order, read with strongly consistent query
+ * pages; nothing for absent keys), then every change of a matching key (`cause: 'write'` or
+ * `'expiry'`). Per key: write order, no gap, no duplicate, as for `watchKey`. Changes of
+ * different keys are not ordered with respect to each other, and a multi-key transaction is not
+ * seen as one unit.
+ *
+ * Cold, never completes on its own, errors and tears down as `watchKey` does.
+ *
+ * @example
+ * ```ts
+ * const jobs = new Map<string, string>();
+ * watchPrefix({ backend, clock: systemClock }, 'queue', 'jobs/').subscribe((e) => {
+ *   if (e.type === 'put') jobs.set(e.key, e.pair.text());
+ *   else jobs.delete(e.key);
+ * });
+ * ```
+ */
+export function watchPrefix(
+  deps: WatchDeps,
+  partition: string,
+  prefix: string,
+  options?: WatchPrefixOptions,
+): Observable<WatchEvent> {
+  checkName('partition', partition, Limits.partitionBytes);
+  if (typeof prefix !== 'string')
+    throw new ValidationError('prefix', `must be a string, got ${typeof prefix}`);
+  const bytes = Buffer.byteLength(prefix, 'utf8');
+  if (bytes > Limits.keyBytes)
+    throw new ValidationError('prefix', `is ${bytes} bytes in UTF-8; the limit is ${Limits.keyBytes}`);
+  resolveOptions('watchPrefix', options, {});
+  const { backend } = deps;
+  return observeWatch(deps, {
+    partition,
+    matches: (k) => k.startsWith(prefix),
+    snapshot: async (state, closed) => {
+      let after: string | undefined;
+      do {
+        const page = await backend.query({
+          partition,
+          prefix,
+          consistent: true,
+          ...(after !== undefined && { after }),
+        });
+        if (closed()) return;
+        for (const row of page.items) state.snapshot(row.key, row, false);
+        after = page.lastKey;
+      } while (after !== undefined);
+    },
+  });
+}

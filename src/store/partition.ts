@@ -9,6 +9,7 @@ import { decodeCursor, encodeCursor } from './cursor.js';
 import { KVPair, toPair } from './kv-pair.js';
 import { checkDuration, checkInteger, checkName, Limits, resolveOptions } from './validate.js';
 import { encodeValue, type Value } from './value.js';
+import { newWriteId, WRITE_ID_FIELD } from './write-id.js';
 import type { Observable } from 'rxjs';
 import { type WatchEvent, type WatchOptions, type WatchPrefixOptions, watchKey, watchPrefix } from '../watch/index.js';
 
@@ -155,10 +156,14 @@ export class Partition {
     const write = this.#prepare(key, value, o.ttlMs);
     const nowSec = this.#nowSec();
     const condition = previous ? liveAtVersion(previous.version, nowSec) : absentOrExpired(nowSec);
-    const result = fence
-      ? await this.#fencedWrite(fence, { ...write, condition })
-      : await this.#ctx.backend.write({ ...write, condition });
+    // A fresh write id makes an ambiguous outcome decidable: when the SDK retried a write whose
+    // first attempt applied (the answer was lost), the retry fails its condition against our own
+    // row; the id in the returned row says the write is ours, so it is reported as the success it was.
+    const writeId = newWriteId();
+    const tagged = { ...write, fields: { [WRITE_ID_FIELD]: writeId }, condition };
+    const result = fence ? await this.#fencedWrite(fence, tagged) : await this.#ctx.backend.write(tagged);
     if (result.ok) return toPair(result.item);
+    if (result.current?.fields[WRITE_ID_FIELD] === writeId) return toPair(result.current);
     const current = this.#livePair(result.current);
     if (!previous) throw new KeyExistsError(`key "${key}" exists in partition "${this.name}"`, current);
     throw new KeyModifiedError(

@@ -46,7 +46,10 @@ describe('table layout compatibility with Go dynastore', () => {
     expect(text?.version).toBe(2);
     expect((await kv.get('ttl'))?.expiresAt?.getTime()).toBeGreaterThan(Date.now());
     expect(await kv.get('dead')).toBeUndefined();
-    expect((await kv.atomicPut('dead', 'reborn')).version).toBe(2);
+    // DynamoDB Local may already have reaped it (then the version starts again at 1)
+    const reborn = await kv.atomicPut('dead', 'reborn');
+    expect(reborn.text()).toBe('reborn');
+    expect([1, 2]).toContain(reborn.version);
     // Go stores []byte as base64 text; read it as such.
     await goPut('go', 'bytes', Buffer.from([1, 2, 3]).toString('base64'));
     expect(Buffer.from((await kv.get('bytes'))!.text(), 'base64')).toEqual(Buffer.from([1, 2, 3]));

@@ -1,4 +1,4 @@
-export { MemoryBackend } from './memory/backend.js';
-export type { MemoryBackendOptions } from './memory/backend.js';
 export { VirtualClock } from './clock/virtual.js';
+export type { MemoryBackendOptions } from './memory/backend.js';
+export { MemoryBackend } from './memory/backend.js';
 export * from './testing/index.js';

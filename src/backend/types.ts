@@ -72,7 +72,15 @@ export interface DeleteInput {
 /** The outcome of a conditional write: `ok` with the new row, or the row that failed the check. */
 export type WriteResult =
   | { readonly ok: true; readonly item: StoredItem }
-  | { readonly ok: false; readonly current: StoredItem | undefined };
+  | {
+      readonly ok: false;
+      readonly current: StoredItem | undefined;
+      /**
+       * The failed check came from a retry of a request that had failed ambiguously (timeout,
+       * 5xx): that earlier attempt may have applied the write, and `current` may be newer still.
+       */
+      readonly ambiguous?: boolean;
+    };
 
 export type DeleteResult =
   | { readonly ok: true; readonly previous: StoredItem | undefined }

@@ -1,3 +1,3 @@
 export { sleepWith, systemClock } from './system.js';
-export type { Clock, TimerHandle } from './types.js';
+export type { Clock, TimerHandle, TimerOptions } from './types.js';
 export { VirtualClock } from './virtual.js';

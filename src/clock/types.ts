@@ -1,3 +1,9 @@
+/** Options of {@link Clock.setTimeout}. */
+export interface TimerOptions {
+  /** Keep the process alive until the timer fires (a wait a caller awaits). @default false */
+  readonly keepAlive?: boolean;
+}
+
 /** A cancellable timer handle returned by {@link Clock.setTimeout}. */
 export interface TimerHandle {
   cancel(): void;
@@ -20,8 +26,14 @@ export interface Clock {
   now(): number;
   /** Monotonic milliseconds (like `performance.now()`); only differences are meaningful. */
   monotonic(): number;
-  /** Runs `fn` after `ms`; the timer never keeps the process alive (`unref`). */
-  setTimeout(fn: () => void, ms: number): TimerHandle;
-  /** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
+  /**
+   * Runs `fn` after `ms`. Background timers (heartbeats, lease deadlines, lingering) never keep
+   * the process alive (`unref`); pass `keepAlive` for a wait that a caller is awaiting.
+   */
+  setTimeout(fn: () => void, ms: number, options?: TimerOptions): TimerHandle;
+  /**
+   * Resolves after `ms`, or rejects with the signal's reason when it aborts first. This is a wait
+   * somebody awaits (an `acquire`, a poller while subscribed), so it keeps the process alive.
+   */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }

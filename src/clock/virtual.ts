@@ -1,5 +1,5 @@
 import { sleepWith } from './system.js';
-import type { Clock, TimerHandle } from './types.js';
+import type { Clock, TimerHandle, TimerOptions } from './types.js';
 
 interface Pending {
   at: number;
@@ -40,7 +40,7 @@ export class VirtualClock implements Clock {
     return this.#mono;
   }
 
-  setTimeout(fn: () => void, ms: number): TimerHandle {
+  setTimeout(fn: () => void, ms: number, _options?: TimerOptions): TimerHandle {
     const entry: Pending = { at: this.#mono + Math.max(0, ms), seq: this.#seq++, fn };
     this.#timers.push(entry);
     return {
@@ -97,7 +97,7 @@ export class VirtualClock implements Clock {
     return {
       now: () => this.now() + skewMs,
       monotonic: () => this.monotonic(),
-      setTimeout: (fn, ms) => this.setTimeout(fn, ms),
+      setTimeout: (fn, ms, options) => this.setTimeout(fn, ms, options),
       sleep: (ms, signal) => this.sleep(ms, signal),
     };
   }

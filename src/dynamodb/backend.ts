@@ -6,9 +6,9 @@ import {
   type GetItemCommandOutput,
   QueryCommand,
   type QueryCommandOutput,
+  type TransactWriteItem,
   TransactWriteItemsCommand,
   type TransactWriteItemsCommandOutput,
-  type TransactWriteItem,
   UpdateItemCommand,
   type UpdateItemCommandOutput,
 } from '@aws-sdk/client-dynamodb';
@@ -28,13 +28,11 @@ import type {
 } from '../backend/types.js';
 import { systemClock } from '../clock/system.js';
 import type { Clock } from '../clock/types.js';
+import { createStreamFeed, type StreamPollOptions } from '../watch/dynamo/index.js';
 import { buildDelete, buildGet, buildQuery, buildTransact, buildUpdate, type TableRef } from './builders.js';
 import { decodeItem, type RawItem } from './codec.js';
 import { wrapAwsError } from './errors.js';
 import type { AttributeNames } from './names.js';
-import { createStreamFeed, type StreamPollOptions } from '../watch/dynamo/index.js';
-
-
 
 /** What {@link DynamoBackend} needs; `Dynastore` resolves it from its own options. */
 export interface DynamoBackendOptions {
@@ -92,7 +90,10 @@ export class DynamoBackend implements Backend {
       );
       return { ok: true, item: this.#decode(out.Attributes ?? {}) };
     } catch (err) {
-      if (isConditionFailure(err)) return { ok: false, current: this.#decodeOptional(err.Item) };
+      if (isConditionFailure(err)) {
+        const current = this.#decodeOptional(err.Item);
+        return { ok: false, current, ...(retried(err) && { ambiguous: true }) };
+      }
       throw wrapAwsError('UpdateItem', err);
     }
   }
@@ -229,6 +230,11 @@ function capacityOf(operation: string, c: Capacity | Capacity[] | undefined) {
   const list = Array.isArray(c) ? c : [c];
   const total = list.reduce((acc, x) => acc + (x.CapacityUnits ?? 0), 0);
   return READS.has(operation) ? { total, readUnits: total } : { total, writeUnits: total };
+}
+
+/** The SDK made more than one attempt: an earlier one failed, perhaps after it applied. */
+function retried(err: unknown): boolean {
+  return ((err as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1) > 1;
 }
 
 function isConditionFailure(err: unknown): err is { name: string; Item?: RawItem } {

@@ -12,6 +12,7 @@ export const ErrorCode = {
   KeyExists: 'KEY_EXISTS',
   KeyModified: 'KEY_MODIFIED',
   KeyNotFound: 'KEY_NOT_FOUND',
+  AmbiguousWrite: 'AMBIGUOUS_WRITE',
   Validation: 'VALIDATION',
   Backend: 'BACKEND',
   TableMismatch: 'TABLE_MISMATCH',

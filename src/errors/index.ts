@@ -3,6 +3,7 @@ export { DynastoreError, ErrorCode } from './base.js';
 export { LocalDynamoError, type LocalDynamoFailure } from './local.js';
 export { FencedError, type LeaseEndReason, LeaseLostError, LockTimeoutError } from './lock.js';
 export {
+  AmbiguousWriteError,
   BackendError,
   KeyExistsError,
   KeyModifiedError,

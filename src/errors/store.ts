@@ -90,6 +90,25 @@ export class BackendError extends DynastoreError {
 }
 
 /**
+ * A conditional write whose outcome cannot be known: the SDK retried it after an ambiguous error
+ * (timeout, 5xx), and the retry found the row changed by someone else. It may or may not have
+ * applied; read the key again. `current` is the row the retry found.
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (err instanceof AmbiguousWriteError) pair = await kv.get(key) }
+ * ```
+ */
+export class AmbiguousWriteError extends DynastoreError {
+  readonly current: KVPair | undefined;
+  constructor(message: string, current?: KVPair, options?: { cause?: unknown }) {
+    super(ErrorCode.AmbiguousWrite, message, options);
+    this.name = 'AmbiguousWriteError';
+    this.current = current;
+  }
+}
+
+/**
  * `createTable` found a table of that name whose key schema does not match the dynastore layout.
  *
  * @example

@@ -139,6 +139,10 @@ export class Contender {
     try {
       const result = await this.#ctx.backend.write(input);
       if (result.ok) return { kind: 'granted', lease: this.#lease(key, terms, sentAt) };
+      // a retried grant whose first attempt applied (answer lost) is refused by our own row
+      const mine = decodeLockRow(result.current);
+      if (mine?.owner === terms.owner && mine.token === token)
+        return { kind: 'granted', lease: this.#lease(key, terms, sentAt) };
       this.learn(key, result.current);
       return { kind: 'refused' };
     } catch (error) {

@@ -1,4 +1,5 @@
 import type { TransactItem } from '../backend/types.js';
+import { sleepWith } from '../clock/system.js';
 import type { TimerHandle } from '../clock/types.js';
 import { type LeaseEndReason, LeaseLostError } from '../errors/lock.js';
 import { backoffMs } from './backoff.js';
@@ -235,7 +236,10 @@ export class Lease implements AsyncDisposable {
         Math.max(10, remaining / 3),
       );
       try {
-        await this.#ctx.clock.sleep(Math.min(backoffMs(attempt, cap), remaining), this.#stop.signal);
+        // heartbeat retries run in the background; a manual renew() is awaited by its caller
+        await sleepWith(this.#ctx.clock, Math.min(backoffMs(attempt, cap), remaining), this.#stop.signal, {
+          keepAlive: this.#heartbeatMs === false,
+        });
       } catch {
         return;
       }

@@ -63,7 +63,8 @@ export class ChangeWaker {
         else reject(err);
       };
       const onAbort = () => finish(undefined, signal?.reason);
-      const timer = this.#clock.setTimeout(() => finish([]), Math.max(0, ms));
+      // an acquire() is waiting on this: keep the process alive
+      const timer = this.#clock.setTimeout(() => finish([]), Math.max(0, ms), { keepAlive: true });
       this.#notify = () => finish(this.#pending.splice(0));
       signal?.addEventListener('abort', onAbort, { once: true });
     });

@@ -1,17 +1,29 @@
+import type { Observable } from 'rxjs';
 import { isLive } from '../backend/evaluate.js';
 import type { Backend, StoredItem, WriteInput, WriteResult } from '../backend/types.js';
 import type { Clock } from '../clock/types.js';
-import { KeyExistsError, KeyModifiedError, KeyNotFoundError, ValidationError } from '../errors/store.js';
+import {
+  AmbiguousWriteError,
+  KeyExistsError,
+  KeyModifiedError,
+  KeyNotFoundError,
+  ValidationError,
+} from '../errors/store.js';
 import { checkFence, fencedTransact } from '../lock/fence.js';
 import type { Lease } from '../lock/lease.js';
+import {
+  type WatchEvent,
+  type WatchOptions,
+  type WatchPrefixOptions,
+  watchKey,
+  watchPrefix,
+} from '../watch/index.js';
 import { absentOrExpired, liveAt, liveAtVersion } from './conditions.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { KVPair, toPair } from './kv-pair.js';
 import { checkDuration, checkInteger, checkName, Limits, resolveOptions } from './validate.js';
 import { encodeValue, type Value } from './value.js';
 import { newWriteId, WRITE_ID_FIELD } from './write-id.js';
-import type { Observable } from 'rxjs';
-import { type WatchEvent, type WatchOptions, type WatchPrefixOptions, watchKey, watchPrefix } from '../watch/index.js';
 
 /** Options of `put`. */
 export interface PutOptions {
@@ -102,9 +114,25 @@ export class Partition {
     });
     const fence = checkFence('put.fence', o.fence);
     const write = this.#prepare(key, value, o.ttlMs);
-    const result = fence ? await this.#fencedWrite(fence, write) : await this.#ctx.backend.write(write);
-    if (!result.ok) throw new Error('unconditional write reported a failed condition');
-    return toPair(result.item);
+    if (fence) {
+      const fenced = await this.#fencedWrite(fence, write);
+      if (!fenced.ok) throw new Error('a fenced put reported a failed condition without FencedError');
+      return toPair(fenced.item);
+    }
+    // Applied at most once: a retry of a put that already applied (its answer lost) finds its own
+    // write id and fails the condition, instead of writing again and bumping the version twice.
+    const writeId = newWriteId();
+    const result = await this.#ctx.backend.write({
+      ...write,
+      fields: { [WRITE_ID_FIELD]: writeId },
+      condition: { op: 'cmp', attr: `field:${WRITE_ID_FIELD}`, cmp: '<>', value: writeId },
+    });
+    if (result.ok) return toPair(result.item);
+    if (result.current?.fields[WRITE_ID_FIELD] === writeId) return toPair(result.current);
+    throw new AmbiguousWriteError(
+      `put of key "${key}" in partition "${this.name}": outcome unknown`,
+      this.#livePair(result.current),
+    );
   }
 
   /** The live pair at `key`, or undefined when absent or expired. */
@@ -165,6 +193,12 @@ export class Partition {
     if (result.ok) return toPair(result.item);
     if (result.current?.fields[WRITE_ID_FIELD] === writeId) return toPair(result.current);
     const current = this.#livePair(result.current);
+    if (result.ambiguous) {
+      throw new AmbiguousWriteError(
+        `atomicPut of key "${key}" in partition "${this.name}" was retried after an error and then found the row changed: it may or may not have applied (read it again)`,
+        current,
+      );
+    }
     if (!previous) throw new KeyExistsError(`key "${key}" exists in partition "${this.name}"`, current);
     throw new KeyModifiedError(
       `key "${key}" in partition "${this.name}" is ${current ? `at version ${current.version}` : 'gone'}, not version ${previous.version}`,

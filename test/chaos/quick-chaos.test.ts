@@ -144,4 +144,18 @@ describe('quick chaos against DynamoDB Local', () => {
       client.destroy();
     }
   });
+
+  it('an atomicPut create whose answer was lost after it applied reports success', async () => {
+    const p = await proxy(9);
+    const client = localDynamoClient(p.endpoint);
+    try {
+      const kv = new Dynastore({ client, tableName: table.tableName }).partition('ambiguous');
+      p.injectNext('write', 'dropAfterApply');
+      const pair = await kv.atomicPut('created', 'mine');
+      expect(pair.version).toBe(1);
+      expect(p.counts.dropAfterApply).toBe(1);
+    } finally {
+      client.destroy();
+    }
+  });
 });

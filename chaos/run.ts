@@ -1,0 +1,274 @@
+/**
+ * `npm run chaos [-- --duration 120 | --quick] [--seed n] [--strict]`: starts DynamoDB Local, a
+ * fault-injecting proxy, and worker processes; attacks them for the duration; checks what they
+ * recorded; writes `chaos/report.json` and prints a summary. Exit status: 1 when a fenced workload
+ * shows a violation (with `--strict`, also when the history is not linearizable, the control run
+ * found nothing, the watch checker found a problem, or a worker misbehaved), 2 on a harness error.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createTable } from '../src/dynamodb/create-table.js';
+import { Dynastore } from '../src/store/dynastore.js';
+import { type LocalDynamo, startLocalDynamo } from '../src/testing/local-dynamo.js';
+import { silenceNodeVersionWarning } from '../src/testing/quiet.js';
+import { checkCounter } from './checker/counter.js';
+import { findKvAnomalies } from './checker/kv-anomalies.js';
+import { checkLinearizable } from './checker/linearizability.js';
+import { casRegister } from './checker/model.js';
+import { checkWatch } from './checker/watch.js';
+import { defaultPlan } from './faults/plan.js';
+import { FaultProxy } from './faults/proxy.js';
+import { type ChaosReport, type KvResult, type RunResults, summary, toReport } from './report.js';
+import { kvHistory, workerAnomalies } from './runner/collect.js';
+import { WorkerGroup } from './runner/group.js';
+import { Nemesis } from './runner/nemesis.js';
+import { type RunSettings, settingsFor } from './runner/settings.js';
+import type { WorkerConfig } from './workers/config.js';
+import type { CounterValue } from './workers/counter.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+async function main(): Promise<number> {
+  silenceNodeVersionWarning();
+  const { values } = parseArgs({
+    options: {
+      duration: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      seed: { type: 'string' },
+      strict: { type: 'boolean', default: false },
+      report: { type: 'string', default: join(HERE, 'report.json') },
+      dump: { type: 'string' },
+    },
+  });
+  const settings = settingsFor({
+    quick: values.quick ?? false,
+    ...(values.duration !== undefined && { durationS: Number(values.duration) }),
+    seed: values.seed === undefined ? Math.floor(Math.random() * 1e9) : Number(values.seed),
+  });
+  const started = performance.now();
+  const cleanup: (() => Promise<void>)[] = [];
+  const groups: WorkerGroup[] = [];
+  const onExit = () => {
+    for (const g of groups) g.killNow();
+  };
+  process.on('exit', onExit);
+  let interrupted = false;
+  const onSignal = () => {
+    interrupted = true;
+    console.error('chaos: interrupted, stopping workers and DynamoDB Local...');
+    void runCleanup(cleanup).then(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const results = await run(settings, cleanup, groups, started);
+    if (interrupted) return 130;
+    const dumpDir = values.dump ?? join(tmpdir(), `dynastore-chaos-${settings.seed}`);
+    await dumpLines(dumpDir, groups);
+    const report = toReport(results);
+    await writeFile(values.report as string, `${JSON.stringify(report, null, 2)}\n`);
+    const text = summary(results);
+    await writeFile(`${(values.report as string).replace(/\.json$/, '')}.log`, `${text}\n`);
+    console.log(text);
+    console.log(`\nreport: ${values.report}; worker event logs: ${dumpDir}`);
+    return exitCode(report, results, values.strict ?? false);
+  } finally {
+    await runCleanup(cleanup);
+    process.off('exit', onExit);
+  }
+}
+
+async function run(
+  s: RunSettings,
+  cleanup: (() => Promise<void>)[],
+  groups: WorkerGroup[],
+  started: number,
+): Promise<RunResults> {
+  log(`seed ${s.seed}; ${s.durationMs / 1000} s of faults; starting DynamoDB Local`);
+  const local: LocalDynamo = await startLocalDynamo({ startTimeoutMs: 60_000 });
+  cleanup.push(() => local.stop());
+  const tableName = `chaos-${s.seed}`;
+  await createTable({ client: local.client, tableName });
+  const proxy = await FaultProxy.start(
+    { port: local.port },
+    defaultPlan(s.faultIntensity, s.stallMs),
+    s.seed,
+  );
+  cleanup.unshift(() => proxy.stop());
+  const counts: Record<string, number> = {};
+  const nemesis = new Nemesis({ seed: s.seed + 1, ...s.nemesis }, counts);
+  cleanup.unshift(() => nemesis.stop());
+
+  const stopAt = Date.now() + s.durationMs;
+  const base = (kind: WorkerConfig['kind'], id: string, seed: number, skewMs: number, maxAttempts = 3) => ({
+    kind,
+    id,
+    endpoint: proxy.endpoint,
+    tableName,
+    seed,
+    skewMs,
+    stopAt,
+    requestTimeoutMs: s.requestTimeoutMs,
+    maxAttempts,
+  });
+  const skewFor = (n: number): number => {
+    const skew = s.skews[n % s.skews.length] as number;
+    if (skew !== 0) {
+      const kind = Math.abs(skew) > s.counter.maxClockSkewMs ? 'clockSkewBeyond' : 'clockSkewWithin';
+      counts[kind] = (counts[kind] ?? 0) + 1;
+    }
+    return skew;
+  };
+  const observe = (g: WorkerGroup, line: { w: string; t: number; ev: string }) => nemesis.observe(g, line);
+  const counter = (name: string, fenced: boolean, skewed: boolean) =>
+    new WorkerGroup(
+      name,
+      { pauseMs: s.pauseMs, killable: true },
+      (n) => ({
+        ...base('counter', `${name}-${n}`, s.seed * 100 + n, skewed ? skewFor(n) : 0),
+        counter: {
+          ...s.counter,
+          fenced,
+          partition: 'chaos',
+          lockKey: `${name}-lock`,
+          counterKey: `${name}-counter`,
+        },
+      }),
+      observe,
+    );
+  const fenced = counter('fenced', true, true);
+  const control = counter('control', false, false);
+  const kvGroup = (name: string, maxAttempts: number, seed: number) =>
+    new WorkerGroup(
+      name,
+      { pauseMs: s.kvPauseMs, killable: false },
+      (n) => ({
+        ...base('kv', `${name}-${n}`, seed + n, 0, maxAttempts),
+        kv: { ...s.kv, partition: name },
+      }),
+      observe,
+    );
+  const kv = kvGroup('kv', 3, s.seed * 100 + 50);
+  const kvSingle = kvGroup('kv-single', 1, s.seed * 100 + 70);
+  const watchKeys = ['w0', 'w1', 'w2'];
+  const watch = new WorkerGroup(
+    'watch',
+    { pauseMs: s.kvPauseMs, killable: false },
+    (n) => ({
+      ...base('watch', `watch-${n}`, s.seed * 100 + 90 + n, 0),
+      watch: { ...s.watch, partition: 'watch', keys: watchKeys, writer: n === 0 },
+    }),
+    observe,
+  );
+  groups.push(fenced, control, kv, kvSingle, watch);
+  cleanup.unshift(async () => {
+    await Promise.all(groups.map((g) => g.close(0)));
+  });
+
+  fenced.start(s.counterWorkers);
+  control.start(s.counterWorkers);
+  kv.start(1);
+  kvSingle.start(1);
+  watch.start(2);
+  nemesis.attack(fenced);
+  nemesis.attack(control);
+  nemesis.pauseAnytime(kv, s.kvPauseEveryMs);
+  nemesis.pauseAnytime(kvSingle, s.kvPauseEveryMs);
+  nemesis.pauseAnytime(watch, s.kvPauseEveryMs);
+  log(
+    `proxy ${proxy.endpoint} -> DynamoDB Local :${local.port}; ${groups.reduce((n, g) => n + g.all.length, 0)} workers`,
+  );
+
+  const progress = setInterval(() => {
+    const kvOps = [kv, kvSingle].reduce(
+      (n, g) => n + g.lines.filter((l) => l.ev === 'op' && l.type === 'invoke').length,
+      0,
+    );
+    const inc = (g: WorkerGroup) => g.lines.filter((l) => l.ev === 'write-ok').length;
+    log(
+      `fenced +${inc(fenced)}, control +${inc(control)}, kv ${kvOps} ops, faults ${JSON.stringify({ ...proxy.counts, ...counts })}`,
+    );
+  }, 15_000);
+  await new Promise((resolve) => setTimeout(resolve, s.durationMs));
+  clearInterval(progress);
+  await nemesis.stop();
+  proxy.setPlan(undefined);
+  log('faults off; waiting for workers to finish');
+  await Promise.all(groups.map((g) => g.close(s.counter.leaseMs * 4 + s.watch.drainMs + 5_000)));
+
+  const directStore = new Dynastore({ client: local.client, tableName });
+  const direct = { store: directStore, chaos: directStore.partition('chaos') };
+  const finalOf = async (name: string) =>
+    (await direct.chaos.get(`${name}-counter`))?.json<CounterValue>().n ?? 0;
+  const checkKv = (g: WorkerGroup, maxAttempts: number): KvResult => {
+    const history = kvHistory(g.lines);
+    const result = checkLinearizable(casRegister, history.events, {
+      infoHorizon: s.infoHorizonMs,
+      maxSteps: 5_000_000,
+    });
+    return {
+      name: g.name,
+      maxAttempts,
+      result,
+      infos: history.infos,
+      fails: history.fails,
+      anomalies: findKvAnomalies(history.events),
+    };
+  };
+  return {
+    seed: s.seed,
+    durationMs: s.durationMs,
+    wallMs: performance.now() - started,
+    faults: { ...proxy.counts, ...counts },
+    requests: { ...proxy.requests },
+    fenced: checkCounter(fenced.lines, await finalOf('fenced')),
+    control: checkCounter(control.lines, await finalOf('control')),
+    kv: [checkKv(kv, 3), checkKv(kvSingle, 1)],
+    watch: checkWatch(watch.lines as never, await finalVersions(direct.store, watchKeys)),
+    anomalies: workerAnomalies(groups),
+  };
+}
+
+async function finalVersions(store: Dynastore, keys: readonly string[]): Promise<Map<string, number>> {
+  const kv = store.partition('watch');
+  return new Map(await Promise.all(keys.map(async (k) => [k, (await kv.get(k))?.version ?? 0] as const)));
+}
+
+function exitCode(report: ChaosReport, r: RunResults, strict: boolean): number {
+  if (report.fenced.violations > 0) return 1;
+  if (!strict) return 0;
+  const watchBad = report.watch.missed + report.watch.duplicates + report.watch.outOfOrder > 0;
+  return !report.linearizable || report.control.lostUpdates === 0 || watchBad || r.anomalies.length > 0
+    ? 1
+    : 0;
+}
+
+async function runCleanup(cleanup: (() => Promise<void>)[]): Promise<void> {
+  while (cleanup.length > 0) {
+    const step = cleanup.shift() as () => Promise<void>;
+    await step().catch((err: unknown) => console.error('chaos: cleanup step failed:', err));
+  }
+}
+
+/** Every worker's event lines, one JSONL file per group (for replaying the checkers). */
+async function dumpLines(dir: string, groups: readonly WorkerGroup[]): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  for (const g of groups) {
+    await writeFile(join(dir, `${g.name}.jsonl`), g.lines.map((l) => JSON.stringify(l)).join('\n'));
+  }
+}
+
+function log(message: string): void {
+  console.error(`[chaos ${new Date().toISOString().slice(11, 19)}] ${message}`);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error('chaos: harness error:', err);
+    process.exit(2);
+  },
+);

@@ -1,0 +1,61 @@
+import type { CounterConfig, KvConfig, WatchConfig } from '../workers/config.js';
+
+/** Every knob of a chaos run. */
+export interface RunSettings {
+  readonly seed: number;
+  /** How long faults are injected. */
+  readonly durationMs: number;
+  readonly faultIntensity: number;
+  /** How long the proxy's timeout faults hold a request. */
+  readonly stallMs: number;
+  readonly requestTimeoutMs: number;
+  readonly counterWorkers: number;
+  readonly counter: Omit<CounterConfig, 'fenced' | 'partition' | 'lockKey' | 'counterKey'>;
+  /** Clock skews handed to fenced-counter workers in turn (respawns continue the cycle). */
+  readonly skews: readonly number[];
+  /** SIGSTOP length for lock holders: longer than the lease. */
+  readonly pauseMs: readonly [number, number];
+  readonly kv: KvConfig;
+  readonly watch: Omit<WatchConfig, 'partition' | 'keys' | 'writer'>;
+  readonly kvPauseMs: readonly [number, number];
+  readonly kvPauseEveryMs: number;
+  /** How long after giving up an ambiguous request can still take effect (checker bound). */
+  readonly infoHorizonMs: number;
+  readonly nemesis: { pauseEveryMs: number; killEveryMs: number; respawnAfterMs: readonly [number, number] };
+}
+
+const LEASE_MS = 2_000;
+const MAX_SKEW_MS = 300;
+
+/**
+ * The settings of a run: `--quick` is a one-minute run for CI; otherwise `durationS` (default 120).
+ *
+ * @example
+ * ```ts
+ * const s = settingsFor({ quick: true, seed: 1 });
+ * ```
+ */
+export function settingsFor(o: { quick: boolean; durationS?: number; seed: number }): RunSettings {
+  const durationS = o.durationS ?? (o.quick ? 60 : 120);
+  if (!Number.isFinite(durationS) || durationS < 10)
+    throw new Error(`--duration must be at least 10 seconds, got ${o.durationS}`);
+  if (!Number.isInteger(o.seed)) throw new Error(`--seed must be an integer, got ${o.seed}`);
+  return {
+    seed: o.seed,
+    durationMs: durationS * 1_000,
+    faultIntensity: 1,
+    stallMs: 1_500,
+    requestTimeoutMs: 1_000,
+    counterWorkers: 3,
+    counter: { leaseMs: LEASE_MS, maxClockSkewMs: MAX_SKEW_MS, workMs: [50, 250] },
+    // Most within maxClockSkewMs (300), some far beyond it (from the start, and among respawns).
+    skews: [0, 250, -1_500, 1_500, -200, 150, -250, 0],
+    pauseMs: [Math.round(LEASE_MS * 1.5), LEASE_MS * 3],
+    kv: { partition: 'kv', keys: ['k0', 'k1', 'k2'], clients: 3, thinkMs: [60, 160] },
+    watch: { watchers: 2, writeEveryMs: 100, drainMs: 4_000 },
+    kvPauseMs: [300, 1_500],
+    kvPauseEveryMs: 12_000,
+    infoHorizonMs: 10_000,
+    nemesis: { pauseEveryMs: 5_000, killEveryMs: 15_000, respawnAfterMs: [300, 1_000] },
+  };
+}

@@ -1,0 +1,19 @@
+import type { Clock } from '../../src/clock/types.js';
+
+/**
+ * A clock whose wall time is off by `skewMs` (monotonic time and timers are the real ones): what
+ * a process with a wrong clock sees. Give it to a `Dynastore` as its `clock`.
+ *
+ * @example
+ * ```ts
+ * const store = new Dynastore({ client, tableName, clock: skewedClock(systemClock, 1_500) });
+ * ```
+ */
+export function skewedClock(base: Clock, skewMs: number): Clock {
+  return {
+    now: () => base.now() + skewMs,
+    monotonic: () => base.monotonic(),
+    setTimeout: (fn, ms) => base.setTimeout(fn, ms),
+    sleep: (ms, signal) => base.sleep(ms, signal),
+  };
+}

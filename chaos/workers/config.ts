@@ -1,0 +1,67 @@
+/** What every worker is told on its command line (one JSON argument). */
+export interface WorkerConfig {
+  readonly kind: 'counter' | 'kv' | 'watch';
+  /** Unique per worker incarnation (a respawned worker gets a new id). */
+  readonly id: string;
+  /** The fault proxy's endpoint. */
+  readonly endpoint: string;
+  readonly tableName: string;
+  /** Seed of the worker's random choices. */
+  readonly seed: number;
+  /** Wall-clock offset of this worker's store clock (ms). */
+  readonly skewMs: number;
+  /** Epoch ms after which the worker stops by itself (a safety net; the runner stops it first). */
+  readonly stopAt: number;
+  /** Client request timeout (ms). */
+  readonly requestTimeoutMs: number;
+  /** SDK attempts per call (the SDK's default is 3: automatic retries). */
+  readonly maxAttempts: number;
+  readonly counter?: CounterConfig;
+  readonly kv?: KvConfig;
+  readonly watch?: WatchConfig;
+}
+
+export interface CounterConfig {
+  /** Write with `{ fence: lease }` (the real workload) or not (the control run). */
+  readonly fenced: boolean;
+  readonly partition: string;
+  readonly lockKey: string;
+  readonly counterKey: string;
+  readonly leaseMs: number;
+  readonly maxClockSkewMs: number;
+  /** Time spent "working" between the read and the write, where a pause does harm. */
+  readonly workMs: readonly [number, number];
+}
+
+export interface KvConfig {
+  readonly partition: string;
+  readonly keys: readonly string[];
+  /** Concurrent logical clients. */
+  readonly clients: number;
+  readonly thinkMs: readonly [number, number];
+}
+
+export interface WatchConfig {
+  readonly partition: string;
+  readonly keys: readonly string[];
+  /** Watchers in this process (each subscribes to every key). */
+  readonly watchers: number;
+  /** Whether this process also writes (one writer process per run). */
+  readonly writer: boolean;
+  readonly writeEveryMs: number;
+  /** How long watchers keep going after `stopAt` to catch up. */
+  readonly drainMs: number;
+}
+
+/**
+ * Parses the worker's JSON argument.
+ *
+ * @example
+ * ```ts
+ * const config = parseWorkerConfig(process.argv[2]);
+ * ```
+ */
+export function parseWorkerConfig(arg: string | undefined): WorkerConfig {
+  if (!arg) throw new Error('usage: node --import tsx chaos/worker.ts <json config>');
+  return JSON.parse(arg) as WorkerConfig;
+}

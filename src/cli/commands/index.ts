@@ -1,0 +1,25 @@
+import type { CommandSpec } from '../spec.js';
+import { devCommand, initCommand } from './dev.js';
+import { electCommand, leaderCommand } from './elect.js';
+import { getCommand, lsCommand, putCommand, rmCommand } from './kv.js';
+import { lockCommand } from './lock.js';
+
+/**
+ * Every command of the CLI, in the order `--help` lists them.
+ *
+ * @example
+ * ```ts
+ * const get = commands.find((c) => c.name === 'get');
+ * ```
+ */
+export const commands: readonly CommandSpec[] = [
+  devCommand,
+  initCommand,
+  getCommand,
+  putCommand,
+  rmCommand,
+  lsCommand,
+  lockCommand,
+  electCommand,
+  leaderCommand,
+];

@@ -1,0 +1,172 @@
+import { hostname } from 'node:os';
+import type { LeaseLostError } from '../../errors/lock.js';
+import { startChild } from '../child.js';
+import { CliError } from '../errors.js';
+import { ExitCode } from '../exit-codes.js';
+import type { CommandSpec, OptionSpec } from '../spec.js';
+import { parseDuration } from '../values.js';
+import { str } from './shared.js';
+
+/** Options `lock` and `elect` share. */
+export const holdOptions: Readonly<Record<string, OptionSpec>> = {
+  lease: {
+    type: 'string',
+    valueName: 'duration',
+    description: 'lease length; renewed every third of it (default 10s)',
+  },
+  wait: {
+    type: 'string',
+    valueName: 'duration',
+    description: 'give up (exit 5) after waiting this long (default: forever)',
+  },
+  'no-wait': { type: 'boolean', short: 'n', description: 'try once; exit 5 at once if held' },
+  'kill-after': {
+    type: 'string',
+    valueName: 'duration',
+    description: 'on loss: SIGTERM the command, then SIGKILL after this (default 2s)',
+  },
+  verbose: { type: 'boolean', short: 'v', description: 'report acquisition and loss on stderr' },
+};
+
+/** The resolved `holdOptions`. */
+export interface HoldSettings {
+  readonly leaseMs: number;
+  readonly waitMs: number;
+  readonly killAfterMs: number;
+  readonly verbose: boolean;
+}
+
+/**
+ * Reads `holdOptions` from parsed values.
+ *
+ * @example
+ * ```ts
+ * const s = holdSettings({ lease: '5s', 'no-wait': true }); // { leaseMs: 5000, waitMs: 0, ... }
+ * ```
+ */
+export function holdSettings(values: Readonly<Record<string, string | boolean | undefined>>): HoldSettings {
+  const lease = str(values.lease);
+  const wait = str(values.wait);
+  const killAfter = str(values['kill-after']);
+  if (wait !== undefined && values['no-wait'] === true) {
+    throw new CliError(ExitCode.Usage, '--wait and --no-wait exclude each other');
+  }
+  return {
+    leaseMs: lease === undefined ? 10_000 : parseDuration('--lease', lease),
+    waitMs:
+      values['no-wait'] === true
+        ? 0
+        : wait === undefined
+          ? Number.POSITIVE_INFINITY
+          : parseDuration('--wait', wait),
+    killAfterMs: killAfter === undefined ? 2_000 : parseDuration('--kill-after', killAfter),
+    verbose: values.verbose === true,
+  };
+}
+
+/**
+ * Runs the command while `signal` (a lease's) holds: stops it on loss and reports exit 6.
+ *
+ * @example
+ * ```ts
+ * return runWhileHeld(inv.command, env, lease.signal, settings, (m) => out.error(m));
+ * ```
+ */
+export async function runWhileHeld(
+  command: readonly string[],
+  env: Readonly<Record<string, string>>,
+  held: AbortSignal,
+  settings: HoldSettings,
+  report: (message: string) => void,
+): Promise<number> {
+  if (held.aborted) throw held.reason;
+  const child = startChild(command, env);
+  let lost = false;
+  const onLoss = () => {
+    lost = true;
+    const reason = held.reason as LeaseLostError | undefined;
+    report(`${reason?.message ?? 'lease lost'}; stopping the command`);
+    child.stop(settings.killAfterMs);
+  };
+  held.addEventListener('abort', onLoss, { once: true });
+  const code = await child.exited;
+  held.removeEventListener('abort', onLoss);
+  return lost ? ExitCode.Lost : code;
+}
+
+/**
+ * `dynastore lock <key> -- <command...>`: runs the command holding the lock.
+ *
+ * @example
+ * ```sh
+ * dynastore lock jobs/nightly -- ./nightly.sh
+ * ```
+ */
+export const lockCommand: CommandSpec = {
+  name: 'lock',
+  summary: 'run a command while holding a lock (like flock)',
+  usage: ['lock <key> [options] -- <command> [args...]'],
+  description:
+    'Waits for the lock, runs the command with DYNASTORE_FENCING_TOKEN (and DYNASTORE_LOCK_KEY, ' +
+    'DYNASTORE_LOCK_OWNER) in its environment, renews the lease while it runs, releases it when it ' +
+    'exits and exits with its code. If the lease is lost, the command is stopped (SIGTERM, then ' +
+    'SIGKILL after --kill-after) and the exit code is 6. Pass the fencing token to what the command ' +
+    'writes to: a newer holder has a higher one.',
+  options: {
+    ...holdOptions,
+    owner: { type: 'string', valueName: 'id', description: 'owner id others see (default host:pid:random)' },
+  },
+  args: { min: 1, max: 1 },
+  runsCommand: true,
+  connects: true,
+  handlesSignals: true,
+  examples: [
+    'dynastore lock jobs/nightly -- ./nightly.sh',
+    'dynastore lock jobs/nightly --no-wait -- ./nightly.sh || echo "already running"',
+    'dynastore lock reports --lease 30s --wait 5m -- sh -c \'make-report --fence "$DYNASTORE_FENCING_TOKEN"\'',
+  ],
+  async run({ args, values, command, out, connect, signal }) {
+    const key = args[0] ?? '';
+    const settings = holdSettings(values);
+    const owner = str(values.owner);
+    const { store } = await connect();
+    const lock = store.lock(key, { leaseMs: settings.leaseMs, ...(owner !== undefined && { owner }) });
+    const lease =
+      settings.waitMs === 0
+        ? await lock.tryAcquire()
+        : await lock.acquire({
+            signal,
+            ...(Number.isFinite(settings.waitMs) && { waitMs: settings.waitMs }),
+          });
+    if (!lease) {
+      const holder = await lock.holder().catch(() => undefined);
+      throw new CliError(
+        ExitCode.NotAcquired,
+        `lock "${key}" is held${holder ? ` by "${holder.owner}"` : ''}`,
+      );
+    }
+    try {
+      if (settings.verbose) out.note(`dynastore: acquired lock "${key}" (token ${lease.token})`);
+      const env = {
+        DYNASTORE_FENCING_TOKEN: lease.token.toString(),
+        DYNASTORE_LOCK_KEY: key,
+        DYNASTORE_LOCK_OWNER: lease.owner,
+      };
+      return await runWhileHeld(command, env, lease.signal, settings, (m) => out.error(m));
+    } finally {
+      await lease.release().catch(() => undefined);
+    }
+  },
+};
+
+/**
+ * `host:pid`, the default candidate id of `elect`.
+ *
+ * @example
+ * ```ts
+ * defaultCandidateId(); // 'web-1:4242'
+ * ```
+ */
+export function defaultCandidateId(): string {
+  return `${hostname()}:${process.pid}`;
+}

@@ -1,0 +1,21 @@
+import type { OptionSpec } from '../spec.js';
+
+/** `-p, --partition`: the partition, when its name holds a slash. */
+export const partitionOption: OptionSpec = {
+  type: 'string',
+  short: 'p',
+  valueName: 'name',
+  description: 'the partition; the argument is then the whole key (for partition names with a "/")',
+};
+
+/**
+ * A string option's value, or undefined (booleans never reach here: parseArgs types them).
+ *
+ * @example
+ * ```ts
+ * const table = str(values.table);
+ * ```
+ */
+export function str(value: string | boolean | undefined): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}

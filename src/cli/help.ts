@@ -1,0 +1,124 @@
+import { ExitCode } from './exit-codes.js';
+import type { CommandSpec, OptionSpec } from './spec.js';
+
+/** Options every command takes. */
+export const commonOptions: Readonly<Record<string, OptionSpec>> = {
+  json: { type: 'boolean', description: 'print results as JSON, one object per line' },
+  help: { type: 'boolean', short: 'h', description: 'show this help' },
+};
+
+/** Options of the commands that talk to a table. */
+export const connectionOptions: Readonly<Record<string, OptionSpec>> = {
+  endpoint: {
+    type: 'string',
+    valueName: 'url',
+    description: 'DynamoDB endpoint (default $AWS_ENDPOINT_URL_DYNAMODB, $AWS_ENDPOINT_URL, else AWS)',
+  },
+  region: {
+    type: 'string',
+    valueName: 'name',
+    description: 'AWS region (default $AWS_REGION or the AWS config)',
+  },
+  table: {
+    type: 'string',
+    valueName: 'name',
+    description: 'table name (default $DYNASTORE_TABLE or dynastore)',
+  },
+  local: {
+    type: 'boolean',
+    description: 'use a throw-away embedded DynamoDB Local for this run (needs Java 17+)',
+  },
+};
+
+const EXIT_CODES: readonly [number, string][] = [
+  [ExitCode.Ok, 'success'],
+  [ExitCode.Error, 'error (network, credentials, missing table, DynamoDB)'],
+  [ExitCode.Usage, 'bad usage or invalid value'],
+  [ExitCode.NotFound, 'key not found (get, rm --if-version)'],
+  [ExitCode.Conflict, 'compare-and-swap lost (put --if-absent / --if-version, rm --if-version)'],
+  [ExitCode.NotAcquired, 'lock or leadership not acquired in time (lock, elect)'],
+  [ExitCode.Lost, 'lease or leadership lost while the command ran; it was stopped (lock, elect)'],
+  [ExitCode.Interrupted, 'interrupted (SIGINT) before the command finished'],
+];
+
+/**
+ * The top-level `dynastore --help` text.
+ *
+ * @example
+ * ```ts
+ * process.stdout.write(mainHelp(commands));
+ * ```
+ */
+export function mainHelp(commands: readonly CommandSpec[]): string {
+  const width = Math.max(...commands.map((c) => c.name.length)) + 2;
+  return [
+    'Usage: dynastore <command> [options] [arguments]',
+    '',
+    'Coordination on Amazon DynamoDB: key/value, locks with fencing tokens, leader election, watch.',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+    '',
+    'Connection options (every command that reads or writes):',
+    ...optionLines(connectionOptions),
+    '',
+    'Common options:',
+    ...optionLines(commonOptions),
+    '  --version              print the version',
+    '',
+    'Exit codes:',
+    ...EXIT_CODES.map(([code, text]) => `  ${String(code).padEnd(4)}${text}`),
+    '  lock and elect exit with the code of their command (128 + n when signal n killed it).',
+    '',
+    'Run `dynastore <command> --help` for the details of one command.',
+    '',
+  ].join('\n');
+}
+
+/**
+ * The `dynastore <command> --help` text.
+ *
+ * @example
+ * ```ts
+ * process.stdout.write(commandHelp(getCommand));
+ * ```
+ */
+export function commandHelp(command: CommandSpec): string {
+  const lines = [
+    ...command.usage.map((u, i) => `${i === 0 ? 'Usage: ' : '       '}dynastore ${u}`),
+    '',
+    wrap(`${capitalize(command.summary)}.${command.description ? ` ${command.description}` : ''}`),
+  ];
+  if (Object.keys(command.options).length > 0) lines.push('', 'Options:', ...optionLines(command.options));
+  if (command.connects) lines.push('', 'Connection:', ...optionLines(connectionOptions));
+  lines.push('', ...optionLines(commonOptions));
+  if (command.examples?.length) lines.push('', 'Examples:', ...command.examples.map((e) => `  ${e}`));
+  lines.push('', 'Exit codes: see `dynastore --help`.', '');
+  return lines.join('\n');
+}
+
+function optionLines(options: Readonly<Record<string, OptionSpec>>): string[] {
+  const entries = Object.entries(options).map(([name, o]) => {
+    const flag = `${o.short ? `-${o.short}, ` : '    '}--${name}${o.type === 'string' ? ` <${o.valueName ?? 'value'}>` : ''}`;
+    return [flag, o.description] as const;
+  });
+  const width = Math.max(20, ...entries.map(([flag]) => flag.length)) + 2;
+  return entries.map(([flag, text]) => `  ${flag.padEnd(width)}${text}`);
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function wrap(text: string, width = 96): string {
+  const out: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/)) {
+    if (line && line.length + word.length + 1 > width) {
+      out.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) out.push(line);
+  return out.join('\n');
+}

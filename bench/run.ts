@@ -1,0 +1,94 @@
+/**
+ * `npm run bench [-- --quick] [--only kv,lock,handoff,failover,holding,watch]`: starts DynamoDB
+ * Local, runs every scenario for dynastore and for dynamodb-lock-client (interleaved), prints a
+ * table and writes bench/results.json and bench/latency.svg.
+ */
+import { writeFileSync } from 'node:fs';
+import { silenceNodeVersionWarning } from '../src/testing/quiet.js';
+import { type BenchEnv, startBenchEnv } from './env.js';
+import { type Profile, parseArgs } from './profile.js';
+import { renderReadme } from './render-readme.js';
+import { machineInfo, versionsInfo } from './report/meta.js';
+import { formatConsole, tableRows } from './report/table.js';
+import type { BenchResults, ScenarioResult } from './results.js';
+import { contendedHandoff } from './scenarios/contended.js';
+import { failover } from './scenarios/failover.js';
+import { holdingCost } from './scenarios/holding.js';
+import { kvOverhead } from './scenarios/kv-overhead.js';
+import { lockCycle } from './scenarios/lock-cycle.js';
+import { watchScenarios } from './scenarios/watch.js';
+
+type Scenario = (env: BenchEnv, profile: Profile) => Promise<ScenarioResult | ScenarioResult[]>;
+
+const PLAN: readonly (readonly [string, Scenario])[] = [
+  ['kv', kvOverhead],
+  ['lock', lockCycle],
+  ['handoff', contendedHandoff],
+  ['failover', failover],
+  ['holding', holdingCost],
+  ['watch', watchScenarios],
+];
+
+silenceNodeVersionWarning();
+const { profile, only } = parseArgs(process.argv.slice(2));
+const startedAt = new Date();
+const machine = machineInfo(); // before DynamoDB Local starts: the load average is other work on the machine
+const t0 = performance.now();
+const scenarios: ScenarioResult[] = [];
+let failed = false;
+
+console.log(`dynastore benchmark (${profile.mode}); starting DynamoDB Local...`);
+const env = await startBenchEnv();
+const onSignal = () => {
+  void env.stop().finally(() => process.exit(130));
+};
+process.once('SIGINT', onSignal);
+process.once('SIGTERM', onSignal);
+try {
+  for (const [key, run] of PLAN) {
+    if (only.length > 0 && !only.some((o) => key.includes(o))) continue;
+    const s0 = performance.now();
+    process.stdout.write(`- ${key} ... `);
+    try {
+      const rows = [await run(env, profile)].flat();
+      scenarios.push(...rows);
+      console.log(`${((performance.now() - s0) / 1000).toFixed(1)} s`);
+    } catch (err) {
+      failed = true;
+      console.log('FAILED');
+      console.error(err);
+    }
+  }
+} finally {
+  await env.stop();
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+}
+
+const results: BenchResults = {
+  scenarios,
+  machine,
+  versions: versionsInfo(),
+  mode: profile.mode,
+  startedAt: startedAt.toISOString(),
+  wallSeconds: Math.round((performance.now() - t0) / 1000),
+};
+// A partial run (--only) or a failed one must not replace the published figures.
+const publish = only.length === 0 && !failed;
+if (publish) {
+  writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+  renderReadme();
+}
+console.log(`\n${formatConsole(tableRows(results))}\n`);
+for (const s of scenarios) {
+  if (s.goal)
+    console.log(
+      `${s.goalMet === true ? 'met  ' : s.goalMet === false ? 'MISSED' : 'n/a  '} ${s.name}: ${s.goal}`,
+    );
+}
+console.log(
+  publish
+    ? `\nwrote bench/results.json, bench/latency.svg and bench/README-section.md in ${results.wallSeconds} s`
+    : `\n${failed ? 'a scenario failed' : '--only'}: bench/results.json left as it was (${results.wallSeconds} s)`,
+);
+process.exitCode = failed ? 1 : 0;

@@ -14,7 +14,7 @@ npm install --silent --no-audit --no-fund "./$tarball" \
   "rxjs@$(node -p "require('$root/node_modules/rxjs/package.json').version")" \
   typescript@5.9.3 @types/node@20 >/dev/null
 cat > esm.mjs <<'JS'
-import { Dynastore, createTable, KeyExistsError } from 'dynastore';
+import { Dynastore, DynastoreError, createTable, KeyExistsError } from 'dynastore';
 import { MemoryBackend, VirtualClock, startLocalDynamo } from 'dynastore/testing';
 const store = new Dynastore({ backend: new MemoryBackend() });
 const kv = store.partition('p');
@@ -22,6 +22,8 @@ await kv.put('k', 'v');
 if ((await kv.get('k')).text() !== 'v') throw new Error('esm: round trip failed');
 if (typeof createTable !== 'function' || typeof startLocalDynamo !== 'function' || !new VirtualClock()) throw new Error('esm exports');
 if (!(new KeyExistsError('x') instanceof Error)) throw new Error('esm errors');
+const javaMissing = await startLocalDynamo({ javaPath: '/nonexistent/java' }).catch((e) => e);
+if (!(javaMissing instanceof DynastoreError)) throw new Error('esm: errors of dynastore/testing must be DynastoreErrors of dynastore');
 console.log('esm ok');
 JS
 cat > cjs.cjs <<'JS'

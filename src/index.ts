@@ -6,6 +6,15 @@ export { createTable } from './dynamodb/create-table.js';
 export type { AttributeNames } from './dynamodb/names.js';
 export { defaultAttributeNames } from './dynamodb/names.js';
 export { toTransactWriteItem } from './dynamodb/transact-item.js';
+export type {
+  CampaignOptions,
+  ElectionOptions,
+  Leader,
+  LeaderCallbacks,
+  LeaderRunOptions,
+  LeaderRunResult,
+} from './election/index.js';
+export { DEFAULT_ELECTION_PARTITION, Election, Leadership } from './election/index.js';
 export * from './errors/index.js';
 export type { AcquireOptions, FenceCheck, LockHolder, LockOptions, WithLockOptions } from './lock/index.js';
 export { Lease, Lock } from './lock/index.js';

@@ -1,7 +1,15 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 
-/** A command started by `lock` or `elect`. */
+/**
+ * A command started by `lock` or `elect`.
+ *
+ * @example
+ * ```ts
+ * const child = startChild(['sleep', '1'], {});
+ * console.log(await child.exited); // 0
+ * ```
+ */
 export interface Child {
   /** Resolves with the exit code: the command's, 128 + n when signal n killed it, 127 when it could not start. */
   readonly exited: Promise<number>;

@@ -4,7 +4,14 @@ import { ValidationError } from '../errors/store.js';
 import { Dynastore } from '../store/dynastore.js';
 import { startLocalDynamo } from '../testing/local-dynamo.js';
 
-/** Where the CLI connects: flags first, then the usual AWS environment. */
+/**
+ * Where the CLI connects: flags first, then the usual AWS environment.
+ *
+ * @example
+ * ```ts
+ * const o: ConnectionOptions = { endpoint: 'http://127.0.0.1:8000', table: 'jobs' };
+ * ```
+ */
 export interface ConnectionOptions {
   /** `--endpoint`. @default `AWS_ENDPOINT_URL_DYNAMODB`, then `AWS_ENDPOINT_URL`, then AWS's */
   readonly endpoint?: string;
@@ -16,7 +23,14 @@ export interface ConnectionOptions {
   readonly local?: boolean;
 }
 
-/** An open store and what to close when done. */
+/**
+ * An open store and what to close when done.
+ *
+ * @example
+ * ```ts
+ * const { store, close } = await connect({ local: true });
+ * ```
+ */
 export interface Connection {
   readonly store: Dynastore;
   readonly client: DynamoDBClient;
@@ -27,7 +41,14 @@ export interface Connection {
   close(): Promise<void>;
 }
 
-/** The table name when neither `--table` nor `DYNASTORE_TABLE` says otherwise. */
+/**
+ * The table name when neither `--table` nor `DYNASTORE_TABLE` says otherwise.
+ *
+ * @example
+ * ```ts
+ * const table = process.env.DYNASTORE_TABLE ?? DEFAULT_TABLE;
+ * ```
+ */
 export const DEFAULT_TABLE = 'dynastore';
 
 /**

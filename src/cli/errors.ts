@@ -47,7 +47,14 @@ export function exitCodeFor(err: unknown): ExitCodeValue {
   }
 }
 
-/** What the CLI knows about where it was connecting, to explain failures. */
+/**
+ * What the CLI knows about where it was connecting, to explain failures.
+ *
+ * @example
+ * ```ts
+ * describeError(err, { tableName: 'dynastore', endpoint: 'http://127.0.0.1:8000' });
+ * ```
+ */
 export interface FailureContext {
   readonly tableName?: string;
   readonly endpoint?: string;

@@ -15,7 +15,7 @@ export const ExitCode = {
   Error: 1,
   /** Bad usage: unknown command or option, missing argument, invalid value. */
   Usage: 2,
-  /** `get`: the key is absent (or expired); `rm --if-version`: the key is gone. */
+  /** `get`: the key is absent (or expired); `rm --if-version`: the key is gone; `leader`: nobody leads. */
   NotFound: 3,
   /** A conditional write lost: `put --if-absent` found the key, `--if-version` found another version. */
   Conflict: 4,
@@ -23,9 +23,16 @@ export const ExitCode = {
   NotAcquired: 5,
   /** `lock` / `elect`: the lease or leadership was lost while the command ran; it was stopped. */
   Lost: 6,
-  /** Interrupted by SIGINT before the command finished (128 + 2). */
+  /** Interrupted by SIGINT while waiting (128 + 2; SIGTERM gives 143). */
   Interrupted: 130,
 } as const;
 
-/** One of the values of {@link ExitCode}. */
+/**
+ * One of the values of {@link ExitCode}.
+ *
+ * @example
+ * ```ts
+ * const code: ExitCodeValue = ExitCode.Conflict;
+ * ```
+ */
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

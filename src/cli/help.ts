@@ -1,13 +1,27 @@
 import { ExitCode } from './exit-codes.js';
 import type { CommandSpec, OptionSpec } from './spec.js';
 
-/** Options every command takes. */
+/**
+ * Options every command takes.
+ *
+ * @example
+ * ```ts
+ * parseArgs({ options: { ...command.options, ...commonOptions } });
+ * ```
+ */
 export const commonOptions: Readonly<Record<string, OptionSpec>> = {
   json: { type: 'boolean', description: 'print results as JSON, one object per line' },
   help: { type: 'boolean', short: 'h', description: 'show this help' },
 };
 
-/** Options of the commands that talk to a table. */
+/**
+ * Options of the commands that talk to a table.
+ *
+ * @example
+ * ```ts
+ * if (command.connects) Object.assign(options, connectionOptions);
+ * ```
+ */
 export const connectionOptions: Readonly<Record<string, OptionSpec>> = {
   endpoint: {
     type: 'string',
@@ -34,11 +48,11 @@ const EXIT_CODES: readonly [number, string][] = [
   [ExitCode.Ok, 'success'],
   [ExitCode.Error, 'error (network, credentials, missing table, DynamoDB)'],
   [ExitCode.Usage, 'bad usage or invalid value'],
-  [ExitCode.NotFound, 'key not found (get, rm --if-version)'],
+  [ExitCode.NotFound, 'key not found (get, rm --if-version); nobody leads (leader)'],
   [ExitCode.Conflict, 'compare-and-swap lost (put --if-absent / --if-version, rm --if-version)'],
   [ExitCode.NotAcquired, 'lock or leadership not acquired in time (lock, elect)'],
   [ExitCode.Lost, 'lease or leadership lost while the command ran; it was stopped (lock, elect)'],
-  [ExitCode.Interrupted, 'interrupted (SIGINT) before the command finished'],
+  [ExitCode.Interrupted, 'interrupted by SIGINT while waiting (143: SIGTERM)'],
 ];
 
 /**

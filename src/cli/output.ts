@@ -1,4 +1,11 @@
-/** Where a command writes: results on stdout, progress and errors on stderr. */
+/**
+ * Where a command writes: results on stdout, progress and errors on stderr.
+ *
+ * @example
+ * ```ts
+ * out.result(pair.toJSON(), pair.text());
+ * ```
+ */
 export interface Output {
   /** `--json`: results are one JSON object per line. */
   readonly json: boolean;
@@ -10,7 +17,14 @@ export interface Output {
   error(message: string): void;
 }
 
-/** Minimal writable the output needs (process.stdout and test doubles). */
+/**
+ * Minimal writable the output needs (process.stdout and test doubles).
+ *
+ * @example
+ * ```ts
+ * const sink: TextSink = { write: (text: string) => chunks.push(text) };
+ * ```
+ */
 export interface TextSink {
   write(text: string): unknown;
 }

@@ -10,7 +10,14 @@ import { createOutput, type TextSink } from './output.js';
 import type { CommandSpec, Invocation, OptionSpec } from './spec.js';
 import { packageVersion } from './version.js';
 
-/** Streams of one run (tests pass their own). */
+/**
+ * Streams of one run (tests pass their own).
+ *
+ * @example
+ * ```ts
+ * await run(['--help'], { stdout: { write: (t: string) => chunks.push(t) } });
+ * ```
+ */
 export interface RunIo {
   readonly stdout?: TextSink;
   readonly stderr?: TextSink;

@@ -1,7 +1,14 @@
 import type { Connection } from './connect.js';
 import type { Output } from './output.js';
 
-/** One option of a command, as `node:util` `parseArgs` takes it, plus help text. */
+/**
+ * One option of a command, as `node:util` `parseArgs` takes it, plus help text.
+ *
+ * @example
+ * ```ts
+ * const ttl: OptionSpec = { type: 'string', valueName: 'duration', description: 'expire after this long' };
+ * ```
+ */
 export interface OptionSpec {
   readonly type: 'string' | 'boolean';
   readonly short?: string;
@@ -11,7 +18,14 @@ export interface OptionSpec {
   readonly valueName?: string;
 }
 
-/** What a command's `run` receives. */
+/**
+ * What a command's `run` receives.
+ *
+ * @example
+ * ```ts
+ * async run({ args, out, connect }: Invocation) { const { store } = await connect(); }
+ * ```
+ */
 export interface Invocation {
   /** Parsed option values (strings and booleans, by long name). */
   readonly values: Readonly<Record<string, string | boolean | undefined>>;

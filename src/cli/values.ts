@@ -32,7 +32,14 @@ export function parseCount(flag: string, text: string, min: number): number {
   return n;
 }
 
-/** A partition and a key (or key prefix) named on the command line. */
+/**
+ * A partition and a key (or key prefix) named on the command line.
+ *
+ * @example
+ * ```ts
+ * const { partition, key }: Address = parseAddress('config/a', undefined, true);
+ * ```
+ */
 export interface Address {
   readonly partition: string;
   readonly key: string;

@@ -18,7 +18,14 @@ export interface Leader {
   readonly term: bigint;
 }
 
-/** Where an election row is and how long a silent leader counts as leader. */
+/**
+ * Where an election row is and how long a silent leader counts as leader.
+ *
+ * @example
+ * ```ts
+ * leaderChanges({ backend, clock, partition: '_elections', key: 'scheduler', maxClockSkewMs: 1_000 });
+ * ```
+ */
 export interface LeaderSource {
   readonly backend: Backend;
   readonly clock: Clock;

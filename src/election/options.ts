@@ -2,7 +2,14 @@ import { ValidationError } from '../errors/store.js';
 import type { LockOptions, ResolvedLockOptions } from '../lock/options.js';
 import { lockOptionNames, resolveLockOptions } from '../lock/options.js';
 
-/** The partition election rows live in, unless `partition` says otherwise. */
+/**
+ * The partition election rows live in, unless `partition` says otherwise.
+ *
+ * @example
+ * ```ts
+ * await store.partition(DEFAULT_ELECTION_PARTITION).get('scheduler'); // the election's row
+ * ```
+ */
 export const DEFAULT_ELECTION_PARTITION = '_elections';
 
 /**

@@ -59,7 +59,14 @@ export interface LeaderRunResult {
   readonly ended: 'finished' | 'lost' | 'aborted';
 }
 
-/** What the runner needs from an election. */
+/**
+ * What the runner needs from an election.
+ *
+ * @example
+ * ```ts
+ * await runForLeader(store.election('scheduler'), 'node-1', callbacks);
+ * ```
+ */
 export interface Campaigner {
   campaign(candidateId: string, options?: { signal?: AbortSignal; waitMs?: number }): Promise<Leadership>;
   observe(): Observable<Leader | undefined>;

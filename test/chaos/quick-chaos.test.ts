@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkCounter } from '../../chaos/checker/counter.js';
+import { checkElection } from '../../chaos/checker/election.js';
+import { checkExclusion } from '../../chaos/checker/exclusion.js';
 import { checkLinearizable } from '../../chaos/checker/linearizability.js';
 import { casRegister } from '../../chaos/checker/model.js';
 import { defaultPlan } from '../../chaos/faults/plan.js';
@@ -8,7 +10,9 @@ import { kvHistory } from '../../chaos/runner/collect.js';
 import type { WorkerLine } from '../../chaos/workers/common.js';
 import type { WorkerConfig } from '../../chaos/workers/config.js';
 import { runCounter } from '../../chaos/workers/counter.js';
+import { runElection } from '../../chaos/workers/election.js';
 import { runKv } from '../../chaos/workers/kv.js';
+import { runLease } from '../../chaos/workers/lease.js';
 import { KeyModifiedError } from '../../src/errors/store.js';
 import { Dynastore } from '../../src/store/dynastore.js';
 import { localDynamoClient } from '../../src/testing/local-client.js';
@@ -126,6 +130,65 @@ describe('quick chaos against DynamoDB Local', () => {
     expect(fenced.acknowledged).toBeGreaterThan(3);
     expect(control.lostUpdates, 'the checker must catch the unfenced run').toBeGreaterThan(0);
   }, 40_000);
+
+  it('lease holders with clocks within maxClockSkewMs never overlap; 1 s apart, the checker sees overlaps', async () => {
+    const p = await proxy(13);
+    p.setPlan(defaultPlan(1, 1_500));
+    const hold = {
+      leaseMs: LEASE_MS,
+      maxClockSkewMs: 100,
+      holdMs: [100, 3 * LEASE_MS] as const,
+      sampleMs: 10,
+    };
+    const run = async (name: string, skews: readonly number[]) => {
+      const lines: WorkerLine[] = [];
+      await Promise.all(
+        skews.map((skewMs, i) =>
+          runLease(
+            config('lease', `${name}-${i}`, p.endpoint, 6_000, {
+              skewMs,
+              seed: 40 + i,
+              lease: { ...hold, lockKey: `${name}-lock` },
+            }),
+            (l) => lines.push(l),
+          ),
+        ),
+      );
+      return checkExclusion(lines, { claim: 'held', id: 'token', start: 'granted', end: 'release' });
+    };
+    // Pairwise at most 90 ms apart (< 100). In the control, one clock is ahead by more than
+    // leaseMs + maxClockSkewMs (700 ms): every lease of the two others looks expired to it, so
+    // whenever it waits it takes the lock at once, and the holder only finds out at its next renewal.
+    const [within, beyond] = await Promise.all([run('within', [0, 45, -45]), run('beyond', [0, 0, 1_000])]);
+    expect(within.details).toEqual([]);
+    expect(within.holds).toBeGreaterThan(3);
+    expect(beyond.overlaps, 'the checker must catch a holder displaced by a fast clock').toBeGreaterThan(0);
+  }, 30_000);
+
+  it('candidates elect one leader per term, terms increasing, never two at once', async () => {
+    const p = await proxy(17);
+    p.setPlan(defaultPlan(1, 1_500));
+    const lines: WorkerLine[] = [];
+    const election = {
+      name: 'quick-election',
+      leaseMs: LEASE_MS,
+      maxClockSkewMs: 100,
+      holdMs: [200, 2 * LEASE_MS] as const,
+      sampleMs: 20,
+    };
+    await Promise.all(
+      [0, 45, -45].map((skewMs, i) =>
+        runElection(
+          config('election', `candidate-${i}`, p.endpoint, 5_000, { skewMs, seed: 60 + i, election }),
+          (l) => lines.push(l),
+        ),
+      ),
+    );
+    const v = checkElection(lines);
+    expect(v.details).toEqual([]);
+    expect(v.violations).toBe(0);
+    expect(v.terms).toBeGreaterThan(2);
+  }, 30_000);
 
   // Found by the chaos run: the SDK retries a conditional write whose first attempt applied but
   // whose answer was lost; the retry fails its condition against the caller's own write. atomicPut

@@ -55,6 +55,7 @@ export const devCommand: CommandSpec = {
         {
           endpoint: local.endpoint,
           port: local.port,
+          pid: local.pid,
           table: tableName,
           region: 'us-east-1',
           created: table.created,

@@ -39,7 +39,10 @@ export const electCommand: CommandSpec = {
     const settings = holdSettings(values);
     const id = str(values.id) ?? defaultCandidateId();
     const { store } = await connect();
-    const election = store.election(name, { leaseMs: settings.leaseMs });
+    const election = store.election(name, {
+      leaseMs: settings.leaseMs,
+      maxClockSkewMs: settings.maxClockSkewMs,
+    });
     const leadership =
       settings.waitMs === 0
         ? await election.tryCampaign(id)

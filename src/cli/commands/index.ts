@@ -3,6 +3,7 @@ import { devCommand, initCommand } from './dev.js';
 import { electCommand, leaderCommand } from './elect.js';
 import { getCommand, lsCommand, putCommand, rmCommand } from './kv.js';
 import { lockCommand } from './lock.js';
+import { watchCommand } from './watch.js';
 
 /**
  * Every command of the CLI, in the order `--help` lists them.
@@ -19,6 +20,7 @@ export const commands: readonly CommandSpec[] = [
   putCommand,
   rmCommand,
   lsCommand,
+  watchCommand,
   lockCommand,
   electCommand,
   leaderCommand,

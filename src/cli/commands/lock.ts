@@ -7,7 +7,14 @@ import type { CommandSpec, OptionSpec } from '../spec.js';
 import { parseDuration } from '../values.js';
 import { str } from './shared.js';
 
-/** Options `lock` and `elect` share. */
+/**
+ * Options `lock` and `elect` share.
+ *
+ * @example
+ * ```ts
+ * const options = { ...holdOptions, owner: ownerOption };
+ * ```
+ */
 export const holdOptions: Readonly<Record<string, OptionSpec>> = {
   lease: {
     type: 'string',
@@ -25,12 +32,25 @@ export const holdOptions: Readonly<Record<string, OptionSpec>> = {
     valueName: 'duration',
     description: 'on loss: SIGTERM the command, then SIGKILL after this (default 2s)',
   },
+  'max-clock-skew': {
+    type: 'string',
+    valueName: 'duration',
+    description: 'largest clock difference between hosts (default 1s, at most a quarter of the lease)',
+  },
   verbose: { type: 'boolean', short: 'v', description: 'report acquisition and loss on stderr' },
 };
 
-/** The resolved `holdOptions`. */
+/**
+ * The resolved `holdOptions`.
+ *
+ * @example
+ * ```ts
+ * const s: HoldSettings = holdSettings({ lease: '5s' });
+ * ```
+ */
 export interface HoldSettings {
   readonly leaseMs: number;
+  readonly maxClockSkewMs: number;
   readonly waitMs: number;
   readonly killAfterMs: number;
   readonly verbose: boolean;
@@ -51,8 +71,12 @@ export function holdSettings(values: Readonly<Record<string, string | boolean | 
   if (wait !== undefined && values['no-wait'] === true) {
     throw new CliError(ExitCode.Usage, '--wait and --no-wait exclude each other');
   }
+  const leaseMs = lease === undefined ? 10_000 : parseDuration('--lease', lease);
+  const skew = str(values['max-clock-skew']);
   return {
-    leaseMs: lease === undefined ? 10_000 : parseDuration('--lease', lease),
+    leaseMs,
+    maxClockSkewMs:
+      skew === undefined ? Math.min(1_000, leaseMs / 4) : parseDuration('--max-clock-skew', skew),
     waitMs:
       values['no-wait'] === true
         ? 0
@@ -130,7 +154,11 @@ export const lockCommand: CommandSpec = {
     const settings = holdSettings(values);
     const owner = str(values.owner);
     const { store } = await connect();
-    const lock = store.lock(key, { leaseMs: settings.leaseMs, ...(owner !== undefined && { owner }) });
+    const lock = store.lock(key, {
+      leaseMs: settings.leaseMs,
+      maxClockSkewMs: settings.maxClockSkewMs,
+      ...(owner !== undefined && { owner }),
+    });
     const lease =
       settings.waitMs === 0
         ? await lock.tryAcquire()

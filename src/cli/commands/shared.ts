@@ -1,6 +1,13 @@
 import type { OptionSpec } from '../spec.js';
 
-/** `-p, --partition`: the partition, when its name holds a slash. */
+/**
+ * `-p, --partition`: the partition, when its name holds a slash.
+ *
+ * @example
+ * ```ts
+ * const options = { partition: partitionOption };
+ * ```
+ */
 export const partitionOption: OptionSpec = {
   type: 'string',
   short: 'p',

@@ -1,0 +1,111 @@
+import type { WatchEvent } from '../../watch/types.js';
+import { ExitCode } from '../exit-codes.js';
+import type { CommandSpec } from '../spec.js';
+import { parseAddress, parseCount } from '../values.js';
+import { partitionOption, str } from './shared.js';
+
+/**
+ * One watch event as a line of text.
+ *
+ * @example
+ * ```ts
+ * describeEvent(event); // 'config/flags/dark = "on" (v3, write)'
+ * ```
+ */
+export function describeEvent(e: WatchEvent): string {
+  const name = `${e.partition}/${e.key}`;
+  if (e.type === 'put') return `${name} = ${JSON.stringify(e.pair.text())} (v${e.pair.version}, ${e.cause})`;
+  if (e.cause === 'snapshot') return `${name} is absent (snapshot)`;
+  return `${name} ${e.cause === 'expiry' ? 'expired' : 'deleted'} (${e.cause})`;
+}
+
+/**
+ * One watch event as a plain object for `--json`.
+ *
+ * @example
+ * ```ts
+ * eventJson(event); // { type: 'put', cause: 'write', partition: 'config', key: 'a', version: 3, value: 'on' }
+ * ```
+ */
+export function eventJson(e: WatchEvent): Record<string, unknown> {
+  return {
+    type: e.type,
+    cause: e.cause,
+    partition: e.partition,
+    key: e.key,
+    ...(e.pair && {
+      version: e.pair.version,
+      value: e.pair.text(),
+      ...(e.pair.expiresAt && { expiresAt: e.pair.expiresAt.toISOString() }),
+    }),
+  };
+}
+
+/**
+ * `dynastore watch <partition>/<key>`: prints changes as they happen.
+ *
+ * @example
+ * ```sh
+ * dynastore watch config/flags/ --prefix
+ * ```
+ */
+export const watchCommand: CommandSpec = {
+  name: 'watch',
+  summary: 'print the changes of a key (or of every key under a prefix) as they happen',
+  usage: ['watch <partition>/<key>', 'watch <partition>[/<prefix>] --prefix'],
+  description:
+    'Prints the current state first (cause "snapshot"), then one line per change, in write order per ' +
+    'key, until interrupted. Deletes by TTL say "expiry". Reads the table\'s DynamoDB stream.',
+  options: {
+    partition: partitionOption,
+    prefix: { type: 'boolean', description: "watch every key starting with the argument's key part" },
+    'changes-only': { type: 'boolean', description: 'skip the snapshot: print only changes' },
+    count: { type: 'string', valueName: 'n', description: 'exit after printing n events' },
+  },
+  args: { min: 1, max: 1 },
+  connects: true,
+  handlesSignals: true,
+  examples: [
+    'dynastore watch config/flags/dark-mode',
+    'dynastore watch config/flags/ --prefix --json',
+    'dynastore watch jobs --prefix --changes-only --count 1   # wait for the next change',
+  ],
+  async run({ args, values, out, connect, signal }) {
+    const prefix = values.prefix === true;
+    const addr = parseAddress(args[0] ?? '', str(values.partition), !prefix);
+    const countText = str(values.count);
+    const limit = countText === undefined ? Number.POSITIVE_INFINITY : parseCount('--count', countText, 1);
+    const changesOnly = values['changes-only'] === true;
+    const { store } = await connect();
+    const kv = store.partition(addr.partition);
+    const events = prefix ? kv.watchPrefix(addr.key) : kv.watch(addr.key);
+    let printed = 0;
+    await new Promise<void>((resolve, reject) => {
+      let done = false;
+      let sub: { unsubscribe(): void } | undefined;
+      const end = (err?: unknown) => {
+        if (done) return;
+        done = true;
+        signal.removeEventListener('abort', onAbort);
+        sub?.unsubscribe();
+        if (err === undefined) resolve();
+        else reject(err);
+      };
+      const onAbort = () => end();
+      signal.addEventListener('abort', onAbort, { once: true });
+      sub = events.subscribe({
+        next: (e) => {
+          if (done || (changesOnly && e.cause === 'snapshot')) return;
+          out.result(eventJson(e), describeEvent(e));
+          if (++printed >= limit) end();
+        },
+        error: (err: unknown) => end(err ?? new Error('watch failed')),
+      });
+      if (done || signal.aborted) {
+        sub.unsubscribe();
+        end();
+      }
+    });
+    return ExitCode.Ok;
+  },
+};

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/clock/virtual.js';
 import { MemoryBackend } from '../../src/memory/backend.js';
 import { Dynastore } from '../../src/store/dynastore.js';
-import type { WatchEvent } from '../../src/watch/index.js';
 import { type DynamoTable, useDynamoTable } from '../support/dynamo.js';
 import { collect, until } from './support.js';
 

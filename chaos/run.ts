@@ -1,9 +1,10 @@
 /**
  * `npm run chaos [-- --duration 120 | --quick] [--seed n] [--strict]`: starts DynamoDB Local, a
  * fault-injecting proxy, and worker processes; attacks them for the duration; checks what they
- * recorded; writes `chaos/report.json` and prints a summary. Exit status: 1 when a fenced workload
- * shows a violation (with `--strict`, also when the history is not linearizable, the control run
- * found nothing, the watch checker found a problem, or a worker misbehaved), 2 on a harness error.
+ * recorded; writes `chaos/report.json` and prints a summary. Exit status: 1 when the fenced
+ * counter, lease exclusion (clocks within `maxClockSkewMs`) or the election shows a violation
+ * (with `--strict`, also when the history is not linearizable, a control run found nothing, the
+ * watch checker found a problem, or a worker misbehaved), 2 on a harness error.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,8 @@ import { Dynastore } from '../src/store/dynastore.js';
 import { type LocalDynamo, startLocalDynamo } from '../src/testing/local-dynamo.js';
 import { silenceNodeVersionWarning } from '../src/testing/quiet.js';
 import { checkCounter } from './checker/counter.js';
+import { checkElection } from './checker/election.js';
+import { checkExclusion, type HoldEvents } from './checker/exclusion.js';
 import { findKvAnomalies } from './checker/kv-anomalies.js';
 import { checkLinearizable } from './checker/linearizability.js';
 import { casRegister } from './checker/model.js';
@@ -114,8 +117,9 @@ async function run(
     requestTimeoutMs: s.requestTimeoutMs,
     maxAttempts,
   });
-  const skewFor = (n: number): number => {
-    const skew = s.skews[n % s.skews.length] as number;
+  /** The n-th skew of a cycle, counted as within or beyond `maxClockSkewMs` (all workloads use the same bound). */
+  const skewFor = (n: number, skews: readonly number[] = s.skews): number => {
+    const skew = skews[n % skews.length] as number;
     if (skew !== 0) {
       const kind = Math.abs(skew) > s.counter.maxClockSkewMs ? 'clockSkewBeyond' : 'clockSkewWithin';
       counts[kind] = (counts[kind] ?? 0) + 1;
@@ -163,7 +167,28 @@ async function run(
     }),
     observe,
   );
-  groups.push(fenced, control, kv, kvSingle, watch);
+  const leaseGroup = (name: string, skews: readonly number[], seed: number) =>
+    new WorkerGroup(
+      name,
+      { pauseMs: s.pauseMs, killable: false },
+      (n) => ({
+        ...base('lease', `${name}-${n}`, seed + n, skewFor(n, skews)),
+        lease: { ...s.lease, lockKey: `${name}-lock` },
+      }),
+      observe,
+    );
+  const lease = leaseGroup('lease', s.leaseSkews, s.seed * 100 + 20);
+  const leaseBeyond = leaseGroup('lease-beyond', s.leaseBeyondSkews, s.seed * 100 + 30);
+  const election = new WorkerGroup(
+    'election',
+    { pauseMs: s.pauseMs, killable: false },
+    (n) => ({
+      ...base('election', `election-${n}`, s.seed * 100 + 40 + n, skewFor(n, s.electionSkews)),
+      election: { ...s.election, name: 'chaos-leader' },
+    }),
+    observe,
+  );
+  groups.push(fenced, control, kv, kvSingle, watch, lease, leaseBeyond, election);
   cleanup.unshift(async () => {
     await Promise.all(groups.map((g) => g.close(0)));
   });
@@ -173,11 +198,17 @@ async function run(
   kv.start(1);
   kvSingle.start(1);
   watch.start(2);
+  lease.start(s.leaseWorkers);
+  leaseBeyond.start(s.leaseBeyondSkews.length);
+  election.start(s.electionWorkers);
   nemesis.attack(fenced);
   nemesis.attack(control);
   nemesis.pauseAnytime(kv, s.kvPauseEveryMs);
   nemesis.pauseAnytime(kvSingle, s.kvPauseEveryMs);
   nemesis.pauseAnytime(watch, s.kvPauseEveryMs);
+  // No pauses for these: a live holder must never be displaced (a paused one may be, that is what fencing is for).
+  nemesis.killHolders(lease, s.nemesis.killHolderEveryMs, 'kill');
+  nemesis.killHolders(election, s.nemesis.killLeaderEveryMs, 'killLeader');
   log(
     `proxy ${proxy.endpoint} -> DynamoDB Local :${local.port}; ${groups.reduce((n, g) => n + g.all.length, 0)} workers`,
   );
@@ -188,8 +219,9 @@ async function run(
       0,
     );
     const inc = (g: WorkerGroup) => g.lines.filter((l) => l.ev === 'write-ok').length;
+    const count = (g: WorkerGroup, ev: string) => g.lines.filter((l) => l.ev === ev).length;
     log(
-      `fenced +${inc(fenced)}, control +${inc(control)}, kv ${kvOps} ops, faults ${JSON.stringify({ ...proxy.counts, ...counts })}`,
+      `fenced +${inc(fenced)}, control +${inc(control)}, kv ${kvOps} ops, lease ${count(lease, 'granted')} grants, ${count(election, 'elected')} elections, faults ${JSON.stringify({ ...proxy.counts, ...counts })}`,
     );
   }, 15_000);
   await new Promise((resolve) => setTimeout(resolve, s.durationMs));
@@ -214,6 +246,7 @@ async function run(
       maxAttempts,
       result,
       infos: history.infos,
+      infoReasons: history.infoReasons,
       fails: history.fails,
       anomalies: findKvAnomalies(history.events),
     };
@@ -228,9 +261,21 @@ async function run(
     control: checkCounter(control.lines, await finalOf('control')),
     kv: [checkKv(kv, 3), checkKv(kvSingle, 1)],
     watch: checkWatch(watch.lines as never, await finalVersions(direct.store, watchKeys)),
+    lease: checkExclusion(lease.lines, LEASE_EVENTS),
+    leaseBeyond: checkExclusion(leaseBeyond.lines, LEASE_EVENTS),
+    election: checkElection(election.lines),
+    bounds: {
+      leaseMs: s.lease.leaseMs,
+      maxClockSkewMs: s.lease.maxClockSkewMs,
+      leaseSkews: s.leaseSkews,
+      leaseBeyondSkews: s.leaseBeyondSkews,
+      electionSkews: s.electionSkews,
+    },
     anomalies: workerAnomalies(groups),
   };
 }
+
+const LEASE_EVENTS: HoldEvents = { claim: 'held', id: 'token', start: 'granted', end: 'release' };
 
 async function finalVersions(store: Dynastore, keys: readonly string[]): Promise<Map<string, number>> {
   const kv = store.partition('watch');
@@ -238,12 +283,11 @@ async function finalVersions(store: Dynastore, keys: readonly string[]): Promise
 }
 
 function exitCode(report: ChaosReport, r: RunResults, strict: boolean): number {
-  if (report.fenced.violations > 0) return 1;
+  if (report.fenced.violations + report.lease.violations + report.election.violations > 0) return 1;
   if (!strict) return 0;
   const watchBad = report.watch.missed + report.watch.duplicates + report.watch.outOfOrder > 0;
-  return !report.linearizable || report.control.lostUpdates === 0 || watchBad || r.anomalies.length > 0
-    ? 1
-    : 0;
+  const controlsFoundNothing = report.control.lostUpdates === 0 || r.leaseBeyond.overlaps === 0;
+  return !report.linearizable || controlsFoundNothing || watchBad || r.anomalies.length > 0 ? 1 : 0;
 }
 
 async function runCleanup(cleanup: (() => Promise<void>)[]): Promise<void> {

@@ -6,7 +6,9 @@
 import { silenceNodeVersionWarning } from '../src/testing/quiet.js';
 import { parseWorkerConfig } from './workers/config.js';
 import { runCounter } from './workers/counter.js';
+import { runElection } from './workers/election.js';
 import { runKv } from './workers/kv.js';
+import { runLease } from './workers/lease.js';
 import { runWatch } from './workers/watch.js';
 
 silenceNodeVersionWarning();
@@ -14,22 +16,25 @@ const config = parseWorkerConfig(process.argv[2]);
 
 process.stdout.write(`${JSON.stringify({ w: config.id, t: Date.now(), ev: 'start', pid: process.pid })}\n`);
 for (const signal of ['SIGTERM', 'SIGHUP', 'SIGINT'] as const) process.on(signal, () => process.exit(0));
-// dynastore's timers are unref()ed, and so are its waits inside acquire(): without a handle of
-// our own, the process would exit while awaiting a contended lock (see chaos/README-section.md).
-const keepAlive = setInterval(() => {}, 60_000);
-setTimeout(() => process.exit(0), Math.max(0, config.stopAt - Date.now()) + 30_000);
+// No keep-alive handle of our own: dynastore's awaited waits (acquire, campaign, clock.sleep)
+// keep the process alive, its background timers do not. A worker whose event loop runs dry early
+// exits before its stopAt, and the runner reports it. The safety net below is unref()ed for that.
+setTimeout(() => process.exit(0), Math.max(0, config.stopAt - Date.now()) + 30_000).unref();
 process.on('unhandledRejection', (reason) => {
   process.stdout.write(
     `${JSON.stringify({ w: config.id, t: Date.now(), ev: 'unhandled-rejection', error: String(reason) })}\n`,
   );
 });
 
-const run = { counter: runCounter, kv: runKv, watch: runWatch }[config.kind];
+const run = {
+  counter: runCounter,
+  kv: runKv,
+  watch: runWatch,
+  lease: runLease,
+  election: runElection,
+}[config.kind];
 run(config).then(
-  () => {
-    clearInterval(keepAlive);
-    process.exit(0);
-  },
+  () => process.exit(0),
   (err: unknown) => {
     process.stdout.write(
       `${JSON.stringify({ w: config.id, t: Date.now(), ev: 'crash', error: String(err) })}\n`,

@@ -15,14 +15,21 @@ export function kvHistory(lines: readonly WorkerLine[]): {
   events: HistoryEvent<RegisterInput, RegisterOutput>[];
   infos: number;
   fails: number;
+  /** Unknown outcomes by cause (`ambiguous-write`: AmbiguousWriteError; `retryable`: timeouts, resets, 5xx, throttling). */
+  infoReasons: Record<string, number>;
 } {
   const events: HistoryEvent<RegisterInput, RegisterOutput>[] = [];
   let infos = 0;
   let fails = 0;
+  const infoReasons: Record<string, number> = {};
   for (const l of lines) {
     if (l.ev !== 'op') continue;
     const type = l.type as HistoryEvent['type'];
-    if (type === 'info') infos++;
+    if (type === 'info') {
+      infos++;
+      const why = typeof l.why === 'string' ? l.why : 'other';
+      infoReasons[why] = (infoReasons[why] ?? 0) + 1;
+    }
     if (type === 'fail') fails++;
     events.push({
       type,
@@ -34,7 +41,7 @@ export function kvHistory(lines: readonly WorkerLine[]): {
       ...(l.error !== undefined && { error: l.error as string }),
     });
   }
-  return { events, infos, fails };
+  return { events, infos, fails, infoReasons };
 }
 
 /**

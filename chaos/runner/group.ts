@@ -50,6 +50,11 @@ export class WorkerGroup implements Target {
     return this.#live.filter((w) => w.running);
   }
 
+  /** Adds a line that no worker printed (the nemesis's notes), without passing it on. */
+  note(line: WorkerLine): void {
+    this.lines.push(line);
+  }
+
   respawn(killed: WorkerProcess): void {
     this.#live = this.#live.filter((w) => w !== killed);
     if (!this.#closed) this.#spawn();

@@ -1,3 +1,4 @@
+import { monoNow } from '../util/clock.js';
 import { between, prng } from '../util/random.js';
 import type { WorkerLine } from '../workers/common.js';
 import type { WorkerProcess } from './worker-process.js';
@@ -13,7 +14,13 @@ export interface Target {
   readonly killable: boolean;
   /** Called after a kill, to start a replacement. */
   respawn?(killed: WorkerProcess): void;
+  /** Records a line of the nemesis's own (a `killed` note) among the group's lines. */
+  note?(line: WorkerLine): void;
 }
+
+/** Events after which a worker holds a lock or leads (until one of {@link LETS_GO}). */
+const HOLDS = new Set(['granted', 'elected']);
+const LETS_GO = new Set(['release', 'resign', 'acquire', 'campaign']);
 
 /** Timing of the nemesis. */
 export interface NemesisOptions {
@@ -32,7 +39,9 @@ type Armed = 'pause' | 'kill-in-work' | 'kill-in-write';
  * The nemesis: SIGSTOPs a lock holder right after it read the counter (inside its critical
  * section) for longer than its lease, then SIGCONTs it; SIGKILLs holders inside the critical
  * section or while their write is in flight, and starts replacements. Workers are chosen by the
- * events they print, so a pause always lands on a holder. Counts what it did.
+ * events they print, so a pause always lands on a holder. SIGKILLs whoever holds a lock or leads,
+ * at random times ({@link Nemesis.killHolders}). Every kill is noted in the group's lines
+ * (`killed`, with the machine's monotonic time just before the signal). Counts what it did.
  *
  * @example
  * ```ts
@@ -50,6 +59,8 @@ export class Nemesis {
   readonly #armed = new Map<string, Armed>();
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #paused = new Set<WorkerProcess>();
+  /** Per target: the workers that hold (their last grant is not followed by a release). */
+  readonly #holding = new Map<string, Set<string>>();
   #stopped = false;
 
   constructor(options: NemesisOptions, counts: Record<string, number>) {
@@ -76,8 +87,26 @@ export class Nemesis {
     });
   }
 
+  /**
+   * SIGKILLs a worker that holds the lock or leads (by the events it printed), at random
+   * intervals of mean `everyMs`; the group starts a replacement. Counted as `kind`.
+   */
+  killHolders(target: Target, everyMs: number, kind = 'kill'): void {
+    this.#every(everyMs, () => {
+      const holding = this.#holding.get(target.name);
+      const w = target.workers().find((x) => holding?.has(x.id) && x.running && !x.paused);
+      if (w) void this.#kill(w, target, kind);
+    });
+  }
+
   /** Feeds a worker's event line: a pending attack fires on the matching event. */
   observe(target: Target, line: WorkerLine): void {
+    if (HOLDS.has(line.ev) || LETS_GO.has(line.ev)) {
+      const holding = this.#holding.get(target.name) ?? new Set<string>();
+      this.#holding.set(target.name, holding);
+      if (HOLDS.has(line.ev)) holding.add(line.w);
+      else holding.delete(line.w);
+    }
     const armed = this.#armed.get(target.name);
     if (!armed || this.#stopped) return;
     const fire = armed === 'kill-in-write' ? line.ev === 'write' : line.ev === 'read';
@@ -116,8 +145,10 @@ export class Nemesis {
     });
   }
 
-  async #kill(worker: WorkerProcess, target: Target): Promise<void> {
-    this.#count('kill');
+  async #kill(worker: WorkerProcess, target: Target, kind = 'kill'): Promise<void> {
+    this.#count(kind);
+    this.#holding.get(target.name)?.delete(worker.id);
+    target.note?.({ w: worker.id, t: Date.now(), m: monoNow(), ev: 'killed', by: kind });
     await worker.kill();
     this.#after(between(this.#rand, this.#o.respawnAfterMs[0], this.#o.respawnAfterMs[1]), () =>
       target.respawn?.(worker),

@@ -1,4 +1,4 @@
-import type { CounterConfig, KvConfig, WatchConfig } from '../workers/config.js';
+import type { CounterConfig, ElectionConfig, KvConfig, LeaseConfig, WatchConfig } from '../workers/config.js';
 
 /** Every knob of a chaos run. */
 export interface RunSettings {
@@ -21,7 +21,25 @@ export interface RunSettings {
   readonly kvPauseEveryMs: number;
   /** How long after giving up an ambiguous request can still take effect (checker bound). */
   readonly infoHorizonMs: number;
-  readonly nemesis: { pauseEveryMs: number; killEveryMs: number; respawnAfterMs: readonly [number, number] };
+  readonly leaseWorkers: number;
+  readonly lease: Omit<LeaseConfig, 'lockKey'>;
+  /** Clock skews of the lease workers, in turn: any two differ by less than `maxClockSkewMs`. */
+  readonly leaseSkews: readonly number[];
+  /** The control: two lease workers whose clocks differ by far more than `maxClockSkewMs`. */
+  readonly leaseBeyondSkews: readonly number[];
+  readonly electionWorkers: number;
+  readonly election: Omit<ElectionConfig, 'name'>;
+  /** Clock skews of the candidates, in turn (within `maxClockSkewMs` of each other). */
+  readonly electionSkews: readonly number[];
+  readonly nemesis: {
+    pauseEveryMs: number;
+    killEveryMs: number;
+    /** Mean gap between two SIGKILLs of a lease holder. */
+    killHolderEveryMs: number;
+    /** Mean gap between two SIGKILLs of the leader. */
+    killLeaderEveryMs: number;
+    respawnAfterMs: readonly [number, number];
+  };
 }
 
 const LEASE_MS = 2_000;
@@ -56,6 +74,27 @@ export function settingsFor(o: { quick: boolean; durationS?: number; seed: numbe
     kvPauseMs: [300, 1_500],
     kvPauseEveryMs: 12_000,
     infoHorizonMs: 10_000,
-    nemesis: { pauseEveryMs: 5_000, killEveryMs: 15_000, respawnAfterMs: [300, 1_000] },
+    leaseWorkers: 3,
+    lease: { leaseMs: LEASE_MS, maxClockSkewMs: MAX_SKEW_MS, holdMs: [200, LEASE_MS * 2.5], sampleMs: 50 },
+    // Pairwise differences up to 290 ms, just inside maxClockSkewMs (300).
+    leaseSkews: [0, 145, -145, 90, -90, 40],
+    // 2 000 ms apart: more than leaseMs + maxClockSkewMs - heartbeatMs, so the fast clock's worker
+    // takes the lock from a live holder between two renewals, faults or not.
+    leaseBeyondSkews: [0, 2_000],
+    electionWorkers: 3,
+    election: {
+      leaseMs: LEASE_MS,
+      maxClockSkewMs: MAX_SKEW_MS,
+      holdMs: [LEASE_MS * 1.5, LEASE_MS * 5],
+      sampleMs: 50,
+    },
+    electionSkews: [0, 140, -140],
+    nemesis: {
+      pauseEveryMs: 5_000,
+      killEveryMs: 15_000,
+      killHolderEveryMs: 12_000,
+      killLeaderEveryMs: 8_000,
+      respawnAfterMs: [300, 1_000],
+    },
   };
 }

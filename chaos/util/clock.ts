@@ -17,3 +17,18 @@ export function skewedClock(base: Clock, skewMs: number): Clock {
     sleep: (ms, signal) => base.sleep(ms, signal),
   };
 }
+
+/**
+ * Milliseconds on the machine's monotonic clock (`CLOCK_MONOTONIC`, as `process.hrtime`): one
+ * time line shared by every process on the machine, which no wall-clock step or slew moves. Lease
+ * intervals of different workers, and the nemesis's kills, are compared on it.
+ *
+ * @example
+ * ```ts
+ * const at = monoNow();
+ * if (lease.held) emit('held', { m: at });
+ * ```
+ */
+export function monoNow(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}

@@ -3,10 +3,13 @@ import { systemClock } from '../../src/clock/system.js';
 import { DynastoreError } from '../../src/errors/base.js';
 import { Dynastore, type DynastoreOptions } from '../../src/store/dynastore.js';
 import { localDynamoClient } from '../../src/testing/local-client.js';
-import { skewedClock } from '../util/clock.js';
+import { monoNow, skewedClock } from '../util/clock.js';
 import type { WorkerConfig } from './config.js';
 
-/** One line a worker prints: its id, the event, and the real (unskewed) time in epoch ms. */
+/**
+ * One line a worker prints: its id, the event, the real (unskewed) time in epoch ms (`t`) and,
+ * from {@link emitter}, the machine's monotonic time (`m`, see {@link monoNow}).
+ */
 export type WorkerLine = { readonly w: string; readonly t: number; readonly ev: string } & Record<
   string,
   unknown
@@ -21,7 +24,8 @@ export const stdoutSink: Sink = (line) => {
 };
 
 /**
- * An event emitter for one worker: stamps its id and the real (unskewed) time in epoch ms.
+ * An event emitter for one worker: stamps its id, the real (unskewed) time in epoch ms (`t`) and
+ * the machine's monotonic time (`m`; a field `m` given by the caller wins).
  *
  * @example
  * ```ts
@@ -34,7 +38,7 @@ export function emitter(
   sink: Sink,
 ): (ev: string, fields?: Record<string, unknown>) => void {
   return (ev, fields = {}) =>
-    sink({ w: config.id, t: performance.timeOrigin + performance.now(), ev, ...fields });
+    sink({ w: config.id, t: performance.timeOrigin + performance.now(), m: monoNow(), ev, ...fields });
 }
 
 /**

@@ -1,6 +1,6 @@
 /** What every worker is told on its command line (one JSON argument). */
 export interface WorkerConfig {
-  readonly kind: 'counter' | 'kv' | 'watch';
+  readonly kind: 'counter' | 'kv' | 'watch' | 'lease' | 'election';
   /** Unique per worker incarnation (a respawned worker gets a new id). */
   readonly id: string;
   /** The fault proxy's endpoint. */
@@ -19,6 +19,8 @@ export interface WorkerConfig {
   readonly counter?: CounterConfig;
   readonly kv?: KvConfig;
   readonly watch?: WatchConfig;
+  readonly lease?: LeaseConfig;
+  readonly election?: ElectionConfig;
 }
 
 export interface CounterConfig {
@@ -51,6 +53,25 @@ export interface WatchConfig {
   readonly writeEveryMs: number;
   /** How long watchers keep going after `stopAt` to catch up. */
   readonly drainMs: number;
+}
+
+/** How a holder (of a lock, or of leadership) holds: how long, and how often it checks. */
+export interface HoldConfig {
+  readonly leaseMs: number;
+  readonly maxClockSkewMs: number;
+  /** How long a holder keeps the lock (or leads) before releasing (resigning), unless it loses it. */
+  readonly holdMs: readonly [number, number];
+  /** How often a holder checks `held` (`isLeader`) and prints a claim while it holds. */
+  readonly sampleMs: number;
+}
+
+export interface LeaseConfig extends HoldConfig {
+  readonly lockKey: string;
+}
+
+export interface ElectionConfig extends HoldConfig {
+  /** The election's name. */
+  readonly name: string;
 }
 
 /**

@@ -1,5 +1,11 @@
 import { DynastoreError } from '../../src/errors/base.js';
-import { KeyExistsError, KeyModifiedError } from '../../src/errors/store.js';
+import {
+  AmbiguousWriteError,
+  BackendError,
+  KeyExistsError,
+  KeyModifiedError,
+  ValidationError,
+} from '../../src/errors/store.js';
 import type { KVPair } from '../../src/store/kv-pair.js';
 import type { Partition } from '../../src/store/partition.js';
 import type { ReadOutput, RegisterInput, RegisterOutput } from '../checker/model.js';
@@ -13,9 +19,9 @@ const seen = (pair: KVPair | undefined): ReadOutput =>
 /**
  * The key/value history workload: `clients` concurrent loops of get / put / atomicPut (create, or
  * compare-and-set on the last pair this client saw) / delete on a few keys, each printed as a
- * history event (`invoke`, then `ok`, `fail` or `info`) for the linearizability checker. Reads
- * that fail are `fail` (no effect); writes that fail with anything but a condition error are
- * `info`: they may have been applied.
+ * history event (`invoke`, then `ok`, `fail` or `info`) for the linearizability checker. A lost
+ * compare-and-set is an `ok` with `ok: false`; other failures are classified by {@link failureOf}:
+ * `fail` when the operation certainly had no effect, `info` (outcome unknown) when it may have.
  *
  * @example
  * ```ts
@@ -66,13 +72,35 @@ async function clientLoop(
       last.set(key, pair);
       record('ok', key, { output });
     } catch (err) {
-      // Reads have no effect; a write that failed with an error may still have been applied.
-      record(input.f === 'read' && err instanceof DynastoreError ? 'fail' : 'info', key, {
-        error: errorText(err),
-      });
+      const { type, why } = failureOf(input, err);
+      record(type, key, { error: errorText(err), why });
     }
     await sleep(between(rand, c.thinkMs[0], c.thinkMs[1]));
   }
+}
+
+/** Why an operation's outcome is what the history says (for the summary). */
+export type FailureReason = 'read' | 'refused' | 'ambiguous-write' | 'retryable' | 'backend' | 'other';
+
+/**
+ * How a failed operation is recorded. A read has no effect, whatever went wrong (`fail`); so has
+ * a write refused by validation, before any network call. Every other failed write is `info`, its
+ * outcome unknown: `AmbiguousWriteError` says so explicitly (the SDK retried after an error and
+ * found the row changed by someone else); a retryable `BackendError` (timeout, reset, 5xx,
+ * throttling) may come after an earlier SDK attempt that applied; and any other error is treated
+ * the same way, to be safe (the checker only gets more freedom from an `info`).
+ *
+ * @example
+ * ```ts
+ * const { type } = failureOf({ f: 'write', value: 'v' }, err); // 'info'
+ * ```
+ */
+export function failureOf(input: RegisterInput, err: unknown): { type: 'fail' | 'info'; why: FailureReason } {
+  if (input.f === 'read') return { type: 'fail', why: 'read' };
+  if (err instanceof ValidationError) return { type: 'fail', why: 'refused' };
+  if (err instanceof AmbiguousWriteError) return { type: 'info', why: 'ambiguous-write' };
+  if (err instanceof BackendError) return { type: 'info', why: err.retryable ? 'retryable' : 'backend' };
+  return { type: 'info', why: err instanceof DynastoreError ? 'backend' : 'other' };
 }
 
 async function apply(

@@ -19,7 +19,8 @@ import type { Leader } from './observe.js';
 export interface LeaderCallbacks {
   /**
    * Called once elected. `signal` aborts when leadership is lost or the run is stopped: the work
-   * must stop then. When the returned promise settles, the run resigns and ends.
+   * must stop then. When the returned promise settles, the run resigns and ends; when the run is
+   * stopped or leadership lost, the run first waits (at most `leaseMs`) for the work to settle.
    */
   onStartedLeading(signal: AbortSignal, leadership: Leadership): unknown;
   /** Called exactly once when the run ends, whether or not it led, after resigning. */
@@ -164,16 +165,36 @@ async function lead(
     });
   const lost = when(leadership.signal, 'lost');
   const stopped = when(stop, 'aborted');
+  // The work's signal aborts on loss and on stop alike; the run waits for the work to notice
+  // before it resigns and calls onStoppedLeading, so nothing of it runs after the run ended.
+  const workSignal = AbortSignal.any([leadership.signal, stop]);
   const work = Promise.resolve()
-    .then(() => cb.onStartedLeading(leadership.signal, leadership))
+    .then(() => cb.onStartedLeading(workSignal, leadership))
     .then(() => 'finished' as const);
   try {
-    return await Promise.race([stopped, lost, work]);
+    const ended = await Promise.race([stopped, lost, work]);
+    if (ended !== 'finished') await settledWithin(work, leadership.lease.leaseMs);
+    return ended;
   } finally {
-    // The work keeps running only until it notices the signal; its late failure is not ours.
+    // The work's own failure after leadership ended is not the run's.
     work.catch(() => undefined);
     for (const cleanup of cleanups) cleanup();
   }
+}
+
+/** Waits for `work` to settle, at most `ms` (a work function that ignores its signal cannot hold the run forever). */
+async function settledWithin(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    work.then(
+      () => undefined,
+      () => undefined,
+    ),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
 }
 
 const CALLBACK_NAMES = ['onStartedLeading', 'onStoppedLeading', 'onNewLeader'] as const;

@@ -23,8 +23,10 @@ describe('dynastore CLI: watch, dev, --local', () => {
   it('watch prints the snapshot, then each change as it comes', async () => {
     await runCli(['put', 'w/flags/a', 'on'], env);
     const one = startCli(['watch', 'w/flags/a', '--json', '--count', '3'], env);
-    const all = startCli(['watch', 'w/flags/', '--prefix', '--changes-only'], env);
+    const all = startCli(['watch', 'w/flags/', '--prefix'], env);
+    // both watchers are positioned once their snapshot is out: no change after it can be missed
     await one.waitFor(/"cause":"snapshot"/);
+    await all.waitFor(/snapshot/);
     await runCli(['put', 'w/flags/a', 'off'], env);
     await runCli(['put', 'w/flags/b', 'x'], env);
     await runCli(['rm', 'w/flags/a'], env);
@@ -45,7 +47,7 @@ describe('dynastore CLI: watch, dev, --local', () => {
     const prefixed = await all.done;
     expect(prefixed.code).toBe(0);
     expect(prefixed.stdout).toBe(
-      'w/flags/a = "off" (v2, write)\nw/flags/b = "x" (v1, write)\nw/flags/a deleted (write)\n',
+      'w/flags/a = "on" (v1, snapshot)\nw/flags/a = "off" (v2, write)\nw/flags/b = "x" (v1, write)\nw/flags/a deleted (write)\n',
     );
   });
 

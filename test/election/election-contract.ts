@@ -201,10 +201,17 @@ export function electionContract(harness: () => Harness, t: ElectionTiming): voi
           'runner',
           {
             onNewLeader: (id) => events.push(`new:${id}`),
-            onStartedLeading: (signal) =>
+            onStartedLeading: (signal, leadership) =>
               new Promise<void>((resolve) => {
                 events.push('started');
-                signal.addEventListener('abort', () => resolve());
+                signal.addEventListener('abort', () => {
+                  // told to stop while still leading: the run resigns only after the work ends
+                  events.push(`work-stopping(leader:${leadership.isLeader})`);
+                  queueMicrotask(() => {
+                    events.push('work-done');
+                    resolve();
+                  });
+                });
               }),
             onStoppedLeading: () => events.push('stopped'),
           },
@@ -216,7 +223,7 @@ export function electionContract(harness: () => Harness, t: ElectionTiming): voi
       expect(r.ended).toBe('aborted');
       expect(r.term).toBeTypeOf('bigint');
       expect(events.filter((e) => e === 'stopped')).toHaveLength(1);
-      expect(events.at(-1)).toBe('stopped');
+      expect(events.slice(-3)).toEqual(['work-stopping(leader:true)', 'work-done', 'stopped']);
       expect(await h.store().election(name, t).leader()).toBeUndefined();
     });
 

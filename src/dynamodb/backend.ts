@@ -33,6 +33,7 @@ import { buildDelete, buildGet, buildQuery, buildTransact, buildUpdate, type Tab
 import { decodeItem, type RawItem } from './codec.js';
 import { wrapAwsError } from './errors.js';
 import type { AttributeNames } from './names.js';
+import { ambiguousOr, guardResends, type MiddlewareAdder } from './retry-guard.js';
 
 /** What {@link DynamoBackend} needs; `Dynastore` resolves it from its own options. */
 export interface DynamoBackendOptions {
@@ -86,14 +87,11 @@ export class DynamoBackend implements Backend {
   async write(input: WriteInput): Promise<WriteResult> {
     try {
       const out = await this.#send<UpdateItemCommandOutput>('UpdateItem', () =>
-        this.#client.send(new UpdateItemCommand(buildUpdate(this.#ref, input))),
+        this.#client.send(guarded(new UpdateItemCommand(buildUpdate(this.#ref, input)))),
       );
       return { ok: true, item: this.#decode(out.Attributes ?? {}) };
     } catch (err) {
-      if (isConditionFailure(err)) {
-        const current = this.#decodeOptional(err.Item);
-        return { ok: false, current, ...(retried(err) && { ambiguous: true }) };
-      }
+      if (isConditionFailure(err)) return { ok: false, current: this.#decodeOptional(err.Item) };
       throw wrapAwsError('UpdateItem', err);
     }
   }
@@ -101,7 +99,7 @@ export class DynamoBackend implements Backend {
   async delete(input: DeleteInput): Promise<DeleteResult> {
     try {
       const out = await this.#send<DeleteItemCommandOutput>('DeleteItem', () =>
-        this.#client.send(new DeleteItemCommand(buildDelete(this.#ref, input))),
+        this.#client.send(guarded(new DeleteItemCommand(buildDelete(this.#ref, input)))),
       );
       return { ok: true, previous: this.#decodeOptional(out.Attributes) };
     } catch (err) {
@@ -189,9 +187,10 @@ export class DynamoBackend implements Backend {
       this.#report(operation, started, capacityOf(operation, out.ConsumedCapacity));
       return out;
     } catch (err) {
-      this.#report(operation, started, undefined, err);
-      if (isConditionFailure(err) || cancellationReasons(err)) throw err;
-      throw wrapAwsError(operation, err);
+      const error = ambiguousOr(err, operation);
+      this.#report(operation, started, undefined, error);
+      if (isConditionFailure(error) || cancellationReasons(error)) throw error;
+      throw wrapAwsError(operation, error);
     }
   }
 
@@ -232,9 +231,10 @@ function capacityOf(operation: string, c: Capacity | Capacity[] | undefined) {
   return READS.has(operation) ? { total, readUnits: total } : { total, writeUnits: total };
 }
 
-/** The SDK made more than one attempt: an earlier one failed, perhaps after it applied. */
-function retried(err: unknown): boolean {
-  return ((err as { $metadata?: { attempts?: number } }).$metadata?.attempts ?? 1) > 1;
+/** A write command whose resends are limited to attempts that certainly did not apply. */
+function guarded<C extends { middlewareStack: unknown }>(command: C): C {
+  guardResends(command.middlewareStack as MiddlewareAdder);
+  return command;
 }
 
 function isConditionFailure(err: unknown): err is { name: string; Item?: RawItem } {

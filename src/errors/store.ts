@@ -81,11 +81,19 @@ export class ValidationError extends DynastoreError {
 export class BackendError extends DynastoreError {
   readonly operation: string;
   readonly retryable: boolean;
-  constructor(operation: string, message: string, retryable: boolean, options?: { cause?: unknown }) {
+  /** A write that may have applied: the request was sent and its answer lost (timeout, 5xx, reset). */
+  readonly ambiguous: boolean;
+  constructor(
+    operation: string,
+    message: string,
+    retryable: boolean,
+    options?: { cause?: unknown; ambiguous?: boolean },
+  ) {
     super(ErrorCode.Backend, `${operation}: ${message}`, options);
     this.name = 'BackendError';
     this.operation = operation;
     this.retryable = retryable;
+    this.ambiguous = options?.ambiguous ?? false;
   }
 }
 

@@ -4,6 +4,7 @@ import type { Backend, StoredItem, WriteInput, WriteResult } from '../backend/ty
 import type { Clock } from '../clock/types.js';
 import {
   AmbiguousWriteError,
+  BackendError,
   KeyExistsError,
   KeyModifiedError,
   KeyNotFoundError,
@@ -119,20 +120,9 @@ export class Partition {
       if (!fenced.ok) throw new Error('a fenced put reported a failed condition without FencedError');
       return toPair(fenced.item);
     }
-    // Applied at most once: a retry of a put that already applied (its answer lost) finds its own
-    // write id and fails the condition, instead of writing again and bumping the version twice.
-    const writeId = newWriteId();
-    const result = await this.#ctx.backend.write({
-      ...write,
-      fields: { [WRITE_ID_FIELD]: writeId },
-      condition: { op: 'cmp', attr: `field:${WRITE_ID_FIELD}`, cmp: '<>', value: writeId },
-    });
-    if (result.ok) return toPair(result.item);
-    if (result.current?.fields[WRITE_ID_FIELD] === writeId) return toPair(result.current);
-    throw new AmbiguousWriteError(
-      `put of key "${key}" in partition "${this.name}": outcome unknown`,
-      this.#livePair(result.current),
-    );
+    const result = await this.#writeOnce(write, 'put');
+    if (!result.ok) throw new Error('an unconditional put reported a failed condition');
+    return toPair(result.item);
   }
 
   /** The live pair at `key`, or undefined when absent or expired. */
@@ -184,21 +174,11 @@ export class Partition {
     const write = this.#prepare(key, value, o.ttlMs);
     const nowSec = this.#nowSec();
     const condition = previous ? liveAtVersion(previous.version, nowSec) : absentOrExpired(nowSec);
-    // A fresh write id makes an ambiguous outcome decidable: when the SDK retried a write whose
-    // first attempt applied (the answer was lost), the retry fails its condition against our own
-    // row; the id in the returned row says the write is ours, so it is reported as the success it was.
-    const writeId = newWriteId();
-    const tagged = { ...write, fields: { [WRITE_ID_FIELD]: writeId }, condition };
-    const result = fence ? await this.#fencedWrite(fence, tagged) : await this.#ctx.backend.write(tagged);
+    const result = fence
+      ? await this.#fencedWrite(fence, { ...write, condition })
+      : await this.#writeOnce({ ...write, condition }, 'atomicPut');
     if (result.ok) return toPair(result.item);
-    if (result.current?.fields[WRITE_ID_FIELD] === writeId) return toPair(result.current);
     const current = this.#livePair(result.current);
-    if (result.ambiguous) {
-      throw new AmbiguousWriteError(
-        `atomicPut of key "${key}" in partition "${this.name}" was retried after an error and then found the row changed: it may or may not have applied (read it again)`,
-        current,
-      );
-    }
     if (!previous) throw new KeyExistsError(`key "${key}" exists in partition "${this.name}"`, current);
     throw new KeyModifiedError(
       `key "${key}" in partition "${this.name}" is ${current ? `at version ${current.version}` : 'gone'}, not version ${previous.version}`,
@@ -303,6 +283,43 @@ export class Partition {
   /** Like {@link Partition.watch} for every key starting with `prefix` (`''`: the whole partition). */
   watchPrefix(prefix: string, options?: WatchPrefixOptions): Observable<WatchEvent> {
     return watchPrefix(this.#ctx, this.name, prefix, options);
+  }
+
+  /**
+   * One write, tagged with a fresh write id so that its outcome is known even when DynamoDB's
+   * answer was lost. The DynamoDB backend never resends a write whose attempt may have applied;
+   * it fails with an ambiguous `BackendError`, settled here by reading the row back: our id there
+   * means it applied; otherwise it did not, or was overwritten since, and the caller gets an
+   * `AmbiguousWriteError`. A failed condition against a row carrying our id is our own write too.
+   */
+  async #writeOnce(input: WriteInput, what: string): Promise<WriteResult> {
+    const writeId = newWriteId();
+    const tagged: WriteInput = { ...input, fields: { ...input.fields, [WRITE_ID_FIELD]: writeId } };
+    const ours = (item: StoredItem | undefined): item is StoredItem =>
+      item?.fields[WRITE_ID_FIELD] === writeId;
+    try {
+      const result = await this.#ctx.backend.write(tagged);
+      return !result.ok && ours(result.current) ? { ok: true, item: result.current } : result;
+    } catch (err) {
+      if (!(err instanceof BackendError) || !err.ambiguous) throw err;
+      const row = await this.#ctx.backend
+        .get(this.name, input.key, { consistent: true })
+        .catch((readErr: unknown) => {
+          throw new AmbiguousWriteError(
+            `${what} of key "${input.key}": outcome unknown (and reading it back failed)`,
+            undefined,
+            {
+              cause: readErr,
+            },
+          );
+        });
+      if (ours(row)) return { ok: true, item: row };
+      throw new AmbiguousWriteError(
+        `${what} of key "${input.key}" in partition "${this.name}": the request failed after it was sent and the row does not carry it (not applied, or overwritten since); read the key again`,
+        this.#livePair(row),
+        { cause: err },
+      );
+    }
   }
 
   #prepare(key: string, value: Value, ttlMs: number | undefined) {

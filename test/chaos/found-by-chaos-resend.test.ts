@@ -9,16 +9,15 @@ import { localDynamoClient } from '../../src/testing/local-client.js';
 import { type DynamoTable, useDynamoTable } from '../support/dynamo.js';
 
 /**
- * Library bugs the chaos run still finds (the KV history with the SDK's default retries is not
- * linearizable), each reproduced deterministically through the fault proxy. They are `it.fails`:
- * each test states the correct behaviour and fails today; when the fix lands it turns red
- * ("expected to fail") and `.fails` must be dropped (move it to found-by-chaos.test.ts).
+ * Found by the chaos run (the KV history with the SDK's default retries was not linearizable),
+ * reproduced deterministically through the fault proxy, and fixed: these are the regression tests.
  *
  * The shared scenario: our write is applied by DynamoDB, its answer is held past the client's
  * request timeout (500 ms), and while the SDK waits to retry, another writer changes the row.
- * The SDK then sends the same request again, and it applies a second time: the write id only
- * recognises our own row when nobody wrote in between, and unconditional requests (put, delete)
- * or a create (absent-or-expired) pass their condition again on the other writer's row.
+ * The SDK used to send the same request again, applying it a second time. Now the DynamoDB
+ * backend lets the SDK resend a write only after a throttle (certainly not applied); after a
+ * timeout, reset or 5xx it fails with an ambiguous BackendError, which put/atomicPut settle by
+ * reading the row back (their write id there: applied; otherwise AmbiguousWriteError).
  */
 
 let table: DynamoTable;
@@ -57,13 +56,13 @@ async function waitFor(key: string, done: (p: KVPair | undefined) => boolean): P
 /** Settles a promise into its value or its error. */
 const settle = <T>(p: Promise<T>): Promise<T | unknown> => p.catch((err: unknown) => err);
 
-describe('known bug: an SDK retry re-applies a write that took effect and was then overwritten', () => {
+describe('found by chaos: an SDK resend re-applied a write that took effect and was then overwritten', () => {
   // put(k, 'mine') applies at version v+1; 'theirs' is written at v+2; the SDK's retry of our
   // put passes `writeId <> :id` (the row now carries their id) and writes 'mine' again at v+3.
   // A reader saw 'mine', then 'theirs', then 'mine' again, from one put: not linearizable (the
   // chaos checker reports it as "value stored at versions v+1, v+3 (written once)").
   // Expected: our put is applied once (it may then report AmbiguousWriteError), so 'theirs' stays.
-  it.fails('put is not applied a second time over a newer write', async () => {
+  it('put is not applied a second time over a newer write', async () => {
     const first = await other.put('put', 'v0');
     proxy.injectNext('write', 'timeoutAfterApply');
     const outcome = settle(mine.put('put', 'mine'));
@@ -82,7 +81,7 @@ describe('known bug: an SDK retry re-applies a write that took effect and was th
   // delete(k) removes the row; 'theirs' is then created; the SDK's retry of our unconditional
   // DeleteItem removes 'theirs' too. A reader saw the key absent, then 'theirs', then absent.
   // Expected: the delete applies once, and 'theirs' (written after it) stays.
-  it.fails('delete does not remove a row written after it took effect', async () => {
+  it('delete does not remove a row written after it took effect', async () => {
     await other.put('del', 'v0');
     proxy.injectNext('write', 'timeoutAfterApply');
     const outcome = settle(mine.delete('del'));
@@ -96,7 +95,7 @@ describe('known bug: an SDK retry re-applies a write that took effect and was th
   // SDK's retry finds the key absent again and creates 'mine' a second time, and the caller is
   // told it created the key once. A reader saw 'mine', then absent, then 'mine' again.
   // Expected: the create applies once (reporting success or AmbiguousWriteError), the key stays absent.
-  it.fails('atomicPut (create) is not applied again after the key it created was deleted', async () => {
+  it('atomicPut (create) is not applied again after the key it created was deleted', async () => {
     proxy.injectNext('write', 'timeoutAfterApply');
     const outcome = settle(mine.atomicPut('create', 'mine'));
     await waitFor('create', (p) => p?.text() === 'mine');

@@ -1,4 +1,5 @@
 import type { StoredItem } from '../backend/types.js';
+import { newWriteId, WRITE_ID_FIELD } from '../store/write-id.js';
 import { Lease } from './lease.js';
 import type { ResolvedLockOptions } from './options.js';
 import { decodeLockRow, grantWrite, type LeaseTerms, type LockRow, tokenFloor } from './row.js';
@@ -132,26 +133,27 @@ export class Contender {
         ? { version: known.version, token: known.token }
         : undefined;
     const target = { partition: this.#partition, key };
-    const input = grantWrite(target, terms, wall, {
+    const grant = grantWrite(target, terms, wall, {
       expiredBefore: wall - this.#o.maxClockSkewMs,
       ...(observed && { observed }),
     });
+    // A unique id per attempt tells this grant apart from any other by the same owner (two
+    // acquires of one semaphore may compute the same token within a millisecond).
+    const writeId = newWriteId();
+    const input = { ...grant, fields: { ...grant.fields, [WRITE_ID_FIELD]: writeId } };
+    const mine = (item: StoredItem | undefined) => item?.fields[WRITE_ID_FIELD] === writeId;
     try {
       const result = await this.#ctx.backend.write(input);
       if (result.ok) return { kind: 'granted', lease: this.#lease(key, terms, sentAt) };
-      // a retried grant whose first attempt applied (answer lost) is refused by our own row
-      const mine = decodeLockRow(result.current);
-      if (mine?.owner === terms.owner && mine.token === token)
-        return { kind: 'granted', lease: this.#lease(key, terms, sentAt) };
+      // a resent grant whose first attempt applied (answer lost) is refused by our own row
+      if (mine(result.current)) return { kind: 'granted', lease: this.#lease(key, terms, sentAt) };
       this.learn(key, result.current);
       return { kind: 'refused' };
     } catch (error) {
       try {
         const item = await this.#ctx.backend.get(this.#partition, key, { consistent: true });
-        const row = decodeLockRow(item);
-        if (row?.owner === terms.owner && row.token === token)
-          return { kind: 'granted', lease: this.#lease(key, terms, sentAt) };
-        this.learnRow(key, row);
+        if (mine(item)) return { kind: 'granted', lease: this.#lease(key, terms, sentAt) };
+        this.learnRow(key, decodeLockRow(item));
       } catch {
         // the error that matters is the write's
       }

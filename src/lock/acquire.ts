@@ -88,6 +88,13 @@ export async function contend(
             await a.lease.release().catch(() => undefined);
             throw signal.reason;
           }
+          // A grant that took longer than the lease to confirm is of no use: its lease already
+          // ran out (anyone may take the lock now). Free the row and try again (or give up).
+          if (a.lease.remainingMs() <= 0) {
+            await a.lease.release().catch(() => undefined);
+            if (!mode.wait) return undefined;
+            continue;
+          }
           return a.lease;
         }
         if (a.kind === 'refused') {

@@ -347,3 +347,30 @@ describe('release and renewal never race', () => {
     expect(second.signal.aborted).toBe(true);
   });
 });
+
+describe('a grant confirmed too late', () => {
+  it('is not handed out when its lease already ran out: freed, and the next attempt is used', async () => {
+    const sim = simulation();
+    const a = sim.store();
+    a.backend.latencyMs = LEASE + 100; // the first grant is confirmed after its lease ended
+    const pending = settle(a.store.lock('slow', opts).acquire({ waitMs: 10 * LEASE }));
+    await sim.clock.advance(LEASE + 150);
+    a.backend.latencyMs = 0;
+    await sim.clock.advanceUntil(() => pending.done, 5 * LEASE);
+    const lease = pending.value as Lease;
+    expect(lease.signal.aborted).toBe(false);
+    expect(lease.remainingMs()).toBeGreaterThan(0);
+    expect(a.backend.calls.filter((c) => isGrant(c.input)).length).toBeGreaterThanOrEqual(2);
+    await lease.release();
+  });
+
+  it('tryAcquire gives undefined rather than an expired lease', async () => {
+    const sim = simulation();
+    const a = sim.store();
+    a.backend.latencyMs = LEASE + 100;
+    const pending = settle(a.store.lock('slow2', opts).tryAcquire());
+    await sim.clock.advanceUntil(() => pending.done, 5 * LEASE);
+    expect(pending.error).toBeUndefined();
+    expect(pending.value).toBeUndefined();
+  });
+});

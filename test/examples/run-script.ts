@@ -13,16 +13,7 @@ export interface RunningScript {
 }
 
 /** Environment pointing at `endpoint` / `table`, free of the caller's AWS and dynastore settings. */
-export function scriptEnv(
-  endpoint: string,
-  table: string,
-  extra: Record<string, string> = {},
-): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of Object.keys(env))
-    if (name.startsWith('AWS_') || name.startsWith('DYNASTORE_')) delete env[name];
-  return { ...env, AWS_ENDPOINT_URL_DYNAMODB: endpoint, DYNASTORE_TABLE: table, ...extra };
-}
+export { cliEnv as scriptEnv } from '../cli/run-cli.js';
 
 /** Starts `node --import tsx <path> <args>` from the repository root. */
 export function startScript(path: string, args: readonly string[], env: NodeJS.ProcessEnv): RunningScript {

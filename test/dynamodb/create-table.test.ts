@@ -6,7 +6,7 @@ import {
   type DynamoDBClient,
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTable } from '../../src/dynamodb/create-table.js';
 import {
   buildCreateTableInput,
@@ -20,6 +20,7 @@ import {
 import { ErrorCode } from '../../src/errors/base.js';
 import { TableMismatchError, ValidationError } from '../../src/errors/store.js';
 import { localDynamoClient } from '../../src/testing/local-client.js';
+import { dynamoEndpoint } from '../support/dynamo.js';
 
 const names = resolveKeyNames(undefined);
 const uniqueName = (label: string) => `create-table-${label}-${randomBytes(4).toString('hex')}`;
@@ -133,8 +134,8 @@ describe('createTable input validation', () => {
 
 describe('createTable on DynamoDB Local', () => {
   let client: DynamoDBClient;
-  beforeAll(() => {
-    client = localDynamoClient(inject('dynamoEndpoint'));
+  beforeAll(async () => {
+    client = localDynamoClient(await dynamoEndpoint());
   });
   afterAll(() => client.destroy());
 

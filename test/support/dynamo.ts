@@ -31,7 +31,7 @@ export interface DynamoTable {
 export async function useDynamoTable(
   options: { attributeNames?: Partial<AttributeNames> } = {},
 ): Promise<DynamoTable> {
-  const endpoint = inject('dynamoEndpoint');
+  const endpoint = await dynamoEndpoint();
   const client = localDynamoClient(endpoint);
   const tableName = `${fileLabel()}-${randomBytes(4).toString('hex')}`;
   await createTable({
@@ -51,6 +51,22 @@ export async function useDynamoTable(
       }
     },
   };
+}
+
+/**
+ * The endpoint of the run's shared DynamoDB Local, started by the global setup's broker on the
+ * first request of the run (memory-only runs never start Java).
+ *
+ * @example
+ * ```ts
+ * const client = localDynamoClient(await dynamoEndpoint());
+ * ```
+ */
+export async function dynamoEndpoint(): Promise<string> {
+  const res = await fetch(inject('dynamoBroker'));
+  const body = await res.text();
+  if (!res.ok) throw new Error(`the test run's DynamoDB Local did not start: ${body}`);
+  return body;
 }
 
 /** The running test file's name, trimmed to table-name characters. */

@@ -16,7 +16,13 @@ import type {
 } from '../backend/types.js';
 import { systemClock } from '../clock/system.js';
 import type { Clock } from '../clock/types.js';
-import { resolveOptions } from '../store/validate.js';
+import {
+  checkDuration,
+  checkFunction,
+  checkShape,
+  MAX_TIMER_MS,
+  resolveOptions,
+} from '../store/validate.js';
 import { MemoryFeed } from './feed.js';
 import { itemSize } from './size.js';
 
@@ -30,7 +36,8 @@ export interface MemoryBackendOptions {
   onCall?: CallListener;
   /**
    * Remove rows past their `expires` every this many ms, emitting `cause: 'expiry'` deletes (as
-   * DynamoDB's TTL reaper does, only sooner). `0` never reaps on its own; call `reap()`. @default 0
+   * DynamoDB's TTL reaper does, only sooner). `0` never reaps on its own; call `reap()`. At most
+   * 2^31-1. @default 0
    */
   reapIntervalMs?: number;
 }
@@ -59,9 +66,19 @@ export class MemoryBackend implements Backend {
       onCall: undefined,
       reapIntervalMs: 0,
     });
-    this.#clock = o.clock;
-    this.#onCall = o.onCall;
-    if (o.reapIntervalMs > 0) this.#scheduleReap(o.reapIntervalMs);
+    this.#clock = checkShape<Clock>(
+      'MemoryBackend.clock',
+      o.clock,
+      ['now', 'monotonic', 'setTimeout', 'sleep'],
+      'a Clock',
+    );
+    this.#onCall =
+      o.onCall === undefined ? undefined : checkFunction<CallListener>('MemoryBackend.onCall', o.onCall);
+    const reapMs = checkDuration('MemoryBackend.reapIntervalMs', o.reapIntervalMs, {
+      allowZero: true,
+      max: MAX_TIMER_MS,
+    });
+    if (reapMs > 0) this.#scheduleReap(reapMs);
   }
 
   async get(

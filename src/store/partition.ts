@@ -22,13 +22,26 @@ import {
 import { absentOrExpired, liveAt, liveAtVersion } from './conditions.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { KVPair, toPair } from './kv-pair.js';
-import { checkDuration, checkInteger, checkName, Limits, resolveOptions } from './validate.js';
+import {
+  checkBoolean,
+  checkDuration,
+  checkInteger,
+  checkName,
+  checkText,
+  Limits,
+  MAX_TTL_MS,
+  resolveOptions,
+} from './validate.js';
 import { encodeValue, type Value } from './value.js';
 import { newWriteId, WRITE_ID_FIELD } from './write-id.js';
 
 /** Options of `put`. */
 export interface PutOptions {
-  /** Time to live; the item is absent to every read once it passes (stored in whole seconds). No TTL removes an earlier one. */
+  /**
+   * Time to live: the item is absent to every read once it passes (stored as whole epoch seconds,
+   * rounded up). No TTL removes an earlier one. More than 0 and at most {@link MAX_TTL_MS}
+   * (ten years); anything else is a `ValidationError`.
+   */
   ttlMs?: number;
   /**
    * Fence the write with a lock lease: it is applied, in one transaction, only while the lock row
@@ -60,7 +73,7 @@ export interface GetOptions {
 export interface ListOptions extends GetOptions {
   /** Only keys starting with this. @default '' (every key) */
   prefix?: string;
-  /** Rows per request (DynamoDB `Limit`); DynamoDB also stops each page at 1 MB. @default 1000 */
+  /** Rows per request (DynamoDB `Limit`), 1 to 1 000 000; DynamoDB also stops each page at 1 MB. @default 1000 */
   pageSize?: number;
 }
 
@@ -68,7 +81,7 @@ export interface ListOptions extends GetOptions {
 export interface ListPageOptions extends GetOptions {
   /** Only keys starting with this. @default '' */
   prefix?: string;
-  /** Rows examined for this page (expired rows are examined but not returned). @default 100 */
+  /** Rows examined for this page (expired rows are examined but not returned), 1 to 1 000 000. @default 100 */
   limit?: number;
   /** The `cursor` of the previous page, for the same partition and prefix. */
   cursor?: string;
@@ -80,6 +93,9 @@ export interface ListPage {
   /** Pass to the next `listPage` call; absent on the last page. */
   readonly cursor?: string;
 }
+
+/** Most rows `list` (`pageSize`) and `listPage` (`limit`) ask DynamoDB for per request. */
+const MAX_PAGE_ROWS = 1_000_000;
 
 /** What a partition needs from its store. */
 export interface PartitionContext {
@@ -129,7 +145,8 @@ export class Partition {
   async get(key: string, options?: GetOptions): Promise<KVPair | undefined> {
     checkName('key', key, Limits.keyBytes);
     const o = resolveOptions('get', options, { consistent: this.#ctx.consistentReads });
-    const item = await this.#ctx.backend.get(this.name, key, { consistent: o.consistent });
+    const consistent = checkBoolean('get.consistent', o.consistent);
+    const item = await this.#ctx.backend.get(this.name, key, { consistent });
     return isLive(item, this.#ctx.clock.now()) ? toPair(item) : undefined;
   }
 
@@ -216,7 +233,8 @@ export class Partition {
       consistent: this.#ctx.consistentReads,
     });
     const prefix = this.#checkPrefix(o.prefix);
-    checkInteger('pageSize', o.pageSize, { min: 1 });
+    checkInteger('pageSize', o.pageSize, { min: 1, max: MAX_PAGE_ROWS });
+    checkBoolean('list.consistent', o.consistent);
     let after: string | undefined;
     do {
       const page = await this.#ctx.backend.query({
@@ -241,7 +259,8 @@ export class Partition {
       consistent: this.#ctx.consistentReads,
     });
     const prefix = this.#checkPrefix(o.prefix);
-    checkInteger('limit', o.limit, { min: 1 });
+    checkInteger('limit', o.limit, { min: 1, max: MAX_PAGE_ROWS });
+    checkBoolean('listPage.consistent', o.consistent);
     const after = o.cursor === undefined ? undefined : decodeCursor(o.cursor, this.name, prefix);
     const page = await this.#ctx.backend.query({
       partition: this.name,
@@ -326,7 +345,9 @@ export class Partition {
     checkName('key', key, Limits.keyBytes);
     const { payload, encoding } = encodeValue(this.name, key, value);
     const expiresSec =
-      ttlMs === undefined ? null : Math.ceil((this.#ctx.clock.now() + checkDuration('ttlMs', ttlMs)) / 1000);
+      ttlMs === undefined
+        ? null
+        : Math.ceil((this.#ctx.clock.now() + checkDuration('ttlMs', ttlMs, { max: MAX_TTL_MS })) / 1000);
     return { partition: this.name, key, payload, encoding, expiresSec };
   }
 
@@ -344,7 +365,7 @@ export class Partition {
   }
 
   #checkPrefix(prefix: unknown): string {
-    if (typeof prefix !== 'string') throw new ValidationError('prefix', 'must be a string');
+    checkText('prefix', prefix);
     if (Buffer.byteLength(prefix, 'utf8') > Limits.keyBytes)
       throw new ValidationError('prefix', `is longer than ${Limits.keyBytes} bytes`);
     return prefix;

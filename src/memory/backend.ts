@@ -16,13 +16,7 @@ import type {
 } from '../backend/types.js';
 import { systemClock } from '../clock/system.js';
 import type { Clock } from '../clock/types.js';
-import {
-  checkDuration,
-  checkFunction,
-  checkShape,
-  MAX_TIMER_MS,
-  resolveOptions,
-} from '../store/validate.js';
+import { checkDuration, checkFunction, checkShape, MAX_TIMER_MS, resolveOptions } from '../store/validate.js';
 import { MemoryFeed } from './feed.js';
 import { itemSize } from './size.js';
 

@@ -3,7 +3,6 @@ import type { Backend, CallListener } from '../backend/types.js';
 import { systemClock } from '../clock/system.js';
 import type { Clock } from '../clock/types.js';
 import { DynamoBackend, type DynamoBackendOptions } from '../dynamodb/backend.js';
-import { resolveFeedOptions } from '../watch/dynamo/options.js';
 import { type AttributeNames, defaultAttributeNames } from '../dynamodb/names.js';
 import { checkTableName } from '../dynamodb/table-name.js';
 import { Election } from '../election/election.js';
@@ -14,6 +13,7 @@ import { Lock } from '../lock/lock.js';
 import type { LockOptions } from '../lock/options.js';
 import { type WithLockOptions, withLock } from '../lock/with-lock.js';
 import { Semaphore, type SemaphoreOptions } from '../semaphore/semaphore.js';
+import { resolveFeedOptions } from '../watch/dynamo/options.js';
 import { Partition } from './partition.js';
 import { checkBoolean, checkFunction, checkShape, checkText, resolveOptions } from './validate.js';
 
@@ -71,7 +71,12 @@ export class Dynastore {
     this.consistentReads = checkBoolean('Dynastore.consistentReads', o.consistentReads);
     if (o.onCall !== undefined) checkFunction('Dynastore.onCall', o.onCall);
     if (o.backend !== undefined) {
-      checkShape<Backend>('Dynastore.backend', o.backend, BACKEND_METHODS, 'a Backend (e.g. new MemoryBackend())');
+      checkShape<Backend>(
+        'Dynastore.backend',
+        o.backend,
+        BACKEND_METHODS,
+        'a Backend (e.g. new MemoryBackend())',
+      );
       if (o.client || o.tableName || o.attributeNames || o.stream) {
         throw new ValidationError(
           'Dynastore.backend',
@@ -89,8 +94,7 @@ export class Dynastore {
     const tableName = checkTableName(o.tableName);
     const names = resolveNames(o.attributeNames);
     // The Streams poller is made lazily (first watch); its options are checked now.
-    if (o.stream !== undefined)
-      resolveFeedOptions({ ...o.stream, client, tableName, names, clock: o.clock });
+    if (o.stream !== undefined) resolveFeedOptions({ ...o.stream, client, tableName, names, clock: o.clock });
     this.backend = new DynamoBackend({
       client,
       tableName,

@@ -24,8 +24,7 @@ export function encodeValue(
   if (typeof value === 'string') {
     checkText('value', value);
     encoded = { payload: value, encoding: null };
-  }
-  else if (value instanceof Uint8Array)
+  } else if (value instanceof Uint8Array)
     encoded = { payload: Buffer.from(value).toString('base64'), encoding: 'base64' };
   else
     throw new ValidationError(

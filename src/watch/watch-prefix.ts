@@ -1,4 +1,5 @@
 import type { Observable } from 'rxjs';
+import { ValidationError } from '../errors/store.js';
 import { checkName, checkText, Limits, resolveOptions } from '../store/validate.js';
 import { observeWatch } from './observe.js';
 import type { WatchDeps, WatchEvent, WatchPrefixOptions } from './types.js';

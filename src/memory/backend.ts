@@ -1,3 +1,4 @@
+import { checkStoreInput, checkTransact } from '../backend/check-input.js';
 import { compareUtf8, evaluate } from '../backend/evaluate.js';
 import type {
   Backend,
@@ -80,12 +81,14 @@ export class MemoryBackend implements Backend {
     key: string,
     options: { consistent?: boolean } = {},
   ): Promise<StoredItem | undefined> {
+    checkStoreInput({ partition, key });
     const item = this.#rows.get(partition)?.get(key);
     this.#report('GetItem', readUnits(item ? itemSize(item) : 1, options.consistent !== false));
     return item;
   }
 
   async write(input: WriteInput): Promise<WriteResult> {
+    checkStoreInput(input);
     const current = this.#current(input.partition, input.key);
     if (input.condition && !evaluate(input.condition, current)) {
       this.#report('UpdateItem', { writeUnits: 1 }, conditionFailed());
@@ -106,6 +109,7 @@ export class MemoryBackend implements Backend {
   }
 
   async delete(input: DeleteInput): Promise<DeleteResult> {
+    checkStoreInput(input);
     const current = this.#current(input.partition, input.key);
     if (input.condition && !evaluate(input.condition, current)) {
       this.#report('DeleteItem', { writeUnits: 1 }, conditionFailed());
@@ -117,6 +121,7 @@ export class MemoryBackend implements Backend {
   }
 
   async query(input: QueryInput): Promise<QueryPage> {
+    checkStoreInput(input);
     const rows = [...(this.#rows.get(input.partition)?.values() ?? [])]
       .filter(
         (r) =>
@@ -139,6 +144,7 @@ export class MemoryBackend implements Backend {
   }
 
   async transact(items: readonly TransactItem[]): Promise<TransactResult> {
+    checkTransact(items);
     const currents = items.map((t) => this.#current(t.partition, t.key));
     const failed = items.map((t, i) => t.condition !== undefined && !evaluate(t.condition, currents[i]));
     if (failed.some(Boolean)) {

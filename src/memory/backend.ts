@@ -1,4 +1,5 @@
 import { checkStoreInput, checkTransact } from '../backend/check-input.js';
+import { decodeRow, type RawRow } from '../backend/decode-row.js';
 import { compareUtf8, evaluate } from '../backend/evaluate.js';
 import type {
   Backend,
@@ -16,6 +17,8 @@ import type {
   WriteResult,
 } from '../backend/types.js';
 import { systemClock } from '../clock/system.js';
+import { defaultAttributeNames } from '../dynamodb/names.js';
+import { BackendError, ValidationError } from '../errors/store.js';
 import type { Clock } from '../clock/types.js';
 import { checkDuration, checkFunction, checkShape, MAX_TIMER_MS, resolveOptions } from '../store/validate.js';
 import { MemoryFeed } from './feed.js';
@@ -190,6 +193,28 @@ export class MemoryBackend implements Backend {
     return count;
   }
 
+  /**
+   * Stores a row exactly as another writer (Go, the AWS CLI, a bug) could leave it in DynamoDB:
+   * attribute values in DynamoDB's wire shape, with Go dynastore's attribute names (`id`, `name`,
+   * `version`, `payload`, `expires`, `encoding`), replacing any row at that key (like `PutItem`).
+   * For tests of how reads cope with odd rows; it is reported to watchers as a write.
+   *
+   * @example
+   * ```ts
+   * backend.putRaw({ id: { S: 'config' }, name: { S: 'a' }, version: { N: '1' }, expires: { S: 'soon' } });
+   * ```
+   */
+  putRaw(row: RawRow): StoredItem {
+    const item = Object.freeze(decodeRow(row, defaultAttributeNames));
+    if (item.invalid?.logical === 'partition' || item.invalid?.logical === 'key')
+      throw new ValidationError('row', `the key attribute ${item.invalid.attribute} ${item.invalid.reason}`);
+    checkStoreInput({ partition: item.partition, key: item.key });
+    const current = this.#current(item.partition, item.key);
+    this.#store(item);
+    this.#feed.push({ type: 'put', partition: item.partition, key: item.key, item, cause: 'write', ...prev(current) });
+    return item;
+  }
+
   /** Deletes a row without a trace in the metrics (simulates an operator's manual delete). */
   purge(partition: string, key: string): void {
     this.#remove(partition, key, 'write');
@@ -251,22 +276,42 @@ export class MemoryBackend implements Backend {
 }
 
 function applyWrite(current: StoredItem | undefined, input: WriteInput): StoredItem {
+  if (current?.invalid?.logical === 'version') {
+    // DynamoDB refuses `ADD version :1` on a version that is not a number
+    throw new BackendError(
+      'UpdateItem',
+      `ValidationException: An operand in the update expression has an incorrect data type (${current.invalid.attribute} ${current.invalid.reason})`,
+      false,
+    );
+  }
   const fields: Record<string, FieldValue> = { ...(current?.fields ?? {}) };
+  const written = new Set(Object.keys(input.fields ?? {}));
   for (const [name, value] of Object.entries(input.fields ?? {})) {
     if (value === null) delete fields[name];
     else fields[name] = value;
   }
+  const opaque = (current?.opaque ?? []).filter((name) => !written.has(name));
+  // a layout attribute this write sets (or removes) is no longer odd
+  const overwritten = { payload: input.payload, encoding: input.encoding, expires: input.expiresSec };
+  const invalid =
+    current?.invalid &&
+    !(current.invalid.logical in overwritten &&
+      overwritten[current.invalid.logical as keyof typeof overwritten] !== undefined)
+      ? current.invalid
+      : undefined;
   const payload = pick(input.payload, current?.payload);
-  const encoding = pick(input.encoding, current?.encoding);
   const expiresSec = pick(input.expiresSec, current?.expiresSec);
   return Object.freeze({
     partition: input.partition,
     key: input.key,
     version: (current?.version ?? 0) + 1,
     ...(payload !== undefined && { payload }),
-    ...(encoding !== undefined && { encoding }),
+    // the marker is tied to the version this write creates: a write that leaves it alone voids it
+    ...(input.encoding === 'base64' && { encoding: 'base64' as const }),
     ...(expiresSec !== undefined && { expiresSec }),
     fields: Object.freeze(fields),
+    ...(opaque.length > 0 && { opaque: Object.freeze(opaque) }),
+    ...(invalid && { invalid }),
   });
 }
 

@@ -5,6 +5,7 @@ import type { Clock } from '../clock/types.js';
 import {
   AmbiguousWriteError,
   BackendError,
+  InvalidItemError,
   KeyExistsError,
   KeyModifiedError,
   KeyNotFoundError,
@@ -21,10 +22,11 @@ import {
 } from '../watch/index.js';
 import { absentOrExpired, liveAt, liveAtVersion } from './conditions.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { KVPair, toPair } from './kv-pair.js';
+import { invalidItemError, KVPair, toPair } from './kv-pair.js';
 import {
   checkBoolean,
   checkDuration,
+  checkFunction,
   checkInteger,
   checkName,
   checkText,
@@ -75,6 +77,11 @@ export interface ListOptions extends GetOptions {
   prefix?: string;
   /** Rows per request (DynamoDB `Limit`), 1 to 1 000 000; DynamoDB also stops each page at 1 MB. @default 1000 */
   pageSize?: number;
+  /**
+   * Called for each key whose row another writer left unreadable; the listing goes on. Without
+   * it, `list` yields every readable pair and then throws the first such `InvalidItemError`.
+   */
+  onInvalid?: (error: InvalidItemError) => void;
 }
 
 /** Options of `listPage`. */
@@ -90,6 +97,12 @@ export interface ListPageOptions extends GetOptions {
 /** One page of `listPage`. */
 export interface ListPage {
   readonly items: KVPair[];
+  /**
+   * Live keys of this page whose rows another writer left unreadable (an odd `expires`,
+   * `version` or `payload`, ...): one `InvalidItemError` each, naming key and attribute. They are
+   * not in `items`; the others are unaffected. Usually empty.
+   */
+  readonly invalid: InvalidItemError[];
   /** Pass to the next `listPage` call; absent on the last page. */
   readonly cursor?: string;
 }
@@ -231,7 +244,14 @@ export class Partition {
       prefix: '',
       pageSize: 1000,
       consistent: this.#ctx.consistentReads,
+      onInvalid: undefined as ((error: InvalidItemError) => void) | undefined,
     });
+    const onInvalid =
+      o.onInvalid === undefined
+        ? undefined
+        : checkFunction<(error: InvalidItemError) => void>('list.onInvalid', o.onInvalid);
+    let firstInvalid: InvalidItemError | undefined;
+    let invalidCount = 0;
     const prefix = this.#checkPrefix(o.prefix);
     checkInteger('pageSize', o.pageSize, { min: 1, max: MAX_PAGE_ROWS });
     checkBoolean('list.consistent', o.consistent);
@@ -245,9 +265,27 @@ export class Partition {
         ...(after !== undefined && { after }),
       });
       const now = this.#ctx.clock.now();
-      for (const item of page.items) if (isLive(item, now)) yield toPair(item);
+      for (const item of page.items) {
+        if (!isLive(item, now)) continue;
+        const invalid = invalidItemError(item);
+        if (!invalid) yield toPair(item);
+        else if (onInvalid) onInvalid(invalid);
+        else {
+          firstInvalid ??= invalid;
+          invalidCount++;
+        }
+      }
       after = page.lastKey;
     } while (after !== undefined);
+    if (firstInvalid) {
+      if (invalidCount === 1) throw firstInvalid;
+      throw new InvalidItemError(
+        firstInvalid.partition,
+        firstInvalid.key,
+        firstInvalid.attribute,
+        `${firstInvalid.reason} (and ${invalidCount - 1} more unreadable keys; pass onInvalid to see each)`,
+      );
+    }
   }
 
   /** One page of live pairs and the cursor of the next (a page may hold fewer than `limit`, even none). */
@@ -270,9 +308,17 @@ export class Partition {
       ...(after !== undefined && { after }),
     });
     const now = this.#ctx.clock.now();
-    const items = page.items.filter((i) => isLive(i, now)).map(toPair);
+    const items: KVPair[] = [];
+    const invalid: InvalidItemError[] = [];
+    for (const item of page.items) {
+      if (!isLive(item, now)) continue;
+      const error = invalidItemError(item);
+      if (error) invalid.push(error);
+      else items.push(toPair(item));
+    }
     return {
       items,
+      invalid,
       ...(page.lastKey !== undefined && { cursor: encodeCursor(this.name, prefix, page.lastKey) }),
     };
   }

@@ -19,8 +19,8 @@ export function encodeValue(
   partition: string,
   key: string,
   value: unknown,
-): { payload: string; encoding: string | null } {
-  let encoded: { payload: string; encoding: string | null };
+): { payload: string; encoding: 'base64' | null } {
+  let encoded: { payload: string; encoding: 'base64' | null };
   if (typeof value === 'string') {
     checkText('value', value);
     encoded = { payload: value, encoding: null };

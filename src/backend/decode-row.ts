@@ -68,9 +68,7 @@ export function decodeRow(raw: RawRow, names: AttributeNames): StoredItem {
     else
       bad(
         'version',
-        v.N === undefined
-          ? `is ${typeName(v)}, not a number`
-          : `is ${v.N}, not a whole number up to 2^53-1`,
+        v.N === undefined ? `is ${typeName(v)}, not a number` : `is ${v.N}, not a whole number up to 2^53-1`,
       );
   }
 

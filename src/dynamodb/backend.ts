@@ -12,6 +12,7 @@ import {
   UpdateItemCommand,
   type UpdateItemCommandOutput,
 } from '@aws-sdk/client-dynamodb';
+import { checkStoreInput, checkTransact } from '../backend/check-input.js';
 import type {
   Backend,
   CallListener,
@@ -26,7 +27,6 @@ import type {
   WriteInput,
   WriteResult,
 } from '../backend/types.js';
-import { checkStoreInput, checkTransact } from '../backend/check-input.js';
 import { systemClock } from '../clock/system.js';
 import type { Clock } from '../clock/types.js';
 import { createStreamFeed, type StreamPollOptions } from '../watch/dynamo/index.js';

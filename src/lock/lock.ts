@@ -1,6 +1,6 @@
 import { isLive } from '../backend/evaluate.js';
 import type { StoredItem } from '../backend/types.js';
-import { ValidationError } from '../errors/store.js';
+import { InvalidItemError } from '../errors/store.js';
 import { checkDuration, checkName, checkSignal, Limits, resolveOptions } from '../store/validate.js';
 import { contend, type SlotSet } from './acquire.js';
 import type { Lease } from './lease.js';
@@ -100,7 +100,7 @@ export class Lock {
 
 /**
  * The holder a row names, unless the row is TTL-expired or the lease ended more than `skewMs`
- * before `nowMs`.
+ * before `nowMs`. Throws `InvalidItemError` for a row another writer left unreadable.
  *
  * @example
  * ```ts
@@ -113,7 +113,10 @@ export function liveHolder(
   skewMs: number,
 ): LockHolder | undefined {
   if (!isLive(item, nowMs)) return undefined;
-  const holder = holderOf(decodeLockRow(item));
+  const row = decodeLockRow(item);
+  if (row?.invalid)
+    throw new InvalidItemError(item.partition, item.key, row.invalid.attribute, row.invalid.reason);
+  const holder = holderOf(row);
   if (!holder || holder.expiresAt.getTime() + skewMs < nowMs) return undefined;
   return holder;
 }

@@ -17,9 +17,9 @@ import type {
   WriteResult,
 } from '../backend/types.js';
 import { systemClock } from '../clock/system.js';
+import type { Clock } from '../clock/types.js';
 import { defaultAttributeNames } from '../dynamodb/names.js';
 import { BackendError, ValidationError } from '../errors/store.js';
-import type { Clock } from '../clock/types.js';
 import { checkDuration, checkFunction, checkShape, MAX_TIMER_MS, resolveOptions } from '../store/validate.js';
 import { MemoryFeed } from './feed.js';
 import { itemSize } from './size.js';
@@ -211,7 +211,14 @@ export class MemoryBackend implements Backend {
     checkStoreInput({ partition: item.partition, key: item.key });
     const current = this.#current(item.partition, item.key);
     this.#store(item);
-    this.#feed.push({ type: 'put', partition: item.partition, key: item.key, item, cause: 'write', ...prev(current) });
+    this.#feed.push({
+      type: 'put',
+      partition: item.partition,
+      key: item.key,
+      item,
+      cause: 'write',
+      ...prev(current),
+    });
     return item;
   }
 
@@ -295,8 +302,10 @@ function applyWrite(current: StoredItem | undefined, input: WriteInput): StoredI
   const overwritten = { payload: input.payload, encoding: input.encoding, expires: input.expiresSec };
   const invalid =
     current?.invalid &&
-    !(current.invalid.logical in overwritten &&
-      overwritten[current.invalid.logical as keyof typeof overwritten] !== undefined)
+    !(
+      current.invalid.logical in overwritten &&
+      overwritten[current.invalid.logical as keyof typeof overwritten] !== undefined
+    )
       ? current.invalid
       : undefined;
   const payload = pick(input.payload, current?.payload);

@@ -253,7 +253,7 @@ export class Partition {
     let firstInvalid: InvalidItemError | undefined;
     let invalidCount = 0;
     const prefix = this.#checkPrefix(o.prefix);
-    checkInteger('pageSize', o.pageSize, { min: 1, max: MAX_PAGE_ROWS });
+    checkInteger('list.pageSize', o.pageSize, { min: 1, max: MAX_PAGE_ROWS });
     checkBoolean('list.consistent', o.consistent);
     let after: string | undefined;
     do {
@@ -297,7 +297,7 @@ export class Partition {
       consistent: this.#ctx.consistentReads,
     });
     const prefix = this.#checkPrefix(o.prefix);
-    checkInteger('limit', o.limit, { min: 1, max: MAX_PAGE_ROWS });
+    checkInteger('listPage.limit', o.limit, { min: 1, max: MAX_PAGE_ROWS });
     checkBoolean('listPage.consistent', o.consistent);
     const after = o.cursor === undefined ? undefined : decodeCursor(o.cursor, this.name, prefix);
     const page = await this.#ctx.backend.query({

@@ -5,6 +5,11 @@ import type { FieldValue, InvalidAttribute, StoredItem } from './types.js';
  * A DynamoDB attribute value in its wire shape (`{ S: 'x' }`, `{ N: '1' }`, `{ M: {...} }`, ...),
  * as GetItem, Query, stream images and PutItem use it. Declared here so the memory backend can
  * take raw rows without depending on the AWS SDK.
+ *
+ * @example
+ * ```ts
+ * const expires: RawAttributeValue = { N: '1700000000' };
+ * ```
  */
 export interface RawAttributeValue {
   readonly S?: string;
@@ -19,7 +24,14 @@ export interface RawAttributeValue {
   readonly BS?: readonly Uint8Array[];
 }
 
-/** A raw row: attribute name to wire value. */
+/**
+ * A raw row: attribute name to wire value.
+ *
+ * @example
+ * ```ts
+ * const row: RawRow = { id: { S: 'config' }, name: { S: 'a' }, version: { N: '1' }, payload: { S: 'on' } };
+ * ```
+ */
 export type RawRow = Readonly<Record<string, RawAttributeValue>>;
 
 /** Latest epoch second a JavaScript `Date` can hold (8.64e15 ms). */

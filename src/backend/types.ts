@@ -39,7 +39,14 @@ export interface StoredItem {
   readonly invalid?: InvalidAttribute;
 }
 
-/** What is wrong with a row another writer left (see {@link StoredItem.invalid}). */
+/**
+ * What is wrong with a row another writer left (see {@link StoredItem.invalid}).
+ *
+ * @example
+ * ```ts
+ * const bad: InvalidAttribute = { logical: 'expires', attribute: 'expires', reason: 'is a string (S), ...' };
+ * ```
+ */
 export interface InvalidAttribute {
   /** The layout attribute: `version`, `payload`, `encoding`, `expires`, `partition` or `key`. */
   readonly logical: 'version' | 'payload' | 'encoding' | 'expires' | 'partition' | 'key';

@@ -1,5 +1,5 @@
 import { firstValueFrom, take, toArray } from 'rxjs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { RawRow } from '../../src/backend/decode-row.js';
 import { InvalidItemError, ValidationError } from '../../src/errors/index.js';
 import { encodeCursor } from '../../src/store/cursor.js';
@@ -278,6 +278,26 @@ export function hardeningContract(getHarness: () => Harness): void {
       const single = await firstValueFrom(kv.watch('odd/expires-string'));
       expect(single).toMatchObject({ type: 'delete', cause: 'snapshot' });
       expect(single.type === 'delete' && single.invalid).toBeInstanceOf(InvalidItemError);
+    });
+
+    it('a running watch reports an odd row written later and keeps delivering the others', async () => {
+      const h = getHarness();
+      const q = fresh('odd-live');
+      const kv = h.store().partition(q);
+      await kv.put('a', 'first');
+      const events: WatchEvent[] = [];
+      const sub = kv.watchPrefix('').subscribe({ next: (e) => events.push(e) });
+      try {
+        await vi.waitFor(() => expect(events.length).toBe(1), { timeout: 15_000 });
+        await h.putRaw({ id: { S: q }, name: { S: 'b' }, version: { N: '1' }, expires: { S: 'never' } });
+        await kv.put('c', 'third');
+        await vi.waitFor(() => expect(events.length).toBe(3), { timeout: 15_000 });
+      } finally {
+        sub.unsubscribe();
+      }
+      expect(events[1]).toMatchObject({ type: 'delete', key: 'b', cause: 'write' });
+      expect(events[1]?.type === 'delete' && events[1].invalid?.attribute).toBe('expires');
+      expect(events[2]).toMatchObject({ type: 'put', key: 'c' });
     });
 
     it('a put repairs an odd key (DynamoDB refuses to write over a non-number version)', async () => {

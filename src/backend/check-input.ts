@@ -5,7 +5,7 @@ import type { Condition, DeleteInput, QueryInput, TransactItem, WriteInput } fro
 /**
  * Refuses, before any call, a store request carrying a string that has no UTF-8 form (a lone
  * surrogate): DynamoDB would store it as another string (`?` in its place), so two keys would
- * share a row. Both backends run it on every request, so they refuse the same inputs even when
+ * share a row; or a number DynamoDB cannot store (NaN, infinite, 1e126 or more). Both backends run it on every request, so they refuse the same inputs even when
  * the contract is used directly; the public API checks earlier, with friendlier field names.
  *
  * @example
@@ -22,9 +22,11 @@ export function checkStoreInput(
   text('after', input.after);
   text('payload', input.payload);
   text('encoding', input.encoding);
+  number('expiresSec', input.expiresSec);
   for (const [name, value] of Object.entries(input.fields ?? {})) {
     text('field name', name);
     text(`fields.${name}`, value);
+    number(`fields.${name}`, value);
   }
   if (input.condition) checkCondition(input.condition);
 }
@@ -45,6 +47,7 @@ function checkCondition(cond: Condition): void {
   switch (cond.op) {
     case 'cmp':
       text(`condition on ${cond.attr}`, cond.value);
+      number(`condition on ${cond.attr}`, cond.value);
       text('condition attribute', cond.attr);
       return;
     case 'attrExists':
@@ -62,6 +65,13 @@ function checkCondition(cond: Condition): void {
       return;
     default:
       return;
+  }
+}
+
+/** DynamoDB numbers are finite, with magnitudes between 1e-130 and under 1e126. */
+function number(field: string, value: unknown): void {
+  if (typeof value === 'number' && (!Number.isFinite(value) || Math.abs(value) >= 1e126)) {
+    throw new ValidationError(field, `is ${value}, not a number DynamoDB can store`);
   }
 }
 

@@ -75,6 +75,10 @@ export function hardeningContract(getHarness: () => Harness): void {
         backend.write({ partition: p, key: 'k', fields: { owner: lone } }),
       );
       await refused(h, 'partition', () => backend.get(lone, 'k'));
+      await refused(h, 'expiresSec', () => backend.write({ partition: p, key: 'k', expiresSec: 1e130 }));
+      await refused(h, 'fields.leaseUntil', () =>
+        backend.write({ partition: p, key: 'k', fields: { leaseUntil: Number.NaN } }),
+      );
       await refused(h, 'prefix', () => backend.query({ partition: p, prefix: lone }));
       await refused(h, 'key', () => backend.delete({ partition: p, key: lone }));
       await refused(h, 'key', () =>

@@ -30,5 +30,5 @@ export type {
   PutOptions,
   Value,
 } from './store/index.js';
-export { Dynastore, KVPair, Partition } from './store/index.js';
+export { Dynastore, KVPair, MAX_TTL_MS, Partition } from './store/index.js';
 export type { DeleteOptions } from './store/partition.js';

@@ -16,10 +16,12 @@ export function evaluate(cond: Condition, item: StoredItem | undefined): boolean
     case 'notExists':
       return item === undefined;
     case 'attrExists':
-      return readAttr(item, cond.attr) !== undefined;
+      return readAttr(item, cond.attr) !== undefined || isOdd(item, cond.attr);
     case 'attrNotExists':
-      return readAttr(item, cond.attr) === undefined;
+      return readAttr(item, cond.attr) === undefined && !isOdd(item, cond.attr);
     case 'cmp': {
+      // an attribute of another type compares with nothing (`<>` is true), as in DynamoDB
+      if (isOdd(item, cond.attr)) return cond.cmp === '<>';
       const actual = readAttr(item, cond.attr);
       // DynamoDB: a missing attribute (or row) fails every comparison except `<>`, which it passes.
       if (actual === undefined) return cond.cmp === '<>';
@@ -48,6 +50,14 @@ export function evaluate(cond: Condition, item: StoredItem | undefined): boolean
  */
 export function isLive(item: StoredItem | undefined, nowMs: number): item is StoredItem {
   return item !== undefined && (item.expiresSec === undefined || item.expiresSec * 1000 > nowMs);
+}
+
+/** The attribute exists with a type dynastore does not decode (see `StoredItem.opaque` / `invalid`). */
+function isOdd(item: StoredItem | undefined, attr: AttrName): boolean {
+  if (!item) return false;
+  if (attr.startsWith('field:')) return item.opaque?.includes(attr.slice('field:'.length)) ?? false;
+  // a far-future `expires` is still a number (kept in expiresSec): it compares as one
+  return item.invalid?.logical === attr && !(attr === 'expires' && item.expiresSec !== undefined);
 }
 
 function readAttr(item: StoredItem | undefined, attr: AttrName): FieldValue | undefined {

@@ -15,15 +15,45 @@ export type FieldValue = string | number | bigint | boolean;
 export interface StoredItem {
   readonly partition: string;
   readonly key: string;
-  /** +1 on every write; 1 on the write that created the row. */
+  /** +1 on every write; 1 on the write that created the row (0: a row written without one). */
   readonly version: number;
   readonly payload?: string;
-  /** `'base64'` when `payload` holds bytes written as base64 (Go's `[]byte` convention). */
-  readonly encoding?: string;
+  /**
+   * `'base64'` when `payload` holds bytes that dynastore wrote as base64 at this very version.
+   * Backends derive it: a marker left behind by a later write of someone else (Go) no longer applies.
+   */
+  readonly encoding?: 'base64';
   /** Epoch seconds; the table's TTL attribute. */
   readonly expiresSec?: number;
   /** Every other attribute, by name. */
   readonly fields: Readonly<Record<string, FieldValue>>;
+  /**
+   * Names of other attributes that exist with a type dynastore does not decode (maps, lists, sets,
+   * binary, null). They are not in `fields`, but conditions see that they exist.
+   */
+  readonly opaque?: readonly string[];
+  /**
+   * Set when a layout attribute holds something dynastore cannot read (another writer's odd
+   * type or number): the first such attribute. Such a row reads as `InvalidItemError`.
+   */
+  readonly invalid?: InvalidAttribute;
+}
+
+/**
+ * What is wrong with a row another writer left (see {@link StoredItem.invalid}).
+ *
+ * @example
+ * ```ts
+ * const bad: InvalidAttribute = { logical: 'expires', attribute: 'expires', reason: 'is a string (S), ...' };
+ * ```
+ */
+export interface InvalidAttribute {
+  /** The layout attribute: `version`, `payload`, `encoding`, `expires`, `partition` or `key`. */
+  readonly logical: 'version' | 'payload' | 'encoding' | 'expires' | 'partition' | 'key';
+  /** Its name in the table (`attributeNames`). */
+  readonly attribute: string;
+  /** What is wrong, e.g. `is a string (S), not a number of epoch seconds`. */
+  readonly reason: string;
 }
 
 /** A logical attribute a condition can test. */
@@ -56,7 +86,11 @@ export interface WriteInput {
   readonly partition: string;
   readonly key: string;
   readonly payload?: string | null;
-  readonly encoding?: string | null;
+  /**
+   * `'base64'`: `payload` holds bytes as base64. The marker is tied to the version this write
+   * creates, so a later write by anyone that leaves it alone (Go) turns it off. `null` removes it.
+   */
+  readonly encoding?: 'base64' | null;
   readonly expiresSec?: number | null;
   readonly fields?: Readonly<Record<string, FieldValue | null>>;
   /** Omitted: unconditional. */

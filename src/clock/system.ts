@@ -1,5 +1,8 @@
 import type { Clock, TimerHandle, TimerOptions } from './types.js';
 
+/** Node's longest single timer (2^31-1 ms, 24.8 days). */
+const LONGEST_TIMER_MS = 2_147_483_647;
+
 /**
  * The real clock: `Date.now()`, `performance.now()`, background timers `unref()`ed and awaited
  * waits (`sleep`) kept alive.
@@ -13,8 +16,15 @@ export const systemClock: Clock = {
   now: () => Date.now(),
   monotonic: () => performance.now(),
   setTimeout(fn: () => void, ms: number, options?: TimerOptions): TimerHandle {
-    const t = setTimeout(fn, Math.max(0, ms));
-    if (!options?.keepAlive) t.unref();
+    // Node fires a timer over 2^31-1 ms after 1 ms instead (a watched key with a 30-day TTL would
+    // spin): longer waits run as a chain of shorter timers.
+    let t: ReturnType<typeof setTimeout>;
+    const arm = (remaining: number) => {
+      const step = Math.min(Math.max(0, remaining), LONGEST_TIMER_MS);
+      t = setTimeout(() => (remaining > LONGEST_TIMER_MS ? arm(remaining - step) : fn()), step);
+      if (!options?.keepAlive) t.unref();
+    };
+    arm(ms);
     return { cancel: () => clearTimeout(t) };
   },
   sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -12,6 +12,7 @@ import {
   UpdateItemCommand,
   type UpdateItemCommandOutput,
 } from '@aws-sdk/client-dynamodb';
+import { checkStoreInput, checkTransact } from '../backend/check-input.js';
 import type {
   Backend,
   CallListener,
@@ -76,6 +77,7 @@ export class DynamoBackend implements Backend {
     key: string,
     options: { consistent?: boolean } = {},
   ): Promise<StoredItem | undefined> {
+    checkStoreInput({ partition, key });
     const out = await this.#send<GetItemCommandOutput>('GetItem', () =>
       this.#client.send(
         new GetItemCommand(buildGet(this.#ref, partition, key, options.consistent !== false)),
@@ -85,6 +87,7 @@ export class DynamoBackend implements Backend {
   }
 
   async write(input: WriteInput): Promise<WriteResult> {
+    checkStoreInput(input);
     try {
       const out = await this.#send<UpdateItemCommandOutput>('UpdateItem', () =>
         this.#client.send(guarded(new UpdateItemCommand(buildUpdate(this.#ref, input)))),
@@ -97,6 +100,7 @@ export class DynamoBackend implements Backend {
   }
 
   async delete(input: DeleteInput): Promise<DeleteResult> {
+    checkStoreInput(input);
     try {
       const out = await this.#send<DeleteItemCommandOutput>('DeleteItem', () =>
         this.#client.send(guarded(new DeleteItemCommand(buildDelete(this.#ref, input)))),
@@ -109,6 +113,7 @@ export class DynamoBackend implements Backend {
   }
 
   async query(input: QueryInput): Promise<QueryPage> {
+    checkStoreInput(input);
     const out = await this.#send<QueryCommandOutput>('Query', () =>
       this.#client.send(new QueryCommand(buildQuery(this.#ref, input))),
     );
@@ -118,6 +123,7 @@ export class DynamoBackend implements Backend {
   }
 
   async transact(items: readonly TransactItem[]): Promise<TransactResult> {
+    checkTransact(items);
     try {
       await this.#send<TransactWriteItemsCommandOutput>('TransactWriteItems', () =>
         this.#client.send(
@@ -152,6 +158,7 @@ export class DynamoBackend implements Backend {
    * ```
    */
   transactWriteItem(item: TransactItem): TransactWriteItem {
+    checkStoreInput(item);
     const [built] = buildTransact(this.#ref, [item]);
     if (!built) throw new Error('unreachable: buildTransact returns one element per item');
     return built;

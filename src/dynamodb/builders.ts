@@ -48,7 +48,8 @@ export function buildGet(ref: TableRef, partition: string, key: string, consiste
 /**
  * One `UpdateItem`: `SET` the given attributes, `REMOVE` the nulls, `ADD version 1`, under the
  * condition; on a failed check DynamoDB returns the current row (`ALL_OLD`), so a lost race costs
- * no second read.
+ * no second read. A bytes marker (`encoding: 'base64'`) is stored as the version the write
+ * creates (a number), computed by DynamoDB.
  *
  * @example
  * ```ts
@@ -65,7 +66,14 @@ export function buildUpdate(ref: TableRef, input: WriteInput): UpdateItemInput {
     else set.push(`${x.name(physical)} = ${x.value(encodeField(value))}`);
   };
   assign(ref.names.payload, input.payload);
-  assign(ref.names.encoding, input.encoding);
+  if (input.encoding === 'base64') {
+    // The marker is the version this write creates (SET operands read the row before the update,
+    // and ADD adds one), so any later write that leaves it alone (Go's) makes it stale.
+    const version = x.name(ref.names.version);
+    set.push(
+      `${x.name(ref.names.encoding)} = if_not_exists(${version}, ${x.value({ N: '0' })}) + ${x.value({ N: '1' })}`,
+    );
+  } else if (input.encoding === null) remove.push(x.name(ref.names.encoding));
   assign(ref.names.expires, input.expiresSec);
   for (const [name, value] of Object.entries(input.fields ?? {})) assign(name, value);
   const parts = [

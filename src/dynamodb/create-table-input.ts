@@ -6,6 +6,7 @@ import type {
   UpdateTimeToLiveCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { ValidationError } from '../errors/store.js';
+import { checkText, resolveOptions } from '../store/validate.js';
 import { type AttributeNames, defaultAttributeNames } from './names.js';
 
 /**
@@ -28,19 +29,15 @@ export type TableKeyNames = Pick<AttributeNames, 'partition' | 'key' | 'expires'
  * ```
  */
 export function resolveKeyNames(names: Partial<AttributeNames> | undefined): TableKeyNames {
-  if (names !== undefined && (typeof names !== 'object' || names === null)) {
-    throw new ValidationError('attributeNames', 'must be an object');
-  }
-  const out: TableKeyNames = {
-    partition: names?.partition ?? defaultAttributeNames.partition,
-    key: names?.key ?? defaultAttributeNames.key,
-    expires: names?.expires ?? defaultAttributeNames.expires,
-  };
-  for (const [field, value] of Object.entries(out)) {
-    if (typeof value !== 'string' || value === '') {
-      throw new ValidationError(`attributeNames.${field}`, 'must be a non-empty string');
+  // every layout name is accepted (the same object serves `new Dynastore`); only three matter here
+  const all = resolveOptions('attributeNames', names, { ...defaultAttributeNames });
+  for (const [field, value] of Object.entries(all)) {
+    checkText(`attributeNames.${field}`, value);
+    if (value === '' || Buffer.byteLength(value, 'utf8') > 255) {
+      throw new ValidationError(`attributeNames.${field}`, 'must be 1 to 255 bytes (UTF-8)');
     }
   }
+  const out: TableKeyNames = { partition: all.partition, key: all.key, expires: all.expires };
   if (new Set([out.partition, out.key, out.expires]).size !== 3) {
     throw new ValidationError(
       'attributeNames',

@@ -8,7 +8,7 @@ import {
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { BackendError, TableMismatchError, ValidationError } from '../errors/store.js';
-import { checkDuration, resolveOptions } from '../store/validate.js';
+import { checkDuration, MAX_TIMER_MS, resolveOptions } from '../store/validate.js';
 import {
   buildCreateTableInput,
   buildEnableStreamInput,
@@ -84,7 +84,7 @@ export async function createTable(options: CreateTableOptions): Promise<CreateTa
   });
   const tableName = checkTableName(o.tableName);
   const names = resolveKeyNames(o.attributeNames);
-  const waitTimeoutMs = checkDuration('waitTimeoutMs', o.waitTimeoutMs);
+  const waitTimeoutMs = checkDuration('waitTimeoutMs', o.waitTimeoutMs, { max: MAX_TIMER_MS });
   const client = o.client;
   if (typeof client !== 'object' || client === null || typeof client.send !== 'function') {
     throw new ValidationError('client', 'must be a DynamoDBClient');

@@ -1,9 +1,8 @@
 import { type Observable, shareReplay } from 'rxjs';
-import { ValidationError } from '../errors/store.js';
-import { Lock } from '../lock/lock.js';
+import { Lock, resolveAcquireOptions } from '../lock/lock.js';
 import type { ResolvedLockOptions } from '../lock/options.js';
 import type { LockContext } from '../lock/types.js';
-import { checkName, Limits, resolveOptions } from '../store/validate.js';
+import { checkName, Limits } from '../store/validate.js';
 import { Leadership } from './leadership.js';
 import { type Leader, leaderChanges, leaderOf } from './observe.js';
 import { candidateLockOptions, type ElectionOptions, resolveElectionOptions } from './options.js';
@@ -67,17 +66,8 @@ export class Election {
    */
   async campaign(candidateId: string, options?: CampaignOptions): Promise<Leadership> {
     const id = checkName('candidateId', candidateId, 512);
-    const o = resolveOptions('campaign', options, {
-      signal: undefined as AbortSignal | undefined,
-      waitMs: undefined as number | undefined,
-    });
-    if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
-      throw new ValidationError('campaign.signal', 'must be an AbortSignal');
-    }
-    const lease = await this.#lock(id).acquire({
-      ...(o.signal && { signal: o.signal }),
-      ...(o.waitMs !== undefined && { waitMs: o.waitMs }),
-    });
+    const o = resolveAcquireOptions(options, 'campaign');
+    const lease = await this.#lock(id).acquire(o);
     return new Leadership(this.name, id, lease);
   }
 

@@ -2,6 +2,7 @@ import { Observable } from 'rxjs';
 import { isLive } from '../backend/evaluate.js';
 import type { Backend, ChangeRecord, StoredItem } from '../backend/types.js';
 import type { Clock, TimerHandle } from '../clock/types.js';
+import { InvalidItemError } from '../errors/store.js';
 import { decodeLockRow } from '../lock/row.js';
 
 /**
@@ -36,7 +37,8 @@ export interface LeaderSource {
 
 /**
  * The leader an election row names, or undefined when it names none, its lease ended more than
- * `maxClockSkewMs` before `nowMs` (any candidate may take over), or the row expired.
+ * `maxClockSkewMs` before `nowMs` (any candidate may take over), or the row expired. Throws
+ * `InvalidItemError` for a row another writer left unreadable.
  *
  * @example
  * ```ts
@@ -50,6 +52,8 @@ export function leaderOf(
 ): Leader | undefined {
   if (!isLive(item, nowMs)) return undefined;
   const row = decodeLockRow(item);
+  if (row?.invalid)
+    throw new InvalidItemError(item.partition, item.key, row.invalid.attribute, row.invalid.reason);
   if (!row?.owner || row.token === undefined) return undefined;
   if (row.leaseUntil === undefined || row.leaseUntil + maxClockSkewMs < nowMs) return undefined;
   return { id: row.owner, term: row.token };
@@ -104,7 +108,13 @@ export function leaderChanges(source: LeaderSource): Observable<Leader | undefin
       timer?.cancel();
       timer = undefined;
       const now = clock.now();
-      const leader = leaderOf(current, now, maxClockSkewMs);
+      let leader: Leader | undefined;
+      try {
+        leader = leaderOf(current, now, maxClockSkewMs);
+      } catch (err) {
+        subscriber.error(err); // the election row is unreadable (InvalidItemError)
+        return;
+      }
       if (!emitted || !sameLeader(emitted.value, leader)) {
         emitted = { value: leader };
         subscriber.next(leader);

@@ -1,6 +1,7 @@
 import type { Observable } from 'rxjs';
 import { ValidationError } from '../errors/store.js';
-import { resolveOptions } from '../store/validate.js';
+import { resolveAcquireOptions } from '../lock/lock.js';
+import { checkName } from '../store/validate.js';
 import type { Leadership } from './leadership.js';
 import type { Leader } from './observe.js';
 
@@ -89,11 +90,9 @@ export async function runForLeader(
   callbacks: LeaderCallbacks,
   options?: LeaderRunOptions,
 ): Promise<LeaderRunResult> {
+  checkName('candidateId', candidateId, 512);
   const cb = checkCallbacks(callbacks);
-  const o = resolveOptions('run', options, {
-    signal: undefined as AbortSignal | undefined,
-    waitMs: undefined as number | undefined,
-  });
+  const o = resolveAcquireOptions(options, 'run');
   const stop = new AbortController();
   const onAbort = () => stop.abort(o.signal?.reason);
   if (o.signal?.aborted) onAbort();

@@ -14,6 +14,7 @@ export const ErrorCode = {
   KeyNotFound: 'KEY_NOT_FOUND',
   AmbiguousWrite: 'AMBIGUOUS_WRITE',
   Validation: 'VALIDATION',
+  InvalidItem: 'INVALID_ITEM',
   Backend: 'BACKEND',
   TableMismatch: 'TABLE_MISMATCH',
   LockTimeout: 'LOCK_TIMEOUT',

@@ -5,6 +5,7 @@ export { FencedError, type LeaseEndReason, LeaseLostError, LockTimeoutError } fr
 export {
   AmbiguousWriteError,
   BackendError,
+  InvalidItemError,
   KeyExistsError,
   KeyModifiedError,
   KeyNotFoundError,

@@ -70,6 +70,40 @@ export class ValidationError extends DynastoreError {
 }
 
 /**
+ * A row in the table cannot be read as a dynastore item: another writer (Go, the AWS CLI, a bug)
+ * left a layout attribute of the wrong type or out of range (an `expires` that is a string or
+ * beyond any date, a fractional or huge `version`, a map as `payload`, a lock row whose owner is
+ * not a string, ...). Only that key is affected: reads of other keys go on (`listPage` returns
+ * such keys in `invalid`). Writing the key again with `put` (or deleting it) repairs it.
+ *
+ * @example
+ * ```ts
+ * try { await kv.get('a') } catch (err) {
+ *   if (err instanceof InvalidItemError) console.error(err.partition, err.key, err.attribute, err.message);
+ * }
+ * ```
+ */
+export class InvalidItemError extends DynastoreError {
+  readonly partition: string;
+  readonly key: string;
+  /** The attribute's name in the table. */
+  readonly attribute: string;
+  /** What is wrong with the attribute. */
+  readonly reason: string;
+  constructor(partition: string, key: string, attribute: string, reason: string) {
+    super(
+      ErrorCode.InvalidItem,
+      `key "${key}" in partition "${partition}" cannot be read: attribute "${attribute}" ${reason}`,
+    );
+    this.name = 'InvalidItemError';
+    this.partition = partition;
+    this.key = key;
+    this.attribute = attribute;
+    this.reason = reason;
+  }
+}
+
+/**
  * A DynamoDB call failed for a reason dynastore does not translate. The AWS error is `cause`;
  * `operation` is the DynamoDB operation and `retryable` says whether repeating it may help.
  *

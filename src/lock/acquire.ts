@@ -1,6 +1,6 @@
 import type { StoredItem } from '../backend/types.js';
 import { LockTimeoutError } from '../errors/lock.js';
-import { BackendError } from '../errors/store.js';
+import { BackendError, InvalidItemError } from '../errors/store.js';
 import { backoffMs } from './backoff.js';
 import { Contender } from './contender.js';
 import type { Lease } from './lease.js';
@@ -77,6 +77,17 @@ export async function contend(
       if (refusals > 0 && !readAll && slots.keys.length > 1) {
         readAll = true;
         learnAll(await slots.read());
+      }
+      const unreadable = slots.keys.map((k) => contender.known(k)?.invalid);
+      const first = unreadable[0];
+      if (first && unreadable.every((bad) => bad !== undefined)) {
+        // every row is one another writer left odd: waiting cannot help
+        throw new InvalidItemError(
+          slots.partition,
+          slots.keys[0] ?? slots.name,
+          first.attribute,
+          first.reason,
+        );
       }
       const candidates = shuffle(slots.keys.filter((k) => contender.assess(k).takeable));
       const key = candidates[0];

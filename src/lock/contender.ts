@@ -98,6 +98,8 @@ export class Contender {
   assess(key: string): Assessment {
     if (!this.#known.has(key)) return { takeable: true, waitMs: 0 };
     const row = this.#known.get(key);
+    // a row another writer left unreadable: nobody can tell who holds it, so it is never taken
+    if (row?.invalid) return { takeable: false, waitMs: Number.POSITIVE_INFINITY };
     if (!row?.owner) return { takeable: true, waitMs: 0 };
     let waitMs = Number.POSITIVE_INFINITY;
     if (row.leaseUntil !== undefined) {

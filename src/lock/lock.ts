@@ -1,7 +1,7 @@
 import { isLive } from '../backend/evaluate.js';
 import type { StoredItem } from '../backend/types.js';
-import { ValidationError } from '../errors/store.js';
-import { checkDuration, checkName, Limits, resolveOptions } from '../store/validate.js';
+import { InvalidItemError } from '../errors/store.js';
+import { checkDuration, checkName, checkSignal, Limits, resolveOptions } from '../store/validate.js';
 import { contend, type SlotSet } from './acquire.js';
 import type { Lease } from './lease.js';
 import { type LockOptions, type ResolvedLockOptions, resolveLockOptions } from './options.js';
@@ -100,7 +100,7 @@ export class Lock {
 
 /**
  * The holder a row names, unless the row is TTL-expired or the lease ended more than `skewMs`
- * before `nowMs`.
+ * before `nowMs`. Throws `InvalidItemError` for a row another writer left unreadable.
  *
  * @example
  * ```ts
@@ -113,7 +113,10 @@ export function liveHolder(
   skewMs: number,
 ): LockHolder | undefined {
   if (!isLive(item, nowMs)) return undefined;
-  const holder = holderOf(decodeLockRow(item));
+  const row = decodeLockRow(item);
+  if (row?.invalid)
+    throw new InvalidItemError(item.partition, item.key, row.invalid.attribute, row.invalid.reason);
+  const holder = holderOf(row);
   if (!holder || holder.expiresAt.getTime() + skewMs < nowMs) return undefined;
   return holder;
 }
@@ -126,19 +129,21 @@ export function liveHolder(
  * resolveAcquireOptions({ waitMs: 1_000 }); // { waitMs: 1000 }
  * ```
  */
-export function resolveAcquireOptions(options: AcquireOptions | undefined): {
+export function resolveAcquireOptions(
+  options: AcquireOptions | undefined,
+  context = 'acquire',
+): {
   waitMs: number;
   signal?: AbortSignal;
 } {
-  const o = resolveOptions('acquire', options, {
+  const o = resolveOptions(context, options, {
     waitMs: Number.POSITIVE_INFINITY,
     signal: undefined as AbortSignal | undefined,
   });
   const waitMs =
     o.waitMs === Number.POSITIVE_INFINITY
       ? o.waitMs
-      : checkDuration('acquire.waitMs', o.waitMs, { allowZero: true });
-  if (o.signal !== undefined && !(o.signal instanceof AbortSignal))
-    throw new ValidationError('acquire.signal', 'must be an AbortSignal');
-  return { waitMs, ...(o.signal && { signal: o.signal }) };
+      : checkDuration(`${context}.waitMs`, o.waitMs, { allowZero: true });
+  const signal = checkSignal(`${context}.signal`, o.signal);
+  return { waitMs, ...(signal && { signal }) };
 }

@@ -1,7 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { ValidationError } from '../errors/store.js';
-import { checkDuration, checkName, Limits, resolveOptions } from '../store/validate.js';
+import {
+  checkBoolean,
+  checkDuration,
+  checkName,
+  checkText,
+  Limits,
+  MAX_TIMER_MS,
+  MAX_TTL_MS,
+  resolveOptions,
+} from '../store/validate.js';
 
 /**
  * Options of `store.lock(key, options)` (and of semaphores and `withLock`). Timing is checked
@@ -42,13 +51,15 @@ export interface LockOptions {
   /**
    * How long a lock row stays after its lease ends before the table's TTL reaps it. The row
    * carries the last fencing token; once it is gone, tokens continue from the wall-clock floor
-   * (see the README), which is safe while clocks differ by less than this.
+   * (see the README), which is safe while clocks differ by less than this. At most ten years
+   * (`MAX_TTL_MS`).
    * @default 86_400_000 (one day)
    */
   retentionMs?: number;
   /**
    * Longest pause between two reads while waiting for a held lock; waiters start faster and back
    * off to this, with jitter: at most about `2000 / pollMs` reads per second per waiter.
+   * At least 1, at most 2^31-1 (Node's longest timer).
    * @default min(1_000, leaseMs / 4)
    */
   pollMs?: number;
@@ -151,22 +162,22 @@ export function resolveLockOptions(
       `must be below leaseMs (${maxClockSkewMs} >= ${leaseMs})${options?.maxClockSkewMs === undefined ? '; the default is 1000: pass a smaller maxClockSkewMs with short leases' : ''}`,
     );
   }
-  const retentionMs = checkDuration(`${context}.retentionMs`, o.retentionMs);
+  const retentionMs = checkDuration(`${context}.retentionMs`, o.retentionMs, { max: MAX_TTL_MS });
   if (retentionMs <= maxClockSkewMs || retentionMs < 1_000) {
     throw new ValidationError(
       `${context}.retentionMs`,
       `must be at least 1000 and above maxClockSkewMs (${maxClockSkewMs}), got ${retentionMs}`,
     );
   }
-  const pollMs = checkDuration(`${context}.pollMs`, o.pollMs ?? Math.min(1_000, leaseMs / 4));
+  const pollMs = checkDuration(`${context}.pollMs`, o.pollMs ?? Math.min(1_000, leaseMs / 4), {
+    max: MAX_TIMER_MS,
+  });
   if (pollMs < 1) throw new ValidationError(`${context}.pollMs`, `must be at least 1, got ${pollMs}`);
-  if (typeof o.wakeOnChange !== 'boolean')
-    throw new ValidationError(`${context}.wakeOnChange`, 'must be a boolean');
+  checkBoolean(`${context}.wakeOnChange`, o.wakeOnChange);
   const owner =
     o.owner === undefined ? defaultOwner() : checkName(`${context}.owner`, o.owner, MAX_OWNER_BYTES);
   if (o.data !== undefined) {
-    if (typeof o.data !== 'string')
-      throw new ValidationError(`${context}.data`, `must be a string, got ${typeof o.data}`);
+    checkText(`${context}.data`, o.data);
     if (Buffer.byteLength(o.data, 'utf8') > MAX_DATA_BYTES)
       throw new ValidationError(`${context}.data`, `is over ${MAX_DATA_BYTES} bytes`);
   }

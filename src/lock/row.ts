@@ -48,6 +48,13 @@ export interface LockRow {
   readonly leaseMs: number | undefined;
   readonly leaseUntil: number | undefined;
   readonly data: string | undefined;
+  /**
+   * Set when another writer left the row unreadable as a lock (an owner that is not a string, a
+   * token that is not a whole number, a lease end that is not a date, or an odd layout
+   * attribute): nobody can tell who holds it. Contenders never take such a row by the takeover
+   * rules; it reads as `InvalidItemError`.
+   */
+  readonly invalid?: { readonly attribute: string; readonly reason: string };
 }
 
 /**
@@ -66,7 +73,11 @@ export function decodeLockRow(item: StoredItem | undefined): LockRow | undefined
   const leaseMs = x[LockField.leaseMs];
   const leaseUntil = x[LockField.leaseUntil];
   const data = x[LockField.data];
+  const invalid = item.invalid
+    ? { attribute: item.invalid.attribute, reason: item.invalid.reason }
+    : oddLockField(item);
   return {
+    ...(invalid && { invalid }),
     key: item.key,
     version: item.version,
     owner: typeof owner === 'string' ? owner : undefined,
@@ -81,6 +92,44 @@ export function decodeLockRow(item: StoredItem | undefined): LockRow | undefined
           : undefined,
     data: typeof data === 'string' ? data : undefined,
   };
+}
+
+/** Latest epoch ms a `Date` holds. */
+const MAX_DATE_MS = 8.64e15;
+
+/** The first lock attribute of a type or range no dynastore holder writes, if any. */
+function oddLockField(item: StoredItem): { attribute: string; reason: string } | undefined {
+  const x = item.fields;
+  const opaque = item.opaque ?? [];
+  for (const name of [
+    LockField.owner,
+    LockField.token,
+    LockField.leaseMs,
+    LockField.leaseUntil,
+    LockField.data,
+  ]) {
+    if (opaque.includes(name))
+      return { attribute: name, reason: 'is of a type no lock writes (a map, list, set, binary or null)' };
+  }
+  const owner = x[LockField.owner];
+  if (owner !== undefined && typeof owner !== 'string')
+    return { attribute: LockField.owner, reason: `is ${typeof owner}, not a string` };
+  const data = x[LockField.data];
+  if (data !== undefined && typeof data !== 'string')
+    return { attribute: LockField.data, reason: `is ${typeof data}, not a string` };
+  const token = x[LockField.token];
+  if (token !== undefined && (asBigInt(token) === undefined || (asBigInt(token) as bigint) < 0n))
+    return { attribute: LockField.token, reason: `is ${String(token)}, not a whole number >= 0` };
+  const leaseUntil = x[LockField.leaseUntil];
+  if (leaseUntil !== undefined && !(typeof leaseUntil === 'number' && Math.abs(leaseUntil) <= MAX_DATE_MS))
+    return { attribute: LockField.leaseUntil, reason: `is ${String(leaseUntil)}, not epoch milliseconds` };
+  const leaseMs = x[LockField.leaseMs];
+  if (leaseMs !== undefined && !(typeof leaseMs === 'number' && leaseMs > 0 && leaseMs <= MAX_DATE_MS))
+    return {
+      attribute: LockField.leaseMs,
+      reason: `is ${String(leaseMs)}, not a positive number of milliseconds`,
+    };
+  return undefined;
 }
 
 function asBigInt(v: unknown): bigint | undefined {
@@ -98,7 +147,7 @@ function asBigInt(v: unknown): bigint | undefined {
  * ```
  */
 export function holderOf(row: LockRow | undefined): LockHolder | undefined {
-  if (!row?.owner || row.token === undefined) return undefined;
+  if (!row?.owner || row.token === undefined || row.invalid) return undefined;
   return {
     key: row.key,
     owner: row.owner,

@@ -34,6 +34,8 @@ export async function withLock<T>(
   options?: WithLockOptions,
 ): Promise<T> {
   if (typeof fn !== 'function') throw new ValidationError('withLock.fn', 'must be a function');
+  if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options)))
+    throw new ValidationError('withLock', 'options must be an object');
   const { waitMs, signal, ...lockOptions } = options ?? {};
   for (const name of Object.keys(lockOptions)) {
     if (!lockOptionNames.includes(name)) {

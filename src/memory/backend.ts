@@ -1,3 +1,5 @@
+import { checkStoreInput, checkTransact } from '../backend/check-input.js';
+import { decodeRow, type RawRow } from '../backend/decode-row.js';
 import { compareUtf8, evaluate } from '../backend/evaluate.js';
 import type {
   Backend,
@@ -16,7 +18,9 @@ import type {
 } from '../backend/types.js';
 import { systemClock } from '../clock/system.js';
 import type { Clock } from '../clock/types.js';
-import { resolveOptions } from '../store/validate.js';
+import { defaultAttributeNames } from '../dynamodb/names.js';
+import { BackendError, ValidationError } from '../errors/store.js';
+import { checkDuration, checkFunction, checkShape, MAX_TIMER_MS, resolveOptions } from '../store/validate.js';
 import { MemoryFeed } from './feed.js';
 import { itemSize } from './size.js';
 
@@ -30,7 +34,8 @@ export interface MemoryBackendOptions {
   onCall?: CallListener;
   /**
    * Remove rows past their `expires` every this many ms, emitting `cause: 'expiry'` deletes (as
-   * DynamoDB's TTL reaper does, only sooner). `0` never reaps on its own; call `reap()`. @default 0
+   * DynamoDB's TTL reaper does, only sooner). `0` never reaps on its own; call `reap()`. At most
+   * 2^31-1. @default 0
    */
   reapIntervalMs?: number;
 }
@@ -59,9 +64,19 @@ export class MemoryBackend implements Backend {
       onCall: undefined,
       reapIntervalMs: 0,
     });
-    this.#clock = o.clock;
-    this.#onCall = o.onCall;
-    if (o.reapIntervalMs > 0) this.#scheduleReap(o.reapIntervalMs);
+    this.#clock = checkShape<Clock>(
+      'MemoryBackend.clock',
+      o.clock,
+      ['now', 'monotonic', 'setTimeout', 'sleep'],
+      'a Clock',
+    );
+    this.#onCall =
+      o.onCall === undefined ? undefined : checkFunction<CallListener>('MemoryBackend.onCall', o.onCall);
+    const reapMs = checkDuration('MemoryBackend.reapIntervalMs', o.reapIntervalMs, {
+      allowZero: true,
+      max: MAX_TIMER_MS,
+    });
+    if (reapMs > 0) this.#scheduleReap(reapMs);
   }
 
   async get(
@@ -69,12 +84,14 @@ export class MemoryBackend implements Backend {
     key: string,
     options: { consistent?: boolean } = {},
   ): Promise<StoredItem | undefined> {
+    checkStoreInput({ partition, key });
     const item = this.#rows.get(partition)?.get(key);
     this.#report('GetItem', readUnits(item ? itemSize(item) : 1, options.consistent !== false));
     return item;
   }
 
   async write(input: WriteInput): Promise<WriteResult> {
+    checkStoreInput(input);
     const current = this.#current(input.partition, input.key);
     if (input.condition && !evaluate(input.condition, current)) {
       this.#report('UpdateItem', { writeUnits: 1 }, conditionFailed());
@@ -95,6 +112,7 @@ export class MemoryBackend implements Backend {
   }
 
   async delete(input: DeleteInput): Promise<DeleteResult> {
+    checkStoreInput(input);
     const current = this.#current(input.partition, input.key);
     if (input.condition && !evaluate(input.condition, current)) {
       this.#report('DeleteItem', { writeUnits: 1 }, conditionFailed());
@@ -106,6 +124,7 @@ export class MemoryBackend implements Backend {
   }
 
   async query(input: QueryInput): Promise<QueryPage> {
+    checkStoreInput(input);
     const rows = [...(this.#rows.get(input.partition)?.values() ?? [])]
       .filter(
         (r) =>
@@ -128,6 +147,7 @@ export class MemoryBackend implements Backend {
   }
 
   async transact(items: readonly TransactItem[]): Promise<TransactResult> {
+    checkTransact(items);
     const currents = items.map((t) => this.#current(t.partition, t.key));
     const failed = items.map((t, i) => t.condition !== undefined && !evaluate(t.condition, currents[i]));
     if (failed.some(Boolean)) {
@@ -171,6 +191,35 @@ export class MemoryBackend implements Backend {
       }
     }
     return count;
+  }
+
+  /**
+   * Stores a row exactly as another writer (Go, the AWS CLI, a bug) could leave it in DynamoDB:
+   * attribute values in DynamoDB's wire shape, with Go dynastore's attribute names (`id`, `name`,
+   * `version`, `payload`, `expires`, `encoding`), replacing any row at that key (like `PutItem`).
+   * For tests of how reads cope with odd rows; it is reported to watchers as a write.
+   *
+   * @example
+   * ```ts
+   * backend.putRaw({ id: { S: 'config' }, name: { S: 'a' }, version: { N: '1' }, expires: { S: 'soon' } });
+   * ```
+   */
+  putRaw(row: RawRow): StoredItem {
+    const item = Object.freeze(decodeRow(row, defaultAttributeNames));
+    if (item.invalid?.logical === 'partition' || item.invalid?.logical === 'key')
+      throw new ValidationError('row', `the key attribute ${item.invalid.attribute} ${item.invalid.reason}`);
+    checkStoreInput({ partition: item.partition, key: item.key });
+    const current = this.#current(item.partition, item.key);
+    this.#store(item);
+    this.#feed.push({
+      type: 'put',
+      partition: item.partition,
+      key: item.key,
+      item,
+      cause: 'write',
+      ...prev(current),
+    });
+    return item;
   }
 
   /** Deletes a row without a trace in the metrics (simulates an operator's manual delete). */
@@ -234,22 +283,44 @@ export class MemoryBackend implements Backend {
 }
 
 function applyWrite(current: StoredItem | undefined, input: WriteInput): StoredItem {
+  if (current?.invalid?.logical === 'version') {
+    // DynamoDB refuses `ADD version :1` on a version that is not a number
+    throw new BackendError(
+      'UpdateItem',
+      `ValidationException: An operand in the update expression has an incorrect data type (${current.invalid.attribute} ${current.invalid.reason})`,
+      false,
+    );
+  }
   const fields: Record<string, FieldValue> = { ...(current?.fields ?? {}) };
+  const written = new Set(Object.keys(input.fields ?? {}));
   for (const [name, value] of Object.entries(input.fields ?? {})) {
     if (value === null) delete fields[name];
     else fields[name] = value;
   }
+  const opaque = (current?.opaque ?? []).filter((name) => !written.has(name));
+  // a layout attribute this write sets (or removes) is no longer odd
+  const overwritten = { payload: input.payload, encoding: input.encoding, expires: input.expiresSec };
+  const invalid =
+    current?.invalid &&
+    !(
+      current.invalid.logical in overwritten &&
+      overwritten[current.invalid.logical as keyof typeof overwritten] !== undefined
+    )
+      ? current.invalid
+      : undefined;
   const payload = pick(input.payload, current?.payload);
-  const encoding = pick(input.encoding, current?.encoding);
   const expiresSec = pick(input.expiresSec, current?.expiresSec);
   return Object.freeze({
     partition: input.partition,
     key: input.key,
     version: (current?.version ?? 0) + 1,
     ...(payload !== undefined && { payload }),
-    ...(encoding !== undefined && { encoding }),
+    // the marker is tied to the version this write creates: a write that leaves it alone voids it
+    ...(input.encoding === 'base64' && { encoding: 'base64' as const }),
     ...(expiresSec !== undefined && { expiresSec }),
     fields: Object.freeze(fields),
+    ...(opaque.length > 0 && { opaque: Object.freeze(opaque) }),
+    ...(invalid && { invalid }),
   });
 }
 

@@ -1,5 +1,5 @@
 import type { StoredItem } from '../backend/types.js';
-import { ValidationError } from '../errors/store.js';
+import { InvalidItemError, ValidationError } from '../errors/store.js';
 import { contend, type SlotSet } from '../lock/acquire.js';
 import type { Lease } from '../lock/lease.js';
 import { liveHolder, resolveAcquireOptions } from '../lock/lock.js';
@@ -108,7 +108,9 @@ export class Semaphore {
   }
 
   /**
-   * The current holders, one per held permit (one query).
+   * The current holders, one per held permit (one query). A slot row another writer left
+   * unreadable is not listed (and counts as held: it is never taken over); `tryAcquire` and
+   * `acquire` use the other slots.
    *
    * @example
    * ```ts
@@ -118,9 +120,16 @@ export class Semaphore {
   async holders(): Promise<LockHolder[]> {
     const rows = await this.#slots.read();
     const now = this.#ctx.clock.now();
-    return this.#slots.keys
-      .map((k) => liveHolder(rows.get(k), now, this.options.maxClockSkewMs))
-      .filter((h): h is LockHolder => h !== undefined);
+    const holders: LockHolder[] = [];
+    for (const k of this.#slots.keys) {
+      try {
+        const h = liveHolder(rows.get(k), now, this.options.maxClockSkewMs);
+        if (h) holders.push(h);
+      } catch (err) {
+        if (!(err instanceof InvalidItemError)) throw err;
+      }
+    }
+    return holders;
   }
 }
 

@@ -1,4 +1,5 @@
 import { ValidationError } from '../errors/store.js';
+import { isWellFormed } from './validate.js';
 
 interface CursorBody {
   v: 1;
@@ -41,7 +42,8 @@ export function decodeCursor(cursor: unknown, partition: string, prefix: string)
     body?.v !== 1 ||
     typeof body.a !== 'string' ||
     typeof body.p !== 'string' ||
-    typeof body.x !== 'string'
+    typeof body.x !== 'string' ||
+    !isWellFormed(body.a)
   ) {
     throw new ValidationError('cursor', 'is not a cursor produced by listPage');
   }

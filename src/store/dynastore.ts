@@ -13,8 +13,9 @@ import { Lock } from '../lock/lock.js';
 import type { LockOptions } from '../lock/options.js';
 import { type WithLockOptions, withLock } from '../lock/with-lock.js';
 import { Semaphore, type SemaphoreOptions } from '../semaphore/semaphore.js';
+import { resolveFeedOptions } from '../watch/dynamo/options.js';
 import { Partition } from './partition.js';
-import { resolveOptions } from './validate.js';
+import { checkBoolean, checkFunction, checkShape, checkText, resolveOptions } from './validate.js';
 
 /** Options of a {@link Dynastore}: a DynamoDB table (`client` + `tableName`) or a `backend`. */
 export interface DynastoreOptions {
@@ -66,9 +67,16 @@ export class Dynastore {
       consistentReads: true,
       stream: undefined as DynamoBackendOptions['stream'],
     });
-    this.clock = o.clock;
-    this.consistentReads = o.consistentReads;
-    if (o.backend) {
+    this.clock = checkShape<Clock>('Dynastore.clock', o.clock, CLOCK_METHODS, 'a Clock');
+    this.consistentReads = checkBoolean('Dynastore.consistentReads', o.consistentReads);
+    if (o.onCall !== undefined) checkFunction('Dynastore.onCall', o.onCall);
+    if (o.backend !== undefined) {
+      checkShape<Backend>(
+        'Dynastore.backend',
+        o.backend,
+        BACKEND_METHODS,
+        'a Backend (e.g. new MemoryBackend())',
+      );
       if (o.client || o.tableName || o.attributeNames || o.stream) {
         throw new ValidationError(
           'Dynastore.backend',
@@ -81,11 +89,16 @@ export class Dynastore {
     }
     if (!o.client)
       throw new ValidationError('Dynastore.client', 'is required (a DynamoDBClient), or pass a backend');
+    const client = checkShape<DynamoDBClient>('Dynastore.client', o.client, ['send'], 'a DynamoDBClient');
     if (o.tableName === undefined) throw new ValidationError('Dynastore.tableName', 'is required');
+    const tableName = checkTableName(o.tableName);
+    const names = resolveNames(o.attributeNames);
+    // The Streams poller is made lazily (first watch); its options are checked now.
+    if (o.stream !== undefined) resolveFeedOptions({ ...o.stream, client, tableName, names, clock: o.clock });
     this.backend = new DynamoBackend({
-      client: o.client,
-      tableName: checkTableName(o.tableName),
-      names: resolveNames(o.attributeNames),
+      client,
+      tableName,
+      names,
       clock: o.clock,
       ...(o.onCall && { onCall: o.onCall }),
       ...(o.stream && { stream: o.stream }),
@@ -157,12 +170,16 @@ export class Dynastore {
   }
 }
 
+const CLOCK_METHODS = ['now', 'monotonic', 'setTimeout', 'sleep'];
+const BACKEND_METHODS = ['get', 'write', 'delete', 'query', 'transact', 'changes'];
+
 function resolveNames(names: Partial<AttributeNames> | undefined): AttributeNames {
   const resolved = resolveOptions('attributeNames', names, { ...defaultAttributeNames });
   const seen = new Set<string>();
   for (const [field, value] of Object.entries(resolved)) {
-    if (typeof value !== 'string' || value.length === 0)
-      throw new ValidationError(`attributeNames.${field}`, 'must be a non-empty string');
+    checkText(`attributeNames.${field}`, value);
+    if (value.length === 0 || Buffer.byteLength(value, 'utf8') > 255)
+      throw new ValidationError(`attributeNames.${field}`, 'must be 1 to 255 bytes (UTF-8)');
     if (seen.has(value)) throw new ValidationError(`attributeNames.${field}`, `"${value}" is used twice`);
     seen.add(value);
   }

@@ -10,4 +10,5 @@ export type {
   PutOptions,
 } from './partition.js';
 export { Partition } from './partition.js';
+export { MAX_TTL_MS } from './validate.js';
 export type { Value } from './value.js';

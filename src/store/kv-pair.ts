@@ -1,4 +1,6 @@
+import { isCanonicalBase64 } from '../backend/decode-row.js';
 import type { StoredItem } from '../backend/types.js';
+import { InvalidItemError } from '../errors/store.js';
 
 /**
  * One key's value as read from the store. Immutable.
@@ -41,6 +43,25 @@ export class KVPair {
     return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength).slice();
   }
 
+  /**
+   * The value's text decoded as base64: the original bytes of a value Go dynastore wrote with
+   * `WriteWithBytes` (Go stores bytes as base64 text, with no marker, so `bytes()` returns that
+   * text's UTF-8). For bytes dynastore wrote it equals `bytes()`. Throws `InvalidItemError` when
+   * the stored text is not canonical base64.
+   *
+   * @example
+   * ```ts
+   * const raw = (await kv.get('written-by-go'))?.base64Bytes(); // Uint8Array
+   * ```
+   */
+  base64Bytes(): Uint8Array {
+    if (!isCanonicalBase64(this.#payload)) {
+      throw new InvalidItemError(this.partition, this.key, 'payload', 'is not base64 text');
+    }
+    const buf = Buffer.from(this.#payload, 'base64');
+    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength).slice();
+  }
+
   /** The value parsed as JSON. Throws `SyntaxError` when it is not JSON. */
   json<T = unknown>(): T {
     return JSON.parse(this.text()) as T;
@@ -59,7 +80,8 @@ export class KVPair {
 }
 
 /**
- * Wraps a backend row as a {@link KVPair}.
+ * Wraps a backend row as a {@link KVPair}; a row another writer left unreadable (see
+ * `StoredItem.invalid`) throws {@link InvalidItemError} naming the key and the attribute.
  *
  * @example
  * ```ts
@@ -67,5 +89,20 @@ export class KVPair {
  * ```
  */
 export function toPair(item: StoredItem): KVPair {
+  const error = invalidItemError(item);
+  if (error) throw error;
   return new KVPair(item);
+}
+
+/**
+ * The {@link InvalidItemError} for a row another writer left unreadable, or undefined.
+ *
+ * @example
+ * ```ts
+ * const err = invalidItemError(item);
+ * ```
+ */
+export function invalidItemError(item: StoredItem): InvalidItemError | undefined {
+  const bad = item.invalid;
+  return bad && new InvalidItemError(item.partition, item.key, bad.attribute, bad.reason);
 }

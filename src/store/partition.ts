@@ -5,6 +5,7 @@ import type { Clock } from '../clock/types.js';
 import {
   AmbiguousWriteError,
   BackendError,
+  InvalidItemError,
   KeyExistsError,
   KeyModifiedError,
   KeyNotFoundError,
@@ -21,14 +22,28 @@ import {
 } from '../watch/index.js';
 import { absentOrExpired, liveAt, liveAtVersion } from './conditions.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { KVPair, toPair } from './kv-pair.js';
-import { checkDuration, checkInteger, checkName, Limits, resolveOptions } from './validate.js';
+import { invalidItemError, KVPair, toPair } from './kv-pair.js';
+import {
+  checkBoolean,
+  checkDuration,
+  checkFunction,
+  checkInteger,
+  checkName,
+  checkText,
+  Limits,
+  MAX_TTL_MS,
+  resolveOptions,
+} from './validate.js';
 import { encodeValue, type Value } from './value.js';
 import { newWriteId, WRITE_ID_FIELD } from './write-id.js';
 
 /** Options of `put`. */
 export interface PutOptions {
-  /** Time to live; the item is absent to every read once it passes (stored in whole seconds). No TTL removes an earlier one. */
+  /**
+   * Time to live: the item is absent to every read once it passes (stored as whole epoch seconds,
+   * rounded up). No TTL removes an earlier one. More than 0 and at most {@link MAX_TTL_MS}
+   * (ten years); anything else is a `ValidationError`.
+   */
   ttlMs?: number;
   /**
    * Fence the write with a lock lease: it is applied, in one transaction, only while the lock row
@@ -60,15 +75,20 @@ export interface GetOptions {
 export interface ListOptions extends GetOptions {
   /** Only keys starting with this. @default '' (every key) */
   prefix?: string;
-  /** Rows per request (DynamoDB `Limit`); DynamoDB also stops each page at 1 MB. @default 1000 */
+  /** Rows per request (DynamoDB `Limit`), 1 to 1 000 000; DynamoDB also stops each page at 1 MB. @default 1000 */
   pageSize?: number;
+  /**
+   * Called for each key whose row another writer left unreadable; the listing goes on. Without
+   * it, `list` yields every readable pair and then throws the first such `InvalidItemError`.
+   */
+  onInvalid?: (error: InvalidItemError) => void;
 }
 
 /** Options of `listPage`. */
 export interface ListPageOptions extends GetOptions {
   /** Only keys starting with this. @default '' */
   prefix?: string;
-  /** Rows examined for this page (expired rows are examined but not returned). @default 100 */
+  /** Rows examined for this page (expired rows are examined but not returned), 1 to 1 000 000. @default 100 */
   limit?: number;
   /** The `cursor` of the previous page, for the same partition and prefix. */
   cursor?: string;
@@ -77,9 +97,18 @@ export interface ListPageOptions extends GetOptions {
 /** One page of `listPage`. */
 export interface ListPage {
   readonly items: KVPair[];
+  /**
+   * Live keys of this page whose rows another writer left unreadable (an odd `expires`,
+   * `version` or `payload`, ...): one `InvalidItemError` each, naming key and attribute. They are
+   * not in `items`; the others are unaffected. Usually empty.
+   */
+  readonly invalid: InvalidItemError[];
   /** Pass to the next `listPage` call; absent on the last page. */
   readonly cursor?: string;
 }
+
+/** Most rows `list` (`pageSize`) and `listPage` (`limit`) ask DynamoDB for per request. */
+const MAX_PAGE_ROWS = 1_000_000;
 
 /** What a partition needs from its store. */
 export interface PartitionContext {
@@ -129,7 +158,8 @@ export class Partition {
   async get(key: string, options?: GetOptions): Promise<KVPair | undefined> {
     checkName('key', key, Limits.keyBytes);
     const o = resolveOptions('get', options, { consistent: this.#ctx.consistentReads });
-    const item = await this.#ctx.backend.get(this.name, key, { consistent: o.consistent });
+    const consistent = checkBoolean('get.consistent', o.consistent);
+    const item = await this.#ctx.backend.get(this.name, key, { consistent });
     return isLive(item, this.#ctx.clock.now()) ? toPair(item) : undefined;
   }
 
@@ -214,9 +244,17 @@ export class Partition {
       prefix: '',
       pageSize: 1000,
       consistent: this.#ctx.consistentReads,
+      onInvalid: undefined as ((error: InvalidItemError) => void) | undefined,
     });
+    const onInvalid =
+      o.onInvalid === undefined
+        ? undefined
+        : checkFunction<(error: InvalidItemError) => void>('list.onInvalid', o.onInvalid);
+    let firstInvalid: InvalidItemError | undefined;
+    let invalidCount = 0;
     const prefix = this.#checkPrefix(o.prefix);
-    checkInteger('pageSize', o.pageSize, { min: 1 });
+    checkInteger('list.pageSize', o.pageSize, { min: 1, max: MAX_PAGE_ROWS });
+    checkBoolean('list.consistent', o.consistent);
     let after: string | undefined;
     do {
       const page = await this.#ctx.backend.query({
@@ -227,9 +265,27 @@ export class Partition {
         ...(after !== undefined && { after }),
       });
       const now = this.#ctx.clock.now();
-      for (const item of page.items) if (isLive(item, now)) yield toPair(item);
+      for (const item of page.items) {
+        if (!isLive(item, now)) continue;
+        const invalid = invalidItemError(item);
+        if (!invalid) yield toPair(item);
+        else if (onInvalid) onInvalid(invalid);
+        else {
+          firstInvalid ??= invalid;
+          invalidCount++;
+        }
+      }
       after = page.lastKey;
     } while (after !== undefined);
+    if (firstInvalid) {
+      if (invalidCount === 1) throw firstInvalid;
+      throw new InvalidItemError(
+        firstInvalid.partition,
+        firstInvalid.key,
+        firstInvalid.attribute,
+        `${firstInvalid.reason} (and ${invalidCount - 1} more unreadable keys; pass onInvalid to see each)`,
+      );
+    }
   }
 
   /** One page of live pairs and the cursor of the next (a page may hold fewer than `limit`, even none). */
@@ -241,7 +297,8 @@ export class Partition {
       consistent: this.#ctx.consistentReads,
     });
     const prefix = this.#checkPrefix(o.prefix);
-    checkInteger('limit', o.limit, { min: 1 });
+    checkInteger('listPage.limit', o.limit, { min: 1, max: MAX_PAGE_ROWS });
+    checkBoolean('listPage.consistent', o.consistent);
     const after = o.cursor === undefined ? undefined : decodeCursor(o.cursor, this.name, prefix);
     const page = await this.#ctx.backend.query({
       partition: this.name,
@@ -251,9 +308,17 @@ export class Partition {
       ...(after !== undefined && { after }),
     });
     const now = this.#ctx.clock.now();
-    const items = page.items.filter((i) => isLive(i, now)).map(toPair);
+    const items: KVPair[] = [];
+    const invalid: InvalidItemError[] = [];
+    for (const item of page.items) {
+      if (!isLive(item, now)) continue;
+      const error = invalidItemError(item);
+      if (error) invalid.push(error);
+      else items.push(toPair(item));
+    }
     return {
       items,
+      invalid,
       ...(page.lastKey !== undefined && { cursor: encodeCursor(this.name, prefix, page.lastKey) }),
     };
   }
@@ -326,7 +391,9 @@ export class Partition {
     checkName('key', key, Limits.keyBytes);
     const { payload, encoding } = encodeValue(this.name, key, value);
     const expiresSec =
-      ttlMs === undefined ? null : Math.ceil((this.#ctx.clock.now() + checkDuration('ttlMs', ttlMs)) / 1000);
+      ttlMs === undefined
+        ? null
+        : Math.ceil((this.#ctx.clock.now() + checkDuration('ttlMs', ttlMs, { max: MAX_TTL_MS })) / 1000);
     return { partition: this.name, key, payload, encoding, expiresSec };
   }
 
@@ -344,7 +411,7 @@ export class Partition {
   }
 
   #checkPrefix(prefix: unknown): string {
-    if (typeof prefix !== 'string') throw new ValidationError('prefix', 'must be a string');
+    checkText('prefix', prefix);
     if (Buffer.byteLength(prefix, 'utf8') > Limits.keyBytes)
       throw new ValidationError('prefix', `is longer than ${Limits.keyBytes} bytes`);
     return prefix;

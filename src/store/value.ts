@@ -1,5 +1,5 @@
 import { ValidationError } from '../errors/store.js';
-import { Limits } from './validate.js';
+import { checkText, Limits } from './validate.js';
 
 /** A value the store accepts: text, or bytes (stored base64, as Go dynastore does). */
 export type Value = string | Uint8Array;
@@ -19,10 +19,12 @@ export function encodeValue(
   partition: string,
   key: string,
   value: unknown,
-): { payload: string; encoding: string | null } {
-  let encoded: { payload: string; encoding: string | null };
-  if (typeof value === 'string') encoded = { payload: value, encoding: null };
-  else if (value instanceof Uint8Array)
+): { payload: string; encoding: 'base64' | null } {
+  let encoded: { payload: string; encoding: 'base64' | null };
+  if (typeof value === 'string') {
+    checkText('value', value);
+    encoded = { payload: value, encoding: null };
+  } else if (value instanceof Uint8Array)
     encoded = { payload: Buffer.from(value).toString('base64'), encoding: 'base64' };
   else
     throw new ValidationError(

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { type DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { LocalDynamoError } from '../errors/local.js';
 import { ValidationError } from '../errors/store.js';
-import { checkDuration, checkInteger, resolveOptions } from '../store/validate.js';
+import { checkDuration, checkInteger, MAX_TIMER_MS, resolveOptions } from '../store/validate.js';
 import { type GuardedProcess, spawnGuarded } from './guarded-process.js';
 import { localDynamoClient } from './local-client.js';
 import { findDynamoLocalDir, findJava } from './paths.js';
@@ -89,7 +89,7 @@ export async function startLocalDynamo(options?: LocalDynamoOptions): Promise<Lo
     installDir: undefined as string | undefined,
   });
   if (o.port !== undefined) checkInteger('port', o.port, { min: 1, max: 65_535 });
-  checkDuration('startTimeoutMs', o.startTimeoutMs);
+  checkDuration('startTimeoutMs', o.startTimeoutMs, { max: MAX_TIMER_MS });
   for (const name of ['javaPath', 'dbPath', 'installDir'] as const) {
     const value = o[name];
     if (value !== undefined && (typeof value !== 'string' || value === '')) {

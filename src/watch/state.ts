@@ -1,7 +1,7 @@
 import { isLive } from '../backend/evaluate.js';
 import type { ChangeRecord, StoredItem } from '../backend/types.js';
 import type { Clock, TimerHandle } from '../clock/types.js';
-import { toPair } from '../store/kv-pair.js';
+import { invalidItemError, toPair } from '../store/kv-pair.js';
 import type { WatchCause, WatchEvent } from './types.js';
 
 interface KeyState {
@@ -51,11 +51,20 @@ export class WatchState {
     if (this.#disposed) return;
     const state = this.#state(key);
     state.row = row;
-    const live = isLive(row, this.#clock.now()) ? row : undefined;
+    const found = isLive(row, this.#clock.now()) ? row : undefined;
+    const invalid = found && invalidItemError(found);
+    const live = invalid ? undefined : found;
     state.shown = live;
     this.#arm(key, state);
     if (live) this.#emit(this.#put(key, live, undefined, 'snapshot'));
-    else if (reportAbsent) this.#emit({ type: 'delete', partition: this.#partition, key, cause: 'snapshot' });
+    else if (reportAbsent || invalid)
+      this.#emit({
+        type: 'delete',
+        partition: this.#partition,
+        key,
+        cause: 'snapshot',
+        ...(invalid && { invalid }),
+      });
     this.#forgetIfEmpty(key, state);
   }
 
@@ -71,12 +80,26 @@ export class WatchState {
     }
     state.row = next;
     const now = this.#clock.now();
-    const live = isLive(next, now) ? next : undefined;
+    const found = isLive(next, now) ? next : undefined;
+    const invalid = found && invalidItemError(found);
+    const live = invalid ? undefined : found;
     const before = state.shown;
     if (live) {
       state.shown = live;
       this.#arm(change.key, state);
       this.#emit(this.#put(change.key, live, before, 'write'));
+    } else if (invalid) {
+      // unreadable (another writer's odd row): reported, then treated as absent
+      state.shown = undefined;
+      this.#disarm(state);
+      this.#emit({
+        type: 'delete',
+        partition: this.#partition,
+        key: change.key,
+        ...(before && { previous: toPair(before) }),
+        cause: 'write',
+        invalid,
+      });
     } else {
       state.shown = undefined;
       this.#disarm(state);

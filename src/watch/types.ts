@@ -1,5 +1,6 @@
 import type { Backend } from '../backend/types.js';
 import type { Clock } from '../clock/types.js';
+import type { InvalidItemError } from '../errors/store.js';
 import type { KVPair } from '../store/kv-pair.js';
 
 /**
@@ -45,7 +46,7 @@ export interface WatchPutEvent {
 
 /**
  * The key is absent now: deleted, expired, or (first event of `watch(key)`, `cause: 'snapshot'`)
- * absent when the watch started.
+ * absent when the watch started; or unreadable (`invalid` set: a row another writer left odd).
  *
  * @example
  * ```ts
@@ -57,6 +58,12 @@ export interface WatchDeleteEvent {
   readonly partition: string;
   readonly key: string;
   readonly pair?: undefined;
+  /**
+   * Set when the key is not absent but unreadable: another writer left its row with an odd
+   * attribute. The watch treats it as absent (and goes on with the other keys) until a readable
+   * write; this error names the key and the attribute.
+   */
+  readonly invalid?: InvalidItemError;
   /** What this watch last reported for the key, when it reported a value. */
   readonly previous?: KVPair;
   readonly cause: WatchCause;

@@ -1,6 +1,6 @@
 import type { Observable } from 'rxjs';
 import { ValidationError } from '../errors/store.js';
-import { checkName, Limits, resolveOptions } from '../store/validate.js';
+import { checkName, checkText, Limits, resolveOptions } from '../store/validate.js';
 import { observeWatch } from './observe.js';
 import type { WatchDeps, WatchEvent, WatchPrefixOptions } from './types.js';
 
@@ -30,8 +30,7 @@ export function watchPrefix(
   options?: WatchPrefixOptions,
 ): Observable<WatchEvent> {
   checkName('partition', partition, Limits.partitionBytes);
-  if (typeof prefix !== 'string')
-    throw new ValidationError('prefix', `must be a string, got ${typeof prefix}`);
+  checkText('prefix', prefix);
   const bytes = Buffer.byteLength(prefix, 'utf8');
   if (bytes > Limits.keyBytes)
     throw new ValidationError('prefix', `is ${bytes} bytes in UTF-8; the limit is ${Limits.keyBytes}`);

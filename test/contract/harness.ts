@@ -1,3 +1,5 @@
+import { PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import type { RawRow } from '../../src/backend/decode-row.js';
 import type { CallEvent } from '../../src/backend/types.js';
 import { VirtualClock } from '../../src/clock/virtual.js';
 import { MemoryBackend } from '../../src/memory/backend.js';
@@ -13,6 +15,10 @@ export interface Harness {
   now(): number;
   /** Lets `ms` of (virtual or real) time pass. */
   passTime(ms: number): Promise<void>;
+  /** Stores a row as another writer would (DynamoDB `PutItem` with these attribute values). */
+  putRaw(row: RawRow): Promise<void>;
+  /** Writes the payload of a key the way Go dynastore's `Put` does (`ADD version 1, SET payload`). */
+  goPut(partition: string, key: string, payload: string): Promise<void>;
 }
 
 export function memoryHarness(): Harness {
@@ -25,6 +31,29 @@ export function memoryHarness(): Harness {
     store: () => new Dynastore({ backend, clock }),
     now: () => clock.now(),
     passTime: (ms) => clock.advance(ms),
+    putRaw: async (row) => {
+      backend.putRaw(row);
+    },
+    // Go touches only version and payload: the memory backend's contract write with nothing else
+    goPut: async (partition, key, payload) => {
+      await backend.write({ partition, key, payload });
+    },
+  };
+}
+
+/**
+ * The UpdateItem Go dynastore's `Put` sends (table.go `buildUpdate` through the aws-sdk-go v1
+ * expression builder): `ADD version 1` and `SET payload` (a string; `WriteWithBytes` sends base64
+ * text), aliases numbered in order of appearance, modes sorted (ADD before SET). Nothing else.
+ */
+export function goUpdateInput(tableName: string, partition: string, key: string, payload: string) {
+  return {
+    TableName: tableName,
+    Key: { id: { S: partition }, name: { S: key } },
+    ExpressionAttributeNames: { '#0': 'version', '#1': 'payload' },
+    ExpressionAttributeValues: { ':0': { N: '1' }, ':1': { S: payload } },
+    UpdateExpression: 'ADD #0 :0\nSET #1 = :1\n',
+    ReturnValues: 'ALL_NEW' as const,
   };
 }
 
@@ -39,5 +68,11 @@ export async function dynamoHarness(): Promise<Harness> {
       new Dynastore({ client: table.client, tableName: table.tableName, onCall: (e) => calls.push(e) }),
     now: () => Date.now(),
     passTime: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    putRaw: async (row) => {
+      await table.client.send(new PutItemCommand({ TableName: table.tableName, Item: row as never }));
+    },
+    goPut: async (partition, key, payload) => {
+      await table.client.send(new UpdateItemCommand(goUpdateInput(table.tableName, partition, key, payload)));
+    },
   };
 }

@@ -1,6 +1,7 @@
 import { GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Dynastore } from '../../src/store/dynastore.js';
+import { goUpdateInput } from '../contract/harness.js';
 import { useDynamoTable } from '../support/dynamo.js';
 
 /**
@@ -73,11 +74,33 @@ describe('table layout compatibility with Go dynastore', () => {
     expect(expires).toBeLessThan(Date.now() / 1000 + 65);
     const bytes = await raw('bytes');
     expect(bytes?.payload).toEqual({ S: Buffer.from([255, 0, 7]).toString('base64') });
-    expect(bytes?.encoding).toEqual({ S: 'base64' });
+    // the bytes marker is the version the bytes were written at (Go leaves it alone)
+    expect(bytes?.encoding).toEqual({ N: '1' });
     // Go's UpdateItem ADD version continues our counter
     await goPut('ts', 'text', 'go overwrote');
     const back = await store.partition('ts').get('text');
     expect(back?.version).toBe(2);
     expect(back?.text()).toBe('go overwrote');
+  });
+
+  it("a Go Put over bytes (exactly Go's UpdateItem) voids the marker: the reader gets Go's text", async () => {
+    const kv = store.partition('go-over-bytes');
+    await kv.put('k', new Uint8Array([0xde, 0xad, 0xbe, 0xef]));
+    const sent = await t.client.send(
+      new UpdateItemCommand(goUpdateInput(t.tableName, 'go-over-bytes', 'k', 'plain text from go')),
+    );
+    // Go's update leaves our marker behind, now stale (version 2, marker 1)
+    expect(sent.Attributes?.encoding).toEqual({ N: '1' });
+    expect(sent.Attributes?.version).toEqual({ N: '2' });
+    const pair = await kv.get('k');
+    expect(pair?.text()).toBe('plain text from go');
+    expect(pair?.bytes()).toEqual(new TextEncoder().encode('plain text from go'));
+    // Go's WriteWithBytes: base64 text, no marker; base64Bytes() gives the original bytes back
+    await t.client.send(
+      new UpdateItemCommand(
+        goUpdateInput(t.tableName, 'go-over-bytes', 'k', Buffer.from([7, 8, 9]).toString('base64')),
+      ),
+    );
+    expect((await kv.get('k'))?.base64Bytes()).toEqual(new Uint8Array([7, 8, 9]));
   });
 });

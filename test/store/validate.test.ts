@@ -21,7 +21,7 @@ describe('options and construction', () => {
 
   it('refuses a Dynastore without a table or backend, with a bad table name, or with both', () => {
     expect(() => new Dynastore({})).toThrow(/client/);
-    const client = {} as never;
+    const client = { send: async () => ({}) } as never;
     expect(() => new Dynastore({ client })).toThrow(/tableName/);
     expect(() => new Dynastore({ client, tableName: 'a' })).toThrow(/3-255/);
     expect(() => new Dynastore({ client, tableName: 'bad name!' })).toThrow(ValidationError);

@@ -5,7 +5,13 @@ import { systemClock } from '../../clock/system.js';
 import type { Clock } from '../../clock/types.js';
 import type { AttributeNames } from '../../dynamodb/names.js';
 import { ValidationError } from '../../errors/store.js';
-import { checkDuration, resolveOptions } from '../../store/validate.js';
+import {
+  checkDuration,
+  checkFunction,
+  checkShape,
+  MAX_TIMER_MS,
+  resolveOptions,
+} from '../../store/validate.js';
 
 /**
  * Tuning of the DynamoDB Streams poller (what `Dynastore`'s `stream` option takes).
@@ -35,11 +41,11 @@ export interface StreamPollOptions {
    * it. At most 5 minutes (shard iterators expire after 15). @default 1_000
    */
   readonly idlePollIntervalMs?: number;
-  /** How long the poller keeps going after the last watcher leaves (a quick re-subscribe reuses it). @default 2_000 */
+  /** How long the poller keeps going after the last watcher leaves (a quick re-subscribe reuses it); at most 2^31-1. @default 2_000 */
   readonly lingerMs?: number;
-  /** How often to list the stream's shards to find new ones; a shard that ends triggers a listing at once. @default 60_000 */
+  /** How often to list the stream's shards to find new ones (at most 2^31-1); a shard that ends triggers a listing at once. @default 60_000 */
   readonly shardDiscoveryMs?: number;
-  /** How long throttled or failing Streams calls are retried (backoff with jitter) before watchers get the error. @default 60_000 */
+  /** How long throttled or failing Streams calls are retried (backoff with jitter) before watchers get the error; at most 2^31-1. @default 60_000 */
   readonly retryForMs?: number;
 }
 
@@ -109,7 +115,7 @@ export function resolveFeedOptions(options: StreamFeedOptions): ResolvedFeedOpti
   if (typeof o.tableName !== 'string' || o.tableName === '')
     throw new ValidationError('stream.tableName', 'is required');
   if (!o.names) throw new ValidationError('stream.names', 'is required');
-  checkDuration('stream.pollIntervalMs', o.pollIntervalMs);
+  checkDuration('stream.pollIntervalMs', o.pollIntervalMs, { max: MAX_IDLE_MS });
   checkDuration('stream.idlePollIntervalMs', o.idlePollIntervalMs, { max: MAX_IDLE_MS });
   if (o.idlePollIntervalMs < o.pollIntervalMs) {
     throw new ValidationError(
@@ -117,8 +123,10 @@ export function resolveFeedOptions(options: StreamFeedOptions): ResolvedFeedOpti
       `must be at least pollIntervalMs (${o.pollIntervalMs})`,
     );
   }
-  checkDuration('stream.lingerMs', o.lingerMs, { allowZero: true });
-  checkDuration('stream.shardDiscoveryMs', o.shardDiscoveryMs);
-  checkDuration('stream.retryForMs', o.retryForMs, { allowZero: true });
+  checkDuration('stream.lingerMs', o.lingerMs, { allowZero: true, max: MAX_TIMER_MS });
+  checkDuration('stream.shardDiscoveryMs', o.shardDiscoveryMs, { max: MAX_TIMER_MS });
+  checkDuration('stream.retryForMs', o.retryForMs, { allowZero: true, max: MAX_TIMER_MS });
+  checkShape('stream.clock', o.clock, ['now', 'monotonic', 'setTimeout', 'sleep'], 'a Clock');
+  if (o.onCall !== undefined) checkFunction('stream.onCall', o.onCall);
   return { ...o, client: o.client, tableName: o.tableName, names: o.names };
 }

@@ -157,12 +157,13 @@ describe('acquire against a store that fails every call', () => {
     const a = sim.store();
     a.backend.down = () => new BackendError('UpdateItem', 'ResourceNotFoundException: no table', false);
     const store = a.store;
-    for (const start of [
+    const starts: (() => Promise<unknown>)[] = [
       () => store.lock('job', opts).acquire(),
       () => store.semaphore('sem', { ...opts, permits: 2 }).acquire(),
       () => store.election('e', opts).campaign('node-1'),
       () => store.election('e', opts).run('node-1', { onStartedLeading: () => {} }),
-    ]) {
+    ];
+    for (const start of starts) {
       const p = settle(start());
       await sim.clock.advance(0);
       expect(p.done).toBe(true);

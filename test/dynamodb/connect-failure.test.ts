@@ -288,6 +288,44 @@ describe('against a closed port (real SDK)', () => {
   });
 });
 
+describe('watch and observe against a closed port (real SDK)', () => {
+  it('hand subscribers the unreachable BackendError once stream.retryForMs is spent', async () => {
+    const client = localDynamoClient(`http://127.0.0.1:${deadPort}`, { maxAttempts: 3 });
+    clients.push(client);
+    const events: CallEvent[] = [];
+    const store = new Dynastore({
+      client,
+      tableName: t.tableName,
+      stream: { retryForMs: 1_000 },
+      onCall: (e) => events.push(e),
+    });
+    const firstError = (source: {
+      subscribe: (o: { error: (e: unknown) => void }) => { unsubscribe(): void };
+    }) =>
+      new Promise<{ error: unknown; ms: number }>((resolve) => {
+        const started = performance.now();
+        const sub = source.subscribe({
+          error: (error) => {
+            resolve({ error, ms: performance.now() - started });
+            queueMicrotask(() => sub.unsubscribe());
+          },
+        });
+      });
+    const [watched, observed] = await Promise.all([
+      firstError(store.partition('p').watch('k')),
+      firstError(store.election('e').observe()),
+    ]);
+    for (const { error, ms } of [watched, observed]) {
+      expect(error).toBeInstanceOf(BackendError);
+      expect(error).toMatchObject({ operation: 'DescribeTable', unreachable: true, ambiguous: false });
+      expect((error as BackendError).message).toContain(`nothing answers at http://127.0.0.1:${deadPort}`);
+      expect(ms).toBeLessThan(15_000);
+    }
+    // retried with backoff for up to retryForMs, then given up
+    expect(events.filter((e) => e.operation === 'DescribeTable').length).toBeGreaterThan(2);
+  });
+});
+
 describe('fault injection: shapes a closed port cannot give', () => {
   /** A client whose next `count` attempts fail with `error()` where the request would be sent. */
   function faulty(error: () => Error, count: number) {

@@ -15,7 +15,7 @@ async function closedPort(): Promise<number> {
   return address.port;
 }
 
-/** Resolves with the time (ms after `since`) at which stderr matched `pattern`. */
+/** Resolves with the time (ms after `since`) at which stderr matched `pattern`; kills the CLI when it never does. */
 function stderrMatch(cli: RunningCli, pattern: RegExp, since: number, timeoutMs = 30_000): Promise<number> {
   return new Promise((resolve, reject) => {
     const timer = setInterval(() => {
@@ -24,6 +24,7 @@ function stderrMatch(cli: RunningCli, pattern: RegExp, since: number, timeoutMs 
         resolve(performance.now() - since);
       } else if (performance.now() - since > timeoutMs || cli.proc.exitCode !== null) {
         clearInterval(timer);
+        cli.proc.kill('SIGKILL'); // leave nothing running behind a failed test
         reject(new Error(`stderr never matched ${pattern} (exit ${cli.proc.exitCode}): ${cli.stderr()}`));
       }
     }, 50);
@@ -92,7 +93,10 @@ describe('dynastore CLI against a dead endpoint', () => {
     timeout: 150_000,
   }, async () => {
     const started = performance.now();
-    const r = await runCli(['elect', 'scheduler', '--', ...ran], env);
+    const cli = startCli(['elect', 'scheduler', '--', ...ran], env);
+    const killer = setTimeout(() => cli.proc.kill('SIGKILL'), 120_000); // a hang fails, and leaves nothing behind
+    const r = await cli.done;
+    clearTimeout(killer);
     const ms = performance.now() - started;
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(hint);

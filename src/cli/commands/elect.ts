@@ -38,7 +38,7 @@ export const electCommand: CommandSpec = {
     const name = args[0] ?? '';
     const settings = holdSettings(values);
     const id = str(values.id) ?? defaultCandidateId();
-    const { store } = await connect({ reportUnreachable: settings.verbose });
+    const { store } = await connect({ reportUnreachable: settings.verbose && settings.waitMs !== 0 });
     const election = store.election(name, {
       leaseMs: settings.leaseMs,
       maxClockSkewMs: settings.maxClockSkewMs,

@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONNECTION_TIMEOUT_MS, connect } from '../../src/cli/connect.js';
 import { bundleCli, cliEnv, type RunningCli, removeCliBundle, runCli, startCli } from './run-cli.js';
 
 // The real CLI against a port nothing listens on: a connection error, reported as such (exit 1
@@ -118,6 +119,19 @@ describe('dynastore CLI against a dead endpoint', () => {
       expect(cli.stderr(), args.join(' ')).toMatch(hint);
       cli.proc.kill('SIGTERM');
       await cli.done;
+    }
+  });
+
+  it('gives up a connection attempt to a silent host after CONNECTION_TIMEOUT_MS, not after the system connect timeout of minutes', async () => {
+    const conn = await connect({ endpoint }, {});
+    try {
+      // the Node HTTP handler resolves its options (an SDK internal, checked here on purpose)
+      const handler = conn.client.config.requestHandler as unknown as {
+        configProvider: Promise<{ connectionTimeout?: number }>;
+      };
+      expect((await handler.configProvider).connectionTimeout).toBe(CONNECTION_TIMEOUT_MS);
+    } finally {
+      await conn.close();
     }
   });
 

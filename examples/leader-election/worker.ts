@@ -12,6 +12,7 @@
  */
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { BackendError } from '../../src/index.js';
 import { connectFromEnv, shutdownSignal } from '../shared/connect.js';
 
 const id = process.env.WORKER_ID ?? `${hostname()}-${process.pid}`;
@@ -26,30 +27,39 @@ const work = store.partition('example');
 log('campaigning');
 // Campaign again after losing leadership (e.g. after a network partition), until shut down.
 while (!shutdown.aborted) {
-  const { ended } = await election.run(
-    id,
-    {
-      onNewLeader: (leader, term) =>
-        log(leader === id ? `I lead (term ${term})` : `following ${leader} (term ${term})`),
-      onStartedLeading: async (signal, leadership) => {
-        // Leader-only work. Writes are fenced by the term: once deposed, they are refused.
-        for (let tick = 1; !signal.aborted; tick++) {
-          try {
-            await work.put('schedule', `planned by ${id}, term ${leadership.term}, tick ${tick}`, {
-              fence: leadership.lease,
-            });
-          } catch (err) {
-            if (signal.aborted) return; // deposed meanwhile: the fenced write was refused
-            throw err;
+  let ended: string;
+  try {
+    ({ ended } = await election.run(
+      id,
+      {
+        onNewLeader: (leader, term) =>
+          log(leader === id ? `I lead (term ${term})` : `following ${leader} (term ${term})`),
+        onStartedLeading: async (signal, leadership) => {
+          // Leader-only work. Writes are fenced by the term: once deposed, they are refused.
+          for (let tick = 1; !signal.aborted; tick++) {
+            try {
+              await work.put('schedule', `planned by ${id}, term ${leadership.term}, tick ${tick}`, {
+                fence: leadership.lease,
+              });
+            } catch (err) {
+              if (signal.aborted) return; // deposed meanwhile: the fenced write was refused
+              throw err;
+            }
+            log(`leading: planned tick ${tick}`);
+            await sleep(1_000, undefined, { signal }).catch(() => undefined);
           }
-          log(`leading: planned tick ${tick}`);
-          await sleep(1_000, undefined, { signal }).catch(() => undefined);
-        }
+        },
+        onStoppedLeading: () => log('not leading'),
       },
-      onStoppedLeading: () => log('not leading'),
-    },
-    { signal: shutdown },
-  );
+      { signal: shutdown },
+    ));
+  } catch (err) {
+    // DynamoDB unreachable or failing for maxOutageMs (30 s): say so, then try again.
+    if (!(err instanceof BackendError) || !err.retryable) throw err;
+    log(`${err.message}; campaigning again in 5 s`);
+    await sleep(5_000, undefined, { signal: shutdown }).catch(() => undefined);
+    continue;
+  }
   if (ended === 'lost') log('lost leadership; campaigning again');
 }
 await close();

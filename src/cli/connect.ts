@@ -1,4 +1,5 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import type { CallListener } from '../backend/types.js';
 import { createTable } from '../dynamodb/create-table.js';
 import { ValidationError } from '../errors/store.js';
 import { Dynastore } from '../store/dynastore.js';
@@ -21,7 +22,21 @@ export interface ConnectionOptions {
   readonly table?: string;
   /** `--local`: start an embedded DynamoDB Local for this one run (in memory, gone afterwards). */
   readonly local?: boolean;
+  /** Told about every DynamoDB call (the store's `onCall`). */
+  readonly onCall?: CallListener;
 }
+
+/**
+ * How long the CLI's client waits for a TCP connection before the attempt counts as failed (and
+ * is retried): a silent (firewalled) endpoint is then reported like a refused one, not after the
+ * system's own connect timeout of minutes.
+ *
+ * @example
+ * ```ts
+ * new DynamoDBClient({ requestHandler: { connectionTimeout: CONNECTION_TIMEOUT_MS } });
+ * ```
+ */
+export const CONNECTION_TIMEOUT_MS = 5_000;
 
 /**
  * An open store and what to close when done.
@@ -116,7 +131,7 @@ export async function connect(
     const local = await startLocalDynamo();
     try {
       await createTable({ client: local.client, tableName });
-      const store = new Dynastore({ client: local.client, tableName });
+      const store = new Dynastore({ client: local.client, tableName, ...(o.onCall && { onCall: o.onCall }) });
       return { store, client: local.client, tableName, endpoint: local.endpoint, close: () => local.stop() };
     } catch (err) {
       await local.stop();
@@ -124,8 +139,11 @@ export async function connect(
     }
   }
   const config = clientConfig(o, env);
-  const client = new DynamoDBClient(config);
-  const store = new Dynastore({ client, tableName });
+  const client = new DynamoDBClient({
+    ...config,
+    requestHandler: { connectionTimeout: CONNECTION_TIMEOUT_MS },
+  });
+  const store = new Dynastore({ client, tableName, ...(o.onCall && { onCall: o.onCall }) });
   const endpoint = typeof config.endpoint === 'string' ? config.endpoint : undefined;
   return {
     store,

@@ -1,3 +1,4 @@
+import { connectFailureReason } from '../dynamodb/errors.js';
 import { DynastoreError, ErrorCode } from '../errors/base.js';
 import { BackendError } from '../errors/store.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
@@ -62,7 +63,7 @@ export interface FailureContext {
 
 /**
  * The one-line message for an error, with a hint for the usual setup mistakes (no table, no
- * credentials, no region, nothing listening at the endpoint).
+ * credentials, no region, nothing listening at the endpoint: refused, unknown host, unreachable).
  *
  * @example
  * ```ts
@@ -72,7 +73,6 @@ export interface FailureContext {
 export function describeError(err: unknown, ctx: FailureContext = {}): string {
   const cause = err instanceof BackendError ? err.cause : err;
   const name = (cause as { name?: string } | undefined)?.name;
-  const code = (cause as { code?: string } | undefined)?.code;
   const message = err instanceof Error ? err.message : String(err);
   const where = ctx.endpoint ?? 'AWS';
   if (name === 'ResourceNotFoundException' && ctx.tableName) {
@@ -82,8 +82,13 @@ export function describeError(err: unknown, ctx: FailureContext = {}): string {
     return 'no AWS credentials: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or pass --endpoint of a DynamoDB Local';
   }
   if (/Region is missing/i.test(message)) return 'no AWS region: pass --region or set AWS_REGION';
-  if (code === 'ECONNREFUSED' || /ECONNREFUSED/.test(message)) {
-    return `nothing answers at ${where} (connection refused); is \`dynastore dev\` running?`;
+  const unreachable =
+    connectFailureReason(err) ?? (/ECONNREFUSED/.test(message) ? 'connection refused' : undefined);
+  if (unreachable !== undefined) {
+    const fix = ctx.endpoint
+      ? 'is `dynastore dev` running, and --endpoint right?'
+      : 'check the network and --region';
+    return `nothing answers at ${where} (${unreachable}): the request never reached DynamoDB; ${fix}`;
   }
   return message;
 }

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { isConnectFailure } from '../dynamodb/errors.js';
 import { commands } from './commands/index.js';
 import type { Connection } from './connect.js';
 import { connect } from './connect.js';
@@ -111,13 +112,19 @@ async function runCommand(
     command: command.runsCommand ? after : [],
     out,
     signal: controller.signal,
-    connect: () => {
+    connect: (connectOptions = {}) => {
       const v = parsed.values;
+      let reported = !connectOptions.reportUnreachable;
       connection ??= connect({
         ...(typeof v.endpoint === 'string' && { endpoint: v.endpoint }),
         ...(typeof v.region === 'string' && { region: v.region }),
         ...(typeof v.table === 'string' && { table: v.table }),
         local: v.local === true,
+        onCall: (event) => {
+          if (reported || event.error === undefined || !isConnectFailure(event.error)) return;
+          reported = true;
+          out.error(`${describeError(event.error, failure)} (still trying)`);
+        },
       }).then((c) => {
         failure = { tableName: c.tableName, endpoint: c.endpoint };
         return c;

@@ -34,8 +34,12 @@ export interface Invocation {
   /** The words after `--` (`lock` and `elect`). */
   readonly command: readonly string[];
   readonly out: Output;
-  /** Opens the store the connection options point at (once; closed by the runner). */
-  connect(): Promise<Connection>;
+  /**
+   * Opens the store the connection options point at (once; closed by the runner). With
+   * `reportUnreachable`, the first call that finds nothing answering at the endpoint prints the
+   * hint on stderr at once, while the command keeps trying.
+   */
+  connect(options?: { readonly reportUnreachable?: boolean }): Promise<Connection>;
   /** Aborted on SIGINT / SIGTERM (reason: the signal name). */
   readonly signal: AbortSignal;
 }

@@ -34,7 +34,7 @@ import { buildDelete, buildGet, buildQuery, buildTransact, buildUpdate, type Tab
 import { decodeItem, type RawItem } from './codec.js';
 import { wrapAwsError } from './errors.js';
 import type { AttributeNames } from './names.js';
-import { ambiguousOr, guardResends, type MiddlewareAdder } from './retry-guard.js';
+import { ambiguousOr, guardResends, type MiddlewareAdder, traceEndpoint } from './retry-guard.js';
 
 /** What {@link DynamoBackend} needs; `Dynastore` resolves it from its own options. */
 export interface DynamoBackendOptions {
@@ -78,19 +78,17 @@ export class DynamoBackend implements Backend {
     options: { consistent?: boolean } = {},
   ): Promise<StoredItem | undefined> {
     checkStoreInput({ partition, key });
-    const out = await this.#send<GetItemCommandOutput>('GetItem', () =>
-      this.#client.send(
-        new GetItemCommand(buildGet(this.#ref, partition, key, options.consistent !== false)),
-      ),
-    );
+    const command = new GetItemCommand(buildGet(this.#ref, partition, key, options.consistent !== false));
+    const out = await this.#send<GetItemCommandOutput>('GetItem', command, () => this.#client.send(command));
     return out.Item ? this.#decode(out.Item) : undefined;
   }
 
   async write(input: WriteInput): Promise<WriteResult> {
     checkStoreInput(input);
     try {
-      const out = await this.#send<UpdateItemCommandOutput>('UpdateItem', () =>
-        this.#client.send(guarded(new UpdateItemCommand(buildUpdate(this.#ref, input)))),
+      const command = guarded(new UpdateItemCommand(buildUpdate(this.#ref, input)));
+      const out = await this.#send<UpdateItemCommandOutput>('UpdateItem', command, () =>
+        this.#client.send(command),
       );
       return { ok: true, item: this.#decode(out.Attributes ?? {}) };
     } catch (err) {
@@ -102,8 +100,9 @@ export class DynamoBackend implements Backend {
   async delete(input: DeleteInput): Promise<DeleteResult> {
     checkStoreInput(input);
     try {
-      const out = await this.#send<DeleteItemCommandOutput>('DeleteItem', () =>
-        this.#client.send(guarded(new DeleteItemCommand(buildDelete(this.#ref, input)))),
+      const command = guarded(new DeleteItemCommand(buildDelete(this.#ref, input)));
+      const out = await this.#send<DeleteItemCommandOutput>('DeleteItem', command, () =>
+        this.#client.send(command),
       );
       return { ok: true, previous: this.#decodeOptional(out.Attributes) };
     } catch (err) {
@@ -114,9 +113,8 @@ export class DynamoBackend implements Backend {
 
   async query(input: QueryInput): Promise<QueryPage> {
     checkStoreInput(input);
-    const out = await this.#send<QueryCommandOutput>('Query', () =>
-      this.#client.send(new QueryCommand(buildQuery(this.#ref, input))),
-    );
+    const command = new QueryCommand(buildQuery(this.#ref, input));
+    const out = await this.#send<QueryCommandOutput>('Query', command, () => this.#client.send(command));
     const items = (out.Items ?? []).map((raw) => this.#decode(raw));
     const lastKey = out.LastEvaluatedKey?.[this.#ref.names.key]?.S;
     return { items, ...(lastKey !== undefined && { lastKey }) };
@@ -125,13 +123,12 @@ export class DynamoBackend implements Backend {
   async transact(items: readonly TransactItem[]): Promise<TransactResult> {
     checkTransact(items);
     try {
-      await this.#send<TransactWriteItemsCommandOutput>('TransactWriteItems', () =>
-        this.#client.send(
-          new TransactWriteItemsCommand({
-            TransactItems: buildTransact(this.#ref, items),
-            ReturnConsumedCapacity: 'TOTAL',
-          }),
-        ),
+      const command = new TransactWriteItemsCommand({
+        TransactItems: buildTransact(this.#ref, items),
+        ReturnConsumedCapacity: 'TOTAL',
+      });
+      await this.#send<TransactWriteItemsCommandOutput>('TransactWriteItems', command, () =>
+        this.#client.send(command),
       );
       return { ok: true };
     } catch (err) {
@@ -184,10 +181,16 @@ export class DynamoBackend implements Backend {
     return raw && Object.keys(raw).length > 0 ? this.#decode(raw) : undefined;
   }
 
+  /**
+   * Sends `command` (through `call`), reports it to `onCall`, and turns a failure into a
+   * `BackendError` (a failed condition passes through) that names the endpoint when nothing answered.
+   */
   async #send<O extends { ConsumedCapacity?: Capacity | Capacity[] }>(
     operation: string,
+    command: { middlewareStack: unknown },
     call: () => Promise<O>,
   ): Promise<O> {
+    const target = traceEndpoint(command.middlewareStack as MiddlewareAdder);
     const started = performance.now();
     try {
       const out = await call();
@@ -197,7 +200,7 @@ export class DynamoBackend implements Backend {
       const error = ambiguousOr(err, operation);
       this.#report(operation, started, undefined, error);
       if (isConditionFailure(error) || cancellationReasons(error)) throw error;
-      throw wrapAwsError(operation, error);
+      throw wrapAwsError(operation, error, target.url);
     }
   }
 

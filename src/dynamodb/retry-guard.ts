@@ -1,4 +1,5 @@
 import { BackendError } from '../errors/store.js';
+import { isConnectFailure } from './errors.js';
 
 type Handler = (args: unknown) => Promise<unknown>;
 
@@ -27,10 +28,11 @@ class ResendStopped extends Error {
 }
 
 /**
- * Lets the SDK resend a write only when its earlier attempt certainly did not apply (throttling).
- * After a timeout, a reset or a 5xx the write may have applied; resending it could apply it twice
- * (after someone else's write in between). Instead the call fails with an ambiguous
- * {@link BackendError} and the caller settles the outcome by reading the row.
+ * Lets the SDK resend a write only when its earlier attempt certainly did not apply: throttling,
+ * or a connect failure (refused, host not found, ...: the request never left this process; see
+ * `isConnectFailure`). After a timeout, a reset or a 5xx the write may have applied; resending it
+ * could apply it twice (after someone else's write in between). Instead the call fails with an
+ * ambiguous {@link BackendError} and the caller settles the outcome by reading the row.
  *
  * The middleware sits inside the SDK's retry loop, so it sees every attempt of this one command.
  *
@@ -50,12 +52,43 @@ export function guardResends(stack: MiddlewareAdder): void {
       try {
         return await next(args);
       } catch (err) {
-        if (!REFUSED_BEFORE_APPLYING.has((err as { name?: string })?.name ?? '')) ambiguous = err;
+        if (!neverApplied(err)) ambiguous = err;
         throw err;
       }
     },
     { step: 'finalizeRequest', priority: 'low', name: 'dynastoreResendGuard' },
   );
+}
+
+function neverApplied(err: unknown): boolean {
+  return REFUSED_BEFORE_APPLYING.has((err as { name?: string })?.name ?? '') || isConnectFailure(err);
+}
+
+/**
+ * Records the URL (scheme, host, port) each attempt of one command is sent to, so that an error
+ * can name the endpoint that did not answer. The middleware sits where the request is final.
+ *
+ * @example
+ * ```ts
+ * const target = traceEndpoint(command.middlewareStack);
+ * try { await client.send(command) } catch (err) { throw wrapAwsError('GetItem', err, target.url) }
+ * ```
+ */
+export function traceEndpoint(stack: MiddlewareAdder): { readonly url: string | undefined } {
+  const target: { url: string | undefined } = { url: undefined };
+  stack.add(
+    (next) => async (args) => {
+      const r = (args as { request?: { protocol?: unknown; hostname?: unknown; port?: unknown } }).request;
+      if (r && typeof r.hostname === 'string') {
+        const protocol = typeof r.protocol === 'string' ? r.protocol.replace(/:?$/, ':') : 'https:';
+        const port = typeof r.port === 'number' ? `:${r.port}` : '';
+        target.url = `${protocol}//${r.hostname}${port}`;
+      }
+      return next(args);
+    },
+    { step: 'finalizeRequest', priority: 'low', name: 'dynastoreTraceEndpoint' },
+  );
+  return target;
 }
 
 /**

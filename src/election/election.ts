@@ -56,7 +56,9 @@ export class Election {
   /**
    * Campaigns as `candidateId` and resolves once elected (at once when nobody leads; a leader
    * that died is replaced once its lease ran out). Rejects with the signal's reason when aborted,
-   * or `LockTimeoutError` after `waitMs`. Candidate ids must be unique among live candidates.
+   * or `LockTimeoutError` after `waitMs`; with the last `BackendError` once every store call has
+   * failed for `maxOutageMs` (at once when it cannot heal). Candidate ids must be unique among
+   * live candidates.
    *
    * @example
    * ```ts

@@ -45,6 +45,13 @@ export interface ElectionOptions {
   pollMs?: number;
   /** Wake waiting candidates from the change feed when the leader leaves. @default true */
   wakeOnChange?: boolean;
+  /**
+   * How long `campaign` (and `run`) keep retrying while every store call fails (endpoint
+   * unreachable, throttling, 5xx) before rejecting with the last `BackendError`. `Infinity`: until
+   * `waitMs` or the signal.
+   * @default 30_000
+   */
+  maxOutageMs?: number;
 }
 
 /** The option names {@link ElectionOptions} knows. */
@@ -93,6 +100,7 @@ export function candidateLockOptions(resolved: ResolvedLockOptions, candidateId:
     retentionMs: resolved.retentionMs,
     pollMs: resolved.pollMs,
     wakeOnChange: resolved.wakeOnChange,
+    maxOutageMs: resolved.maxOutageMs,
     owner: candidateId,
   };
 }

@@ -4,7 +4,8 @@ import { DynastoreError, ErrorCode } from './base.js';
 /**
  * `acquire({ waitMs })` gave up: the lock (or every permit of a semaphore) stayed held for
  * `waitMs`. `holder` is the last holder seen, when one was seen; `cause` the last backend error,
- * when the wait ended while the store was failing.
+ * when the wait ended while the store was failing. (When no store call answered during the whole
+ * wait, `acquire` rejects with that `BackendError` itself.)
  *
  * @example
  * ```ts

@@ -106,6 +106,8 @@ export class InvalidItemError extends DynastoreError {
 /**
  * A DynamoDB call failed for a reason dynastore does not translate. The AWS error is `cause`;
  * `operation` is the DynamoDB operation and `retryable` says whether repeating it may help.
+ * `unreachable`: nothing answered at the endpoint (connection refused, host not found, ...), so the
+ * request never reached DynamoDB: certainly not applied, never `ambiguous`.
  *
  * @example
  * ```ts
@@ -117,17 +119,20 @@ export class BackendError extends DynastoreError {
   readonly retryable: boolean;
   /** A write that may have applied: the request was sent and its answer lost (timeout, 5xx, reset). */
   readonly ambiguous: boolean;
+  /** Nothing answered at the endpoint: the request never reached DynamoDB (see the class doc). */
+  readonly unreachable: boolean;
   constructor(
     operation: string,
     message: string,
     retryable: boolean,
-    options?: { cause?: unknown; ambiguous?: boolean },
+    options?: { cause?: unknown; ambiguous?: boolean; unreachable?: boolean },
   ) {
     super(ErrorCode.Backend, `${operation}: ${message}`, options);
     this.name = 'BackendError';
     this.operation = operation;
     this.retryable = retryable;
-    this.ambiguous = options?.ambiguous ?? false;
+    this.unreachable = options?.unreachable ?? false;
+    this.ambiguous = !this.unreachable && (options?.ambiguous ?? false);
   }
 }
 

@@ -45,6 +45,11 @@ export type ContendMode =
  * and exactly when a takeover rule will allow taking the row; every grant is a conditional write
  * the store re-checks. `wait: false` never sleeps (it reads a semaphore's slots once).
  *
+ * Store errors: a non-retryable one rejects at once (so does any error with `wait: false`).
+ * Retryable ones are retried with backoff, but once every call has failed for `maxOutageMs` the
+ * wait rejects with the last error; a wait whose `waitMs` runs out without any call answering also
+ * rejects with the last error rather than `LockTimeoutError` (the lock was never seen held).
+ *
  * @example
  * ```ts
  * const lease = await contend(store, slots, options, { wait: true, waitMs: 5_000 });
@@ -60,8 +65,17 @@ export async function contend(
   const signal = mode.wait ? mode.signal : undefined;
   const start = clock.monotonic();
   const deadline = mode.wait ? start + mode.waitMs : start;
-  const contender = new Contender(ctx, slots.partition, o);
-  const learnAll = (rows: ReadonlyMap<string, StoredItem | undefined>) => {
+  // When a store call last answered (at first: the start), and whether any did.
+  let answeredAt = start;
+  let answered = false;
+  const onAnswer = () => {
+    answered = true;
+    answeredAt = clock.monotonic();
+  };
+  const contender = new Contender(ctx, slots.partition, o, onAnswer);
+  const readAll = async () => {
+    const rows = await slots.read();
+    onAnswer();
     for (const key of slots.keys) contender.learn(key, rows.get(key));
   };
   let waker: ChangeWaker | undefined;
@@ -69,14 +83,24 @@ export async function contend(
   let burst = 0;
   let errors = 0;
   let polls = 0;
-  let readAll = false;
+  let slotsRead = false;
   let lastError: unknown;
+  /** Records a failed store call; rethrows it unless this wait should go on retrying. */
+  const failed = (error: unknown) => {
+    if (!isRetryable(error) || !mode.wait) throw error;
+    lastError = error;
+    if (clock.monotonic() - answeredAt >= o.maxOutageMs) throw error;
+  };
   try {
     for (;;) {
       signal?.throwIfAborted();
-      if (refusals > 0 && !readAll && slots.keys.length > 1) {
-        readAll = true;
-        learnAll(await slots.read());
+      if (refusals > 0 && !slotsRead && slots.keys.length > 1) {
+        slotsRead = true;
+        try {
+          await readAll();
+        } catch (error) {
+          failed(error);
+        }
       }
       const unreadable = slots.keys.map((k) => contender.known(k)?.invalid);
       const first = unreadable[0];
@@ -112,9 +136,13 @@ export async function contend(
           refusals++;
           continue;
         }
-        if (!isRetryable(a.error) || !mode.wait) throw a.error;
-        lastError = a.error;
-        const pause = Math.min(backoffMs(++errors, o.pollMs), deadline - clock.monotonic());
+        failed(a.error);
+        const now = clock.monotonic();
+        const pause = Math.min(
+          backoffMs(++errors, o.pollMs),
+          deadline - now,
+          answeredAt + o.maxOutageMs - now,
+        );
         if (pause > 0) await clock.sleep(pause, signal);
         if (clock.monotonic() < deadline) continue;
       }
@@ -122,6 +150,7 @@ export async function contend(
       if (!mode.wait) return undefined;
       const remaining = deadline - clock.monotonic();
       if (remaining <= 0) {
+        if (!answered && lastError !== undefined) throw lastError;
         const holder = slots.keys.map((k) => holderOf(contender.known(k))).find((h) => h !== undefined);
         throw new LockTimeoutError(
           slots.name,
@@ -130,7 +159,8 @@ export async function contend(
           lastError === undefined ? undefined : { cause: lastError },
         );
       }
-      if (o.wakeOnChange && !waker) {
+      // The feed is worth starting once the store answers (a store that never did has no row to watch).
+      if (o.wakeOnChange && !waker && answered) {
         waker = new ChangeWaker(ctx.backend, clock, slots.partition, new Set(slots.keys));
         waker.start();
       }
@@ -143,10 +173,9 @@ export async function contend(
       }
       if (slots.keys.some((k) => contender.assess(k).takeable) || clock.monotonic() >= deadline) continue;
       try {
-        learnAll(await slots.read());
+        await readAll();
       } catch (error) {
-        if (!isRetryable(error)) throw error;
-        lastError = error;
+        failed(error);
       }
     }
   } finally {

@@ -1,4 +1,5 @@
 import type { StoredItem } from '../backend/types.js';
+import { BackendError } from '../errors/store.js';
 import { newWriteId, WRITE_ID_FIELD } from '../store/write-id.js';
 import { Lease } from './lease.js';
 import type { ResolvedLockOptions } from './options.js';
@@ -63,11 +64,14 @@ export class Contender {
   readonly #o: ResolvedLockOptions;
   readonly #known = new Map<string, LockRow | undefined>();
   readonly #seen = new Map<string, Observation>();
+  readonly #onAnswer: () => void;
 
-  constructor(ctx: LockContext, partition: string, options: ResolvedLockOptions) {
+  /** `onAnswer` is told each time the store answered one of this contender's calls. */
+  constructor(ctx: LockContext, partition: string, options: ResolvedLockOptions, onAnswer?: () => void) {
     this.#ctx = ctx;
     this.#partition = partition;
     this.#o = options;
+    this.#onAnswer = onAnswer ?? (() => {});
   }
 
   /** The last row learnt for `key` (undefined: absent or never read). */
@@ -115,7 +119,7 @@ export class Contender {
   /**
    * One conditional write granting `key` to this contender; a failed condition teaches the
    * current row (no extra read). An error is settled by reading the row back: the write may have
-   * applied before the answer was lost.
+   * applied before the answer was lost (not when nothing answered: then it never reached the store).
    */
   async attempt(key: string): Promise<Attempt> {
     const known = this.#known.get(key);
@@ -146,14 +150,17 @@ export class Contender {
     const mine = (item: StoredItem | undefined) => item?.fields[WRITE_ID_FIELD] === writeId;
     try {
       const result = await this.#ctx.backend.write(input);
+      this.#onAnswer();
       if (result.ok) return { kind: 'granted', lease: this.#lease(key, terms, sentAt) };
       // a resent grant whose first attempt applied (answer lost) is refused by our own row
       if (mine(result.current)) return { kind: 'granted', lease: this.#lease(key, terms, sentAt) };
       this.learn(key, result.current);
       return { kind: 'refused' };
     } catch (error) {
+      if (error instanceof BackendError && error.unreachable) return { kind: 'error', error };
       try {
         const item = await this.#ctx.backend.get(this.#partition, key, { consistent: true });
+        this.#onAnswer();
         if (mine(item)) return { kind: 'granted', lease: this.#lease(key, terms, sentAt) };
         this.learnRow(key, decodeLockRow(item));
       } catch {

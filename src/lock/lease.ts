@@ -2,6 +2,7 @@ import type { TransactItem } from '../backend/types.js';
 import { sleepWith } from '../clock/system.js';
 import type { TimerHandle } from '../clock/types.js';
 import { type LeaseEndReason, LeaseLostError } from '../errors/lock.js';
+import { BackendError } from '../errors/store.js';
 import { backoffMs } from './backoff.js';
 import {
   decodeLockRow,
@@ -261,6 +262,8 @@ export class Lease implements AsyncDisposable {
 
   /** After a renewal error: read the row back to learn whether the write applied. */
   async #reconcile(error: unknown, sentAt: number, sentLeaseUntil: unknown): Promise<Outcome> {
+    // Nothing answered: the renewal never reached the store, and a read would fail alike.
+    if (error instanceof BackendError && error.unreachable) return { error };
     let row: LockRow | undefined;
     try {
       row = decodeLockRow(await this.#ctx.backend.get(this.partition, this.key, { consistent: true }));

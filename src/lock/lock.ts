@@ -54,7 +54,10 @@ export class Lock {
   /**
    * Waits until the lock is granted. Uncontended: one conditional write. A holder that died long
    * ago is taken over at once; a live one is waited for (polling, woken by the change feed).
-   * Rejects with `LockTimeoutError` after `waitMs`, or with `signal.reason`.
+   * Rejects with `LockTimeoutError` after `waitMs`, or with `signal.reason`. Store errors: a
+   * non-retryable `BackendError` rejects at once; retryable ones (unreachable endpoint,
+   * throttling, 5xx) once every call has failed for `maxOutageMs`, or when `waitMs` ends before
+   * any call answered.
    *
    * @example
    * ```ts

@@ -65,6 +65,14 @@ export interface LockOptions {
   pollMs?: number;
   /** Also wake waiters early from the table's change feed (DynamoDB Streams) when the lock row changes; polling remains the fallback. @default true */
   wakeOnChange?: boolean;
+  /**
+   * How long `acquire` keeps retrying while every store call fails (endpoint unreachable,
+   * throttling, 5xx) before it rejects with the last `BackendError`. Non-retryable errors (missing
+   * table, bad credentials) reject at once. `Infinity`: retry until `waitMs` or the signal ends
+   * the wait.
+   * @default 30_000
+   */
+  maxOutageMs?: number;
 }
 
 /**
@@ -86,6 +94,7 @@ export interface ResolvedLockOptions {
   readonly retentionMs: number;
   readonly pollMs: number;
   readonly wakeOnChange: boolean;
+  readonly maxOutageMs: number;
 }
 
 /**
@@ -97,6 +106,17 @@ export interface ResolvedLockOptions {
  * ```
  */
 export const DEFAULT_LOCK_PARTITION = '_locks';
+
+/**
+ * The default of {@link LockOptions.maxOutageMs}: how long a waiting `acquire` sits through a store
+ * that fails every call.
+ *
+ * @example
+ * ```ts
+ * store.lock('job', { maxOutageMs: 2 * DEFAULT_MAX_OUTAGE_MS });
+ * ```
+ */
+export const DEFAULT_MAX_OUTAGE_MS = 30_000;
 
 const MAX_OWNER_BYTES = 512;
 const MAX_DATA_BYTES = 1024;
@@ -119,6 +139,7 @@ export const lockOptionNames: readonly string[] = [
   'retentionMs',
   'pollMs',
   'wakeOnChange',
+  'maxOutageMs',
 ];
 
 /**
@@ -145,6 +166,7 @@ export function resolveLockOptions(
     retentionMs: 86_400_000,
     pollMs: undefined as number | undefined,
     wakeOnChange: true,
+    maxOutageMs: DEFAULT_MAX_OUTAGE_MS,
   });
   const leaseMs = checkDuration(`${context}.leaseMs`, o.leaseMs, { max: 7 * 86_400_000 });
   const heartbeatMs =
@@ -174,6 +196,10 @@ export function resolveLockOptions(
   });
   if (pollMs < 1) throw new ValidationError(`${context}.pollMs`, `must be at least 1, got ${pollMs}`);
   checkBoolean(`${context}.wakeOnChange`, o.wakeOnChange);
+  const maxOutageMs =
+    o.maxOutageMs === Number.POSITIVE_INFINITY
+      ? o.maxOutageMs
+      : checkDuration(`${context}.maxOutageMs`, o.maxOutageMs);
   const owner =
     o.owner === undefined ? defaultOwner() : checkName(`${context}.owner`, o.owner, MAX_OWNER_BYTES);
   if (o.data !== undefined) {
@@ -192,6 +218,7 @@ export function resolveLockOptions(
     retentionMs,
     pollMs,
     wakeOnChange: o.wakeOnChange,
+    maxOutageMs,
   };
 }
 

@@ -33,7 +33,10 @@ export interface LockHolder {
  * ```
  */
 export interface AcquireOptions {
-  /** Give up with `LockTimeoutError` after this long. `0` tries once. @default Infinity */
+  /**
+   * Give up with `LockTimeoutError` after this long (with the last `BackendError` instead when no
+   * store call answered meanwhile). `0` tries once. @default Infinity
+   */
   waitMs?: number;
   /** Stop waiting: `acquire` rejects with the signal's reason. */
   signal?: AbortSignal;

@@ -78,7 +78,8 @@ export class Semaphore {
   }
 
   /**
-   * Waits for a permit. Rejects with `LockTimeoutError` after `waitMs`, or with `signal.reason`.
+   * Waits for a permit. Rejects with `LockTimeoutError` after `waitMs`, or with `signal.reason`;
+   * with the last `BackendError` when the store fails (see `Lock.acquire` and `maxOutageMs`).
    *
    * @example
    * ```ts

@@ -239,14 +239,14 @@ describe('heartbeat robustness', () => {
     await lease.release();
   });
 
-  it('acquire retries transient errors and reports the last one when it times out', async () => {
+  it('acquire retries transient errors; a wait in which no call answered ends with the last error', async () => {
     const sim = simulation();
     const a = sim.store();
     a.backend.down = () => new BackendError('UpdateItem', 'ThrottlingException', true);
     const p = settle(a.store.lock('job', opts).acquire({ waitMs: 2_000 }));
     await sim.clock.advance(2_100);
-    expect(p.error).toMatchObject({ name: 'LockTimeoutError' });
-    expect((p.error as Error).cause).toBeInstanceOf(BackendError);
+    expect(p.error).toBeInstanceOf(BackendError);
+    expect((p.error as BackendError).message).toContain('ThrottlingException');
     expect(a.backend.count('write')).toBeGreaterThan(3);
   });
 

@@ -38,7 +38,7 @@ export const electCommand: CommandSpec = {
     const name = args[0] ?? '';
     const settings = holdSettings(values);
     const id = str(values.id) ?? defaultCandidateId();
-    const { store } = await connect();
+    const { store } = await connect({ reportUnreachable: settings.verbose && settings.waitMs !== 0 });
     const election = store.election(name, {
       leaseMs: settings.leaseMs,
       maxClockSkewMs: settings.maxClockSkewMs,
@@ -96,7 +96,7 @@ export const leaderCommand: CommandSpec = {
   examples: ['dynastore leader scheduler', 'dynastore leader scheduler --follow --json'],
   async run({ args, values, out, connect, signal }) {
     const name = args[0] ?? '';
-    const { store } = await connect();
+    const { store } = await connect({ reportUnreachable: values.follow === true });
     const election = store.election(name);
     const print = (leader: { id: string; term: bigint } | undefined) =>
       out.result(

@@ -153,7 +153,7 @@ export const lockCommand: CommandSpec = {
     const key = args[0] ?? '';
     const settings = holdSettings(values);
     const owner = str(values.owner);
-    const { store } = await connect();
+    const { store } = await connect({ reportUnreachable: settings.verbose && settings.waitMs !== 0 });
     const lock = store.lock(key, {
       leaseMs: settings.leaseMs,
       maxClockSkewMs: settings.maxClockSkewMs,

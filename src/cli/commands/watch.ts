@@ -76,7 +76,7 @@ export const watchCommand: CommandSpec = {
     const countText = str(values.count);
     const limit = countText === undefined ? Number.POSITIVE_INFINITY : parseCount('--count', countText, 1);
     const changesOnly = values['changes-only'] === true;
-    const { store } = await connect();
+    const { store } = await connect({ reportUnreachable: true });
     const kv = store.partition(addr.partition);
     const events = prefix ? kv.watchPrefix(addr.key) : kv.watch(addr.key);
     let printed = 0;

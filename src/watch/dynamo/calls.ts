@@ -13,9 +13,15 @@ import type {
 } from '@aws-sdk/client-dynamodb-streams';
 import type { CallListener } from '../../backend/types.js';
 import type { Clock } from '../../clock/types.js';
-import { isRetryable } from '../../dynamodb/errors.js';
+import { isConnectFailure, isRetryable, wrapAwsError } from '../../dynamodb/errors.js';
+import { type MiddlewareAdder, traceEndpoint } from '../../dynamodb/retry-guard.js';
 import { retry } from '../retry.js';
 import type { StreamsSdk } from './sdk.js';
+
+/** An SDK command, whose middleware stack can take the endpoint tracer. */
+interface Traceable {
+  readonly middlewareStack: unknown;
+}
 
 /** Most records one GetRecords call may return. */
 export const RECORDS_PER_CALL = 1000;
@@ -62,8 +68,10 @@ export class StreamCalls {
   }
 
   describeTable(): Promise<DescribeTableCommandOutput> {
-    return this.#call('DescribeTable', (abortSignal) =>
-      this.#d.client.send(new DescribeTableCommand({ TableName: this.#d.tableName }), { abortSignal }),
+    return this.#call('DescribeTable', (abortSignal, traced) =>
+      this.#d.client.send(traced(new DescribeTableCommand({ TableName: this.#d.tableName })), {
+        abortSignal,
+      }),
     );
   }
 
@@ -73,13 +81,15 @@ export class StreamCalls {
     let description: StreamDescription | undefined;
     let start: string | undefined;
     do {
-      const out: DescribeStreamCommandOutput = await this.#call('DescribeStream', (abortSignal) =>
+      const out: DescribeStreamCommandOutput = await this.#call('DescribeStream', (abortSignal, traced) =>
         this.#d.streams.send(
-          new this.#d.sdk.DescribeStreamCommand({
-            StreamArn: streamArn,
-            Limit: 100,
-            ...(start && { ExclusiveStartShardId: start }),
-          }),
+          traced(
+            new this.#d.sdk.DescribeStreamCommand({
+              StreamArn: streamArn,
+              Limit: 100,
+              ...(start && { ExclusiveStartShardId: start }),
+            }),
+          ),
           { abortSignal },
         ),
       );
@@ -96,14 +106,16 @@ export class StreamCalls {
     type: ShardIteratorType,
     sequenceNumber?: string,
   ): Promise<string | undefined> {
-    const out = await this.#call('GetShardIterator', (abortSignal) =>
+    const out = await this.#call('GetShardIterator', (abortSignal, traced) =>
       this.#d.streams.send(
-        new this.#d.sdk.GetShardIteratorCommand({
-          StreamArn: streamArn,
-          ShardId: shardId,
-          ShardIteratorType: type,
-          ...(sequenceNumber !== undefined && { SequenceNumber: sequenceNumber }),
-        }),
+        traced(
+          new this.#d.sdk.GetShardIteratorCommand({
+            StreamArn: streamArn,
+            ShardId: shardId,
+            ShardIteratorType: type,
+            ...(sequenceNumber !== undefined && { SequenceNumber: sequenceNumber }),
+          }),
+        ),
         { abortSignal },
       ),
     );
@@ -111,29 +123,39 @@ export class StreamCalls {
   }
 
   getRecords(iterator: string): Promise<GetRecordsCommandOutput> {
-    return this.#call('GetRecords', (abortSignal) =>
+    return this.#call('GetRecords', (abortSignal, traced) =>
       this.#d.streams.send(
-        new this.#d.sdk.GetRecordsCommand({ ShardIterator: iterator, Limit: RECORDS_PER_CALL }),
-        {
-          abortSignal,
-        },
+        traced(new this.#d.sdk.GetRecordsCommand({ ShardIterator: iterator, Limit: RECORDS_PER_CALL })),
+        { abortSignal },
       ),
     );
   }
 
-  #call<T>(operation: string, send: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  /**
+   * One call with retries. A connect failure is thrown as an `unreachable` BackendError naming the
+   * endpoint (`traced` records where each command is sent); other errors as the SDK raised them.
+   */
+  #call<T>(
+    operation: string,
+    send: (signal: AbortSignal, traced: <C extends Traceable>(c: C) => C) => Promise<T>,
+  ): Promise<T> {
     const { clock, signal } = this.#d;
     return retry(
       async () => {
         signal.throwIfAborted();
         const started = clock.monotonic();
+        let target: { readonly url: string | undefined } | undefined;
+        const traced = <C extends Traceable>(command: C): C => {
+          target = traceEndpoint(command.middlewareStack as MiddlewareAdder);
+          return command;
+        };
         try {
-          const out = await send(signal);
+          const out = await send(signal, traced);
           this.#report(operation, started);
           return out;
         } catch (err) {
           if (!signal.aborted) this.#report(operation, started, err);
-          throw err;
+          throw isConnectFailure(err) && !signal.aborted ? wrapAwsError(operation, err, target?.url) : err;
         }
       },
       {

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { commandRunning } from './child.js';
 import { commands } from './commands/index.js';
 import type { Connection } from './connect.js';
 import { connect } from './connect.js';
@@ -143,7 +144,8 @@ async function runCommand(
 /** SIGINT / SIGTERM abort the controller; a second one exits at once (130 / 143). */
 function onTermination(controller: AbortController): () => void {
   const handler = (sig: NodeJS.Signals) => {
-    if (controller.signal.aborted) process.exit(sig === 'SIGINT' ? 130 : 143);
+    // While a command runs it gets the signals (it may well want several Ctrl-C).
+    if (controller.signal.aborted && !commandRunning()) process.exit(sig === 'SIGINT' ? 130 : 143);
     controller.abort(sig);
   };
   process.on('SIGINT', handler);

@@ -104,13 +104,13 @@ export async function runWhileHeld(
   report: (message: string) => void,
 ): Promise<number> {
   if (held.aborted) throw held.reason;
-  const child = startChild(command, env);
+  const child = startChild(command, env, { graceMs: settings.killAfterMs });
   let lost = false;
   const onLoss = () => {
     lost = true;
     const reason = held.reason as LeaseLostError | undefined;
     report(`${reason?.message ?? 'lease lost'}; stopping the command`);
-    child.stop(settings.killAfterMs);
+    child.stop();
   };
   held.addEventListener('abort', onLoss, { once: true });
   const code = await child.exited;

@@ -1,5 +1,6 @@
 import { ExitCode } from './exit-codes.js';
 import type { CommandSpec, OptionSpec } from './spec.js';
+import { DURATION_SYNTAX } from './values.js';
 
 /**
  * Options every command takes.
@@ -80,6 +81,8 @@ export function mainHelp(commands: readonly CommandSpec[]): string {
     ...optionLines(commonOptions),
     '  --version              print the version',
     '',
+    `Durations (--ttl, --lease, --wait, ...): ${DURATION_SYNTAX}.`,
+    '',
     'Exit codes:',
     ...EXIT_CODES.map(([code, text]) => `  ${String(code).padEnd(4)}${text}`),
     '  lock and elect exit with the code of their command (128 + n when signal n killed it).',
@@ -106,6 +109,8 @@ export function commandHelp(command: CommandSpec): string {
   if (Object.keys(command.options).length > 0) lines.push('', 'Options:', ...optionLines(command.options));
   if (command.connects) lines.push('', 'Connection:', ...optionLines(connectionOptions));
   lines.push('', ...optionLines(commonOptions));
+  if (Object.values(command.options).some((o) => o.valueName === 'duration'))
+    lines.push('', wrap(`A duration is ${DURATION_SYNTAX}.`));
   if (command.examples?.length) lines.push('', 'Examples:', ...command.examples.map((e) => `  ${e}`));
   lines.push('', 'Exit codes: see `dynastore --help`.', '');
   return lines.join('\n');

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { attachNegativeValues } from './argv.js';
 import { commandRunning } from './child.js';
 import { commands } from './commands/index.js';
 import type { Connection } from './connect.js';
@@ -79,7 +80,7 @@ async function runCommand(
   let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
   try {
     parsed = parseArgs({
-      args: [...before],
+      args: attachNegativeValues(before, options),
       options: Object.fromEntries(
         Object.entries(options).map(([n, o]) => [n, { type: o.type, ...(o.short && { short: o.short }) }]),
       ),

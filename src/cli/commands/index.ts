@@ -1,6 +1,7 @@
 import type { CommandSpec } from '../spec.js';
 import { devCommand, initCommand } from './dev.js';
 import { electCommand, leaderCommand } from './elect.js';
+import { holderCommand } from './holder.js';
 import { getCommand, lsCommand, putCommand, rmCommand } from './kv.js';
 import { lockCommand } from './lock.js';
 import { watchCommand } from './watch.js';
@@ -22,6 +23,7 @@ export const commands: readonly CommandSpec[] = [
   lsCommand,
   watchCommand,
   lockCommand,
+  holderCommand,
   electCommand,
   leaderCommand,
 ];

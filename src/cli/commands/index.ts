@@ -2,8 +2,10 @@ import type { CommandSpec } from '../spec.js';
 import { devCommand, initCommand } from './dev.js';
 import { electCommand, leaderCommand } from './elect.js';
 import { holderCommand } from './holder.js';
-import { getCommand, lsCommand, putCommand, rmCommand } from './kv.js';
+import { getCommand, putCommand } from './kv.js';
 import { lockCommand } from './lock.js';
+import { lsCommand } from './ls.js';
+import { rmCommand } from './rm.js';
 import { watchCommand } from './watch.js';
 
 /**

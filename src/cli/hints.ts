@@ -62,7 +62,7 @@ export function cliHint(
 ): string | undefined {
   if (err instanceof ValidationError) return flagMessage(err);
   if (err instanceof StreamDisabledError) {
-    return `table "${err.tableName}" has no DynamoDB stream with new and old images, which watch needs: run \`dynastore init\` to turn it on`;
+    return `table "${err.tableName}" has no DynamoDB stream with new and old images, which this command needs: run \`dynastore init\` to turn it on`;
   }
   if (err instanceof LocalDynamoError) {
     const busy =

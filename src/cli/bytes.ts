@@ -1,6 +1,6 @@
 import type { KVPair } from '../store/kv-pair.js';
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
  * The bytes as text when they are well-formed UTF-8 (then the text encodes back to exactly these

@@ -74,6 +74,11 @@ export function cliEnv(
   return { ...env, AWS_ENDPOINT_URL_DYNAMODB: endpoint, DYNASTORE_TABLE: table, ...extra };
 }
 
+/** The argv that runs `dynastore <args>`: node and the bundle (or tsx and the source). */
+export function cliArgv(args: readonly string[]): string[] {
+  return [process.execPath, ...(bundle ? [bundle] : ['--import', 'tsx', CLI_MAIN]), ...args];
+}
+
 /** Starts `dynastore <args>` as a child process (the bundle, or the source through tsx). */
 export function startCli(
   args: readonly string[],

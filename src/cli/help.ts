@@ -49,7 +49,7 @@ const EXIT_CODES: readonly [number, string][] = [
   [ExitCode.Ok, 'success'],
   [ExitCode.Error, 'error (network, credentials, missing table, DynamoDB)'],
   [ExitCode.Usage, 'bad usage or invalid value'],
-  [ExitCode.NotFound, 'key not found (get, rm --if-version); nobody leads (leader)'],
+  [ExitCode.NotFound, 'key not found (get, rm --if-version); nobody leads (leader); lock free (holder)'],
   [ExitCode.Conflict, 'compare-and-swap lost (put --if-absent / --if-version, rm --if-version)'],
   [ExitCode.NotAcquired, 'lock or leadership not acquired in time (lock, elect)'],
   [ExitCode.Lost, 'lease or leadership lost while the command ran; it was stopped (lock, elect)'],

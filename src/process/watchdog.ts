@@ -3,8 +3,8 @@
  * that started it, and on end-of-file (the writer closed it, or died in any way, SIGKILL
  * included) sends SIGTERM to `target`, polls `alive` for up to `graceTenths` tenths of a second,
  * then sends SIGKILL. Run it in the background with the pipe on its stdin: `{ ... } <&3 &`.
- * It ignores SIGTERM, SIGINT, SIGQUIT and SIGHUP itself, so it survives signals sent to a
- * process group it belongs to.
+ * With `ignoreSignals` it ignores SIGTERM, SIGINT, SIGQUIT and SIGHUP itself, so it survives
+ * signals sent to a process group it belongs to.
  *
  * @example
  * ```ts
@@ -18,10 +18,12 @@ export function watchdogLoop(o: {
   readonly alive: string;
   /** Tenths of a second: a number, or a shell word such as `"$grace"`. */
   readonly graceTenths: number | string;
+  /** Ignore SIGTERM, SIGINT, SIGQUIT, SIGHUP (a watchdog inside the group it kills). @default true */
+  readonly ignoreSignals?: boolean;
 }): string {
   const tenths = typeof o.graceTenths === 'number' ? Math.max(0, Math.ceil(o.graceTenths)) : o.graceTenths;
   return [
-    "trap '' TERM INT QUIT HUP",
+    ...(o.ignoreSignals === false ? [] : ["trap '' TERM INT QUIT HUP"]),
     'while read -r _line; do :; done',
     `kill -TERM ${o.target} 2>/dev/null`,
     'n=0',

@@ -24,7 +24,8 @@ function onTerminal(args: readonly string[], env: NodeJS.ProcessEnv, answer: str
   });
 }
 
-describe('dynastore CLI: binary values, ls names, rm --prefix, holder, lock -n', () => {
+// Each step spawns the CLI (about a second on a loaded machine): generous per-test time.
+describe('dynastore CLI: binary values, ls names, rm --prefix, holder, lock -n', { timeout: 120_000 }, () => {
   let t: DynamoTable;
   let env: NodeJS.ProcessEnv;
   beforeAll(async () => {
@@ -62,7 +63,7 @@ describe('dynastore CLI: binary values, ls names, rm --prefix, holder, lock -n',
     const help = (await runCli(['put', '--help'], env)).stdout;
     expect(help).toMatch(/binary-safe/);
     expect((await runCli(['get', '--help'], env)).stdout).toMatch(/--raw/);
-  }, 90_000);
+  });
 
   it('ls prints names that get takes as they are, keys with slashes included; with -p, the keys', async () => {
     await runCli(['put', 'names/a/b/c', '1'], env);

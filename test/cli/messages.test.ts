@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DynamoTable, useDynamoTable } from '../support/dynamo.js';
 import { bundleCli, cliEnv, removeCliBundle, runCli } from './run-cli.js';
 
-describe('dynastore CLI: error messages speak of flags and say what to do', () => {
+// Each step spawns the CLI (about a second on a loaded machine): generous per-test time.
+describe('dynastore CLI: error messages speak of flags and say what to do', { timeout: 120_000 }, () => {
   let t: DynamoTable;
   let env: NodeJS.ProcessEnv;
   const otherSchema = `cli-other-schema-${process.pid}`;

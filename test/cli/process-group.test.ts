@@ -35,7 +35,10 @@ async function allGone(pids: readonly number[], timeoutMs: number): Promise<numb
 const FAMILY = ['sh', '-c', 'sleep 300 & echo "pids $$ $!"; wait'];
 const pidsOf = (line: string) => line.split(' ').slice(1).map(Number);
 
-describe('dynastore CLI: the command runs in its own process group and never outlives dynastore', () => {
+// Each step spawns the CLI (about a second on a loaded machine): generous per-test time.
+describe('dynastore CLI: the command runs in its own process group and never outlives dynastore', {
+  timeout: 120_000,
+}, () => {
   let t: DynamoTable;
   let env: NodeJS.ProcessEnv;
   let store: Dynastore;
@@ -125,6 +128,32 @@ describe('dynastore CLI: the command runs in its own process group and never out
     const killed = await runCli(['lock', 'pg/sig', '--', 'sh', '-c', 'kill -USR1 $$'], env);
     expect(killed.code).toBe(128 + 10);
     expect(await store.lock('pg/int').holder()).toBeUndefined();
+  });
+
+  it('Ctrl-Z (SIGTSTP) stops dynastore and the whole group; SIGCONT resumes them', async () => {
+    const state = (pid: number) => {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    };
+    const until = async (check: () => boolean) => {
+      const start = Date.now();
+      while (!check()) {
+        if (Date.now() - start > 30_000)
+          throw new Error(`timed out: states ${[dynastore, ...pids].map(state)}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    };
+    const cli = startCli(['lock', 'pg/tstp', '--lease', '30s', '--', ...FAMILY], env);
+    const pids = pidsOf(await cli.waitFor(/^pids /));
+    leftovers.push(...pids);
+    const dynastore = cli.proc.pid ?? -1;
+    cli.proc.kill('SIGTSTP');
+    await until(() => [dynastore, ...pids].every((pid) => state(pid) === 'T'));
+    cli.proc.kill('SIGCONT');
+    await until(() => [dynastore, ...pids].every((pid) => state(pid) !== 'T'));
+    cli.proc.kill('SIGTERM');
+    expect((await cli.done).code).toBe(143);
+    await allGone(pids, 10_000);
   });
 
   it('the command gets stdin, and a missing command gives exit 127', async () => {

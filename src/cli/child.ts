@@ -67,8 +67,12 @@ export function startChild(
     group.signal('SIGSTOP');
     process.kill(process.pid, 'SIGSTOP');
   };
+  // Resume the command only after the timers that came due while we were stopped ran: a lease
+  // that ran out meanwhile is then known lost, and the command gets SIGTERM rather than a resume.
   const onCont = () => {
-    if (!stopping) group.signal('SIGCONT');
+    setTimeout(() => {
+      if (!stopping) group.signal('SIGCONT');
+    }, 0);
   };
   for (const sig of FORWARDED) process.on(sig, forward);
   process.on('SIGTSTP', onStop);

@@ -131,15 +131,20 @@ describe('dynastore CLI: the command runs in its own process group and never out
   });
 
   it('Ctrl-Z (SIGTSTP) stops dynastore and the whole group; SIGCONT resumes them', async () => {
+    const all: number[] = [];
     const state = (pid: number) => {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
     };
-    const until = async (check: () => boolean) => {
+    /** Until each process was seen stopped (or, with `stopped` false, running) at least once. */
+    const until = async (stopped: boolean) => {
       const start = Date.now();
-      while (!check()) {
+      const seen = new Set<number>();
+      for (;;) {
+        for (const pid of all) if ((state(pid) === 'T') === stopped) seen.add(pid);
+        if (seen.size === all.length) return;
         if (Date.now() - start > 30_000)
-          throw new Error(`timed out: states ${[dynastore, ...pids].map(state)}`);
+          throw new Error(`${stopped ? 'stop' : 'resume'} timed out: states ${all.map(state)}`);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     };
@@ -147,10 +152,11 @@ describe('dynastore CLI: the command runs in its own process group and never out
     const pids = pidsOf(await cli.waitFor(/^pids /));
     leftovers.push(...pids);
     const dynastore = cli.proc.pid ?? -1;
+    all.push(dynastore, ...pids);
     cli.proc.kill('SIGTSTP');
-    await until(() => [dynastore, ...pids].every((pid) => state(pid) === 'T'));
+    await until(true);
     cli.proc.kill('SIGCONT');
-    await until(() => [dynastore, ...pids].every((pid) => state(pid) !== 'T'));
+    await until(false);
     cli.proc.kill('SIGTERM');
     expect((await cli.done).code).toBe(143);
     await allGone(pids, 10_000);

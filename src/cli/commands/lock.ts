@@ -30,7 +30,7 @@ export const holdOptions: Readonly<Record<string, OptionSpec>> = {
   'kill-after': {
     type: 'string',
     valueName: 'duration',
-    description: 'on loss: SIGTERM the command, then SIGKILL after this (default 2s)',
+    description: "on loss: SIGTERM the command's group, then SIGKILL after this (default 2s)",
   },
   'max-clock-skew': {
     type: 'string',
@@ -128,8 +128,9 @@ export async function runWhileHeld(
  */
 export const COMMAND_GROUP_HELP =
   'The command runs in its own process group and session, so that nothing it starts outlives the ' +
-  'lease: when it exits, or when dynastore dies in any way (even kill -9), whatever is left of ' +
-  'the group gets SIGTERM, then SIGKILL after --kill-after. Its stdin, stdout and stderr are ' +
+  'lease: when dynastore dies in any way (even kill -9), the group gets SIGTERM, then SIGKILL ' +
+  'after --kill-after; when the command exits, what it left running in the group gets SIGTERM and ' +
+  'SIGKILL right after. Its stdin, stdout and stderr are ' +
   "dynastore's; it has no controlling terminal, so Ctrl-C, Ctrl-\\ and SIGTERM, SIGHUP, " +
   'SIGUSR1/2, SIGWINCH sent to dynastore are passed on to its group, and Ctrl-Z stops both ' +
   '(`fg` resumes them; the lease is not renewed meanwhile and may be lost).';

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DynamoTable, useDynamoTable } from '../support/dynamo.js';
 import { bundleCli, cliEnv, removeCliBundle, runCli } from './run-cli.js';
 
-describe('dynastore CLI: help, usage errors, key/value commands', () => {
+// Each step spawns the CLI (about a second on a loaded machine): generous per-test time.
+describe('dynastore CLI: help, usage errors, key/value commands', { timeout: 120_000 }, () => {
   let t: DynamoTable;
   let env: NodeJS.ProcessEnv;
   beforeAll(async () => {

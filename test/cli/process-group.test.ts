@@ -130,38 +130,6 @@ describe('dynastore CLI: the command runs in its own process group and never out
     expect(await store.lock('pg/int').holder()).toBeUndefined();
   });
 
-  it('Ctrl-Z (SIGTSTP) stops dynastore and the whole group; SIGCONT resumes them', async () => {
-    const all: number[] = [];
-    const state = (pid: number) => {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    };
-    /** Until each process was seen stopped (or, with `stopped` false, running) at least once. */
-    const until = async (stopped: boolean) => {
-      const start = Date.now();
-      const seen = new Set<number>();
-      for (;;) {
-        for (const pid of all) if ((state(pid) === 'T') === stopped) seen.add(pid);
-        if (seen.size === all.length) return;
-        if (Date.now() - start > 30_000)
-          throw new Error(`${stopped ? 'stop' : 'resume'} timed out: states ${all.map(state)}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    };
-    const cli = startCli(['lock', 'pg/tstp', '--lease', '30s', '--', ...FAMILY], env);
-    const pids = pidsOf(await cli.waitFor(/^pids /));
-    leftovers.push(...pids);
-    const dynastore = cli.proc.pid ?? -1;
-    all.push(dynastore, ...pids);
-    cli.proc.kill('SIGTSTP');
-    await until(true);
-    cli.proc.kill('SIGCONT');
-    await until(false);
-    cli.proc.kill('SIGTERM');
-    expect((await cli.done).code).toBe(143);
-    await allGone(pids, 10_000);
-  });
-
   it('the command gets stdin, and a missing command gives exit 127', async () => {
     const r = await runCli(['lock', 'pg/stdin', '--', 'cat'], env, 'piped in\n');
     expect(r).toMatchObject({ code: 0, stdout: 'piped in\n' });

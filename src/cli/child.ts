@@ -1,80 +1,103 @@
-import { spawn } from 'node:child_process';
-import { constants } from 'node:os';
+import { spawnGroup } from '../process/group.js';
 
 /**
  * A command started by `lock` or `elect`.
  *
  * @example
  * ```ts
- * const child = startChild(['sleep', '1'], {});
+ * const child = startChild(['sleep', '1'], {}, { graceMs: 2_000 });
  * console.log(await child.exited); // 0
  * ```
  */
 export interface Child {
   /** Resolves with the exit code: the command's, 128 + n when signal n killed it, 127 when it could not start. */
   readonly exited: Promise<number>;
-  /** SIGTERM now, SIGKILL after `graceMs` if it is still running. Idempotent. */
-  stop(graceMs: number): void;
+  /** SIGTERM to the command's process group now, SIGKILL after the grace period if it still runs. Idempotent. */
+  stop(): void;
 }
 
+/** Signals passed on to the command's group as they are. */
+const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGWINCH', 'SIGUSR1', 'SIGUSR2'] as const;
+
+let running = 0;
+
 /**
- * Starts `argv` with inherited stdio and `env` added to this process's environment. While it
- * runs, SIGTERM and SIGHUP sent to this process are passed on to it; SIGINT too, unless the
- * command exits within half a second of it (a terminal's Ctrl-C reaches the whole process group,
- * so the command normally has it already).
+ * Whether a command of {@link startChild} is running (the runner then leaves SIGINT / SIGTERM to
+ * it instead of exiting on the second one).
  *
  * @example
  * ```ts
- * const child = startChild(['./reindex.sh'], { DYNASTORE_FENCING_TOKEN: '42' });
- * lease.signal.addEventListener('abort', () => child.stop(2_000));
+ * if (!commandRunning()) process.exit(130);
+ * ```
+ */
+export function commandRunning(): boolean {
+  return running > 0;
+}
+
+/**
+ * Starts `argv` with inherited stdio and `env` added to this process's environment, in its own
+ * session and process group, so that it and everything it starts can be stopped together and can
+ * never outlive this process: a watchdog kills the group when this process dies, even by SIGKILL,
+ * and whatever the command leaves behind when it exits.
+ *
+ * The command has no controlling terminal, so the terminal's signals reach only this process:
+ * SIGINT (Ctrl-C), SIGQUIT, SIGWINCH, SIGTERM, SIGHUP, SIGUSR1/2 sent here are passed on to the
+ * group. Ctrl-Z (SIGTSTP) stops the group and then this process; SIGCONT (`fg`, `bg`) resumes it.
+ *
+ * @example
+ * ```ts
+ * const child = startChild(['./reindex.sh'], { DYNASTORE_FENCING_TOKEN: '42' }, { graceMs: 2_000 });
+ * lease.signal.addEventListener('abort', () => child.stop());
  * process.exitCode = await child.exited;
  * ```
  */
-export function startChild(argv: readonly string[], env: Readonly<Record<string, string>>): Child {
+export function startChild(
+  argv: readonly string[],
+  env: Readonly<Record<string, string>>,
+  options: { readonly graceMs: number },
+): Child {
   const [file, ...args] = argv;
   if (file === undefined) throw new Error('no command');
-  const proc = spawn(file, args, { stdio: 'inherit', env: { ...process.env, ...env } });
+  const group = spawnGroup(file, args, { env: { ...process.env, ...env }, graceMs: options.graceMs });
+  running++;
   let killTimer: NodeJS.Timeout | undefined;
-  let intTimer: NodeJS.Timeout | undefined;
   let stopping = false;
-  const send = (sig: NodeJS.Signals) => {
-    if (proc.exitCode === null && proc.signalCode === null) proc.kill(sig);
+  const forward = (sig: NodeJS.Signals) => group.signal(sig);
+  const onStop = () => {
+    group.signal('SIGSTOP');
+    process.kill(process.pid, 'SIGSTOP');
   };
-  const forward = (sig: NodeJS.Signals) => send(sig);
-  const onInt = () => {
-    intTimer ??= setTimeout(() => send('SIGINT'), 500);
+  // Resume the command only after the timers that came due while we were stopped ran: a lease
+  // that ran out meanwhile is then known lost, and the command gets SIGTERM rather than a resume.
+  const onCont = () => {
+    setTimeout(() => {
+      if (!stopping) group.signal('SIGCONT');
+    }, 0);
   };
-  process.on('SIGTERM', forward);
-  process.on('SIGHUP', forward);
-  process.on('SIGINT', onInt);
+  for (const sig of FORWARDED) process.on(sig, forward);
+  process.on('SIGTSTP', onStop);
+  process.on('SIGCONT', onCont);
 
-  const exited = new Promise<number>((resolve) => {
-    const done = (code: number) => {
-      clearTimeout(killTimer);
-      clearTimeout(intTimer);
-      process.off('SIGTERM', forward);
-      process.off('SIGHUP', forward);
-      process.off('SIGINT', onInt);
-      resolve(code);
-    };
-    proc.once('error', (err: NodeJS.ErrnoException) => {
-      process.stderr.write(
-        `dynastore: cannot run "${file}": ${err.code === 'ENOENT' ? 'command not found' : err.message}\n`,
-      );
-      done(err.code === 'ENOENT' ? 127 : 126);
-    });
-    proc.once('exit', (code, signal) => {
-      done(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0));
-    });
+  const exited = group.exited.then((code) => {
+    running--;
+    clearTimeout(killTimer);
+    for (const sig of FORWARDED) process.off(sig, forward);
+    process.off('SIGTSTP', onStop);
+    process.off('SIGCONT', onCont);
+    return code;
   });
 
   return {
     exited,
-    stop(graceMs) {
+    stop() {
       if (stopping) return;
       stopping = true;
-      send('SIGTERM');
-      killTimer = setTimeout(() => send('SIGKILL'), graceMs);
+      group.signal('SIGTERM');
+      group.signal('SIGCONT'); // a stopped command must run to see SIGTERM
+      killTimer = setTimeout(() => {
+        group.signal('SIGKILL');
+        group.release();
+      }, options.graceMs);
     },
   };
 }

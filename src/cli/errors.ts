@@ -2,6 +2,7 @@ import { connectFailureReason } from '../dynamodb/errors.js';
 import { DynastoreError, ErrorCode } from '../errors/base.js';
 import { BackendError } from '../errors/store.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
+import { cliHint } from './hints.js';
 
 /**
  * A failure the CLI reports with a given exit code (a missing key, a usage mistake, ...).
@@ -75,6 +76,8 @@ export function describeError(err: unknown, ctx: FailureContext = {}): string {
   const name = (cause as { name?: string } | undefined)?.name;
   const message = err instanceof Error ? err.message : String(err);
   const where = ctx.endpoint ?? 'AWS';
+  const hint = cliHint(err, ctx);
+  if (hint !== undefined) return hint;
   if (name === 'ResourceNotFoundException' && ctx.tableName) {
     return `table "${ctx.tableName}" not found at ${where}: create it with \`dynastore init\`, or run \`dynastore dev\` for a local one`;
   }

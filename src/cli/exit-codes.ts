@@ -15,7 +15,7 @@ export const ExitCode = {
   Error: 1,
   /** Bad usage: unknown command or option, missing argument, invalid value. */
   Usage: 2,
-  /** `get`: the key is absent (or expired); `rm --if-version`: the key is gone; `leader`: nobody leads. */
+  /** `get`: the key is absent (or expired); `rm --if-version`: the key is gone; `leader`: nobody leads; `holder`: the lock is free. */
   NotFound: 3,
   /** A conditional write lost: `put --if-absent` found the key, `--if-version` found another version. */
   Conflict: 4,

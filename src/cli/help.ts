@@ -1,5 +1,6 @@
 import { ExitCode } from './exit-codes.js';
 import type { CommandSpec, OptionSpec } from './spec.js';
+import { DURATION_SYNTAX } from './values.js';
 
 /**
  * Options every command takes.
@@ -48,7 +49,7 @@ const EXIT_CODES: readonly [number, string][] = [
   [ExitCode.Ok, 'success'],
   [ExitCode.Error, 'error (network, credentials, missing table, DynamoDB)'],
   [ExitCode.Usage, 'bad usage or invalid value'],
-  [ExitCode.NotFound, 'key not found (get, rm --if-version); nobody leads (leader)'],
+  [ExitCode.NotFound, 'key not found (get, rm --if-version); nobody leads (leader); lock free (holder)'],
   [ExitCode.Conflict, 'compare-and-swap lost (put --if-absent / --if-version, rm --if-version)'],
   [ExitCode.NotAcquired, 'lock or leadership not acquired in time (lock, elect)'],
   [ExitCode.Lost, 'lease or leadership lost while the command ran; it was stopped (lock, elect)'],
@@ -80,6 +81,8 @@ export function mainHelp(commands: readonly CommandSpec[]): string {
     ...optionLines(commonOptions),
     '  --version              print the version',
     '',
+    `Durations (--ttl, --lease, --wait, ...): ${DURATION_SYNTAX}.`,
+    '',
     'Exit codes:',
     ...EXIT_CODES.map(([code, text]) => `  ${String(code).padEnd(4)}${text}`),
     '  lock and elect exit with the code of their command (128 + n when signal n killed it).',
@@ -106,6 +109,8 @@ export function commandHelp(command: CommandSpec): string {
   if (Object.keys(command.options).length > 0) lines.push('', 'Options:', ...optionLines(command.options));
   if (command.connects) lines.push('', 'Connection:', ...optionLines(connectionOptions));
   lines.push('', ...optionLines(commonOptions));
+  if (Object.values(command.options).some((o) => o.valueName === 'duration'))
+    lines.push('', wrap(`A duration is ${DURATION_SYNTAX}.`));
   if (command.examples?.length) lines.push('', 'Examples:', ...command.examples.map((e) => `  ${e}`));
   lines.push('', 'Exit codes: see `dynastore --help`.', '');
   return lines.join('\n');

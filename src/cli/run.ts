@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
 import { isConnectFailure } from '../dynamodb/errors.js';
+import { attachNegativeValues } from './argv.js';
+import { commandRunning } from './child.js';
 import { commands } from './commands/index.js';
 import type { Connection } from './connect.js';
 import { connect } from './connect.js';
@@ -79,7 +81,7 @@ async function runCommand(
   let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
   try {
     parsed = parseArgs({
-      args: [...before],
+      args: attachNegativeValues(before, options),
       options: Object.fromEntries(
         Object.entries(options).map(([n, o]) => [n, { type: o.type, ...(o.short && { short: o.short }) }]),
       ),
@@ -150,7 +152,8 @@ async function runCommand(
 /** SIGINT / SIGTERM abort the controller; a second one exits at once (130 / 143). */
 function onTermination(controller: AbortController): () => void {
   const handler = (sig: NodeJS.Signals) => {
-    if (controller.signal.aborted) process.exit(sig === 'SIGINT' ? 130 : 143);
+    // While a command runs it gets the signals (it may well want several Ctrl-C).
+    if (controller.signal.aborted && !commandRunning()) process.exit(sig === 'SIGINT' ? 130 : 143);
     controller.abort(sig);
   };
   process.on('SIGINT', handler);

@@ -1,19 +1,44 @@
 import { ValidationError } from '../errors/store.js';
 
-const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
+const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** How durations are written, for `--help` and error messages. */
+export const DURATION_SYNTAX =
+  'a number of seconds (90, 2.5) or amounts with units ms, s, m, h, d, combined (500ms, 1h30m, 1d)';
+
+/** The longest duration a flag takes: 1000 days (longer ones are surely a mistake). */
+export const MAX_DURATION_MS = 1_000 * 86_400_000;
 
 /**
- * Parses a duration flag: `1500` or `1500ms`, `10s`, `1.5m`, `2h`. Returns milliseconds.
+ * Parses a duration flag: a bare number is seconds (`90`, `2.5`); otherwise one or more amounts
+ * with a unit, `ms`, `s`, `m`, `h` or `d`, as in `500ms`, `2.5s`, `1h30m`, `1d`. Returns whole
+ * milliseconds. Negative, empty or absurdly long durations are a `ValidationError` naming the flag.
  *
  * @example
  * ```ts
  * parseDuration('--lease', '10s'); // 10_000
+ * parseDuration('--ttl', '60');    // 60_000
+ * parseDuration('--ttl', '1h30m'); // 5_400_000
  * ```
  */
 export function parseDuration(flag: string, text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (!match) throw new ValidationError(flag, `"${text}" is not a duration (e.g. 500ms, 10s, 2m)`);
-  const ms = Number(match[1]) * (UNITS[match[2] ?? 'ms'] ?? 1);
+  const t = text.trim();
+  if (t.startsWith('-') && /\d/.test(t)) {
+    throw new ValidationError(flag, `must not be negative, got "${text}"`);
+  }
+  let ms: number;
+  if (/^\d+(?:\.\d+)?$/.test(t)) ms = Number(t) * 1_000;
+  else if (/^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d))+$/.test(t)) {
+    ms = 0;
+    for (const [, amount, unit] of t.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d)/g)) {
+      ms += Number(amount) * (UNITS[unit ?? 's'] ?? 1);
+    }
+  } else {
+    throw new ValidationError(flag, `"${text}" is not a duration: write ${DURATION_SYNTAX}`);
+  }
+  if (!(ms <= MAX_DURATION_MS)) {
+    throw new ValidationError(flag, `"${text}" is too long (at most 1000d)`);
+  }
   return Math.round(ms);
 }
 
@@ -26,9 +51,12 @@ export function parseDuration(flag: string, text: string): number {
  * ```
  */
 export function parseCount(flag: string, text: string, min: number): number {
+  if (/^\s*-\s*\d+\s*$/.test(text))
+    throw new ValidationError(flag, `must be at least ${min}, got ${text.trim()}`);
   if (!/^\d+$/.test(text.trim())) throw new ValidationError(flag, `"${text}" is not a whole number`);
   const n = Number(text);
   if (n < min) throw new ValidationError(flag, `must be at least ${min}, got ${n}`);
+  if (!Number.isSafeInteger(n)) throw new ValidationError(flag, `${text.trim()} is too large`);
   return n;
 }
 

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { watchdogLoop } from '../process/watchdog.js';
 
 const PID_PREFIX = 'dynastore-guarded-pid=';
 
@@ -16,11 +17,7 @@ exec 3<&0 </dev/null
 pid=$!
 echo "${PID_PREFIX}$pid"
 {
-  while read -r _line; do :; done
-  kill -TERM "$pid" 2>/dev/null
-  n=0
-  while kill -0 "$pid" 2>/dev/null && [ "$n" -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
-  kill -KILL "$pid" 2>/dev/null
+${watchdogLoop({ target: '"$pid"', alive: 'kill -0 "$pid"', graceTenths: 50, ignoreSignals: false })}
 } <&3 >/dev/null 2>&1 &
 dog=$!
 exec 3<&-

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DynamoTable, useDynamoTable } from '../support/dynamo.js';
 import { bundleCli, cliEnv, removeCliBundle, runCli } from './run-cli.js';
 
-describe('dynastore CLI: help, usage errors, key/value commands', () => {
+// Each step spawns the CLI (about a second on a loaded machine): generous per-test time.
+describe('dynastore CLI: help, usage errors, key/value commands', { timeout: 120_000 }, () => {
   let t: DynamoTable;
   let env: NodeJS.ProcessEnv;
   beforeAll(async () => {
@@ -57,11 +58,11 @@ describe('dynastore CLI: help, usage errors, key/value commands', () => {
     });
     expect(JSON.parse(json.stdout).expiresAt).toMatch(/^\d{4}-/);
     await runCli(['put', 'cfg/other', 'x'], env);
-    expect((await runCli(['ls', 'cfg/flags/'], env)).stdout).toBe('flags/beta\nflags/dark\n');
+    expect((await runCli(['ls', 'cfg/flags/'], env)).stdout).toBe('cfg/flags/beta\ncfg/flags/dark\n');
     const lines = (await runCli(['ls', 'cfg', '--json'], env)).stdout.trim().split('\n');
     expect(lines.map((l) => JSON.parse(l).key)).toEqual(['flags/beta', 'flags/dark', 'other']);
     expect((await runCli(['ls', 'cfg', '-l', '--limit', '1'], env)).stdout).toMatch(
-      /^1\t\d{4}-.*\tflags\/beta\t"from stdin"\n$/,
+      /^1\t\d{4}-.*\tcfg\/flags\/beta\t"from stdin"\n$/,
     );
     expect(await runCli(['rm', 'cfg/flags/dark'], env)).toMatchObject({
       code: 0,

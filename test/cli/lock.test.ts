@@ -46,7 +46,7 @@ describe('dynastore CLI: lock, elect, leader', () => {
   it('lock --no-wait / --wait give up with exit code 5 while someone holds the lock', async () => {
     const lease = await store.lock('jobs/busy', { owner: 'test-holder' }).acquire();
     try {
-      const now = await runCli(['lock', 'jobs/busy', '-n', '--', 'true'], env);
+      const now = await runCli(['lock', 'jobs/busy', '--no-wait', '--', 'true'], env);
       expect(now.code).toBe(5);
       expect(now.stderr).toBe('dynastore: lock "jobs/busy" is held by "test-holder"\n');
       const waited = await runCli(['lock', 'jobs/busy', '--wait', '300ms', '--', 'true'], env);

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { fileURLToPath } from 'node:url';
 import { build } from 'tsup';
 
@@ -45,6 +46,8 @@ export interface CliResult {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
   readonly stdout: string;
+  /** Stdout exactly as written (binary output). */
+  readonly stdoutBytes: Buffer;
   readonly stderr: string;
 }
 
@@ -71,8 +74,17 @@ export function cliEnv(
   return { ...env, AWS_ENDPOINT_URL_DYNAMODB: endpoint, DYNASTORE_TABLE: table, ...extra };
 }
 
+/** The argv that runs `dynastore <args>`: node and the bundle (or tsx and the source). */
+export function cliArgv(args: readonly string[]): string[] {
+  return [process.execPath, ...(bundle ? [bundle] : ['--import', 'tsx', CLI_MAIN]), ...args];
+}
+
 /** Starts `dynastore <args>` as a child process (the bundle, or the source through tsx). */
-export function startCli(args: readonly string[], env: NodeJS.ProcessEnv, input?: string): RunningCli {
+export function startCli(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  input?: string | Uint8Array,
+): RunningCli {
   const entry = bundle ? [bundle] : ['--import', 'tsx', CLI_MAIN];
   const proc = spawn(process.execPath, [...entry, ...args], {
     cwd: ROOT,
@@ -81,9 +93,12 @@ export function startCli(args: readonly string[], env: NodeJS.ProcessEnv, input?
   });
   let out = '';
   let err = '';
+  const outBytes: Buffer[] = [];
+  const decoder = new StringDecoder('utf8');
   const waiters = new Set<() => void>();
-  proc.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    out += chunk;
+  proc.stdout?.on('data', (chunk: Buffer) => {
+    outBytes.push(chunk);
+    out += decoder.write(chunk);
     for (const w of waiters) w();
   });
   proc.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
@@ -94,7 +109,8 @@ export function startCli(args: readonly string[], env: NodeJS.ProcessEnv, input?
   const done = new Promise<CliResult>((resolve) => {
     proc.once('close', (code, signal) => {
       for (const w of waiters) w();
-      resolve({ code, signal, stdout: out, stderr: err });
+      out += decoder.end();
+      resolve({ code, signal, stdout: out, stdoutBytes: Buffer.concat(outBytes), stderr: err });
     });
   });
   return {
@@ -133,6 +149,10 @@ export function startCli(args: readonly string[], env: NodeJS.ProcessEnv, input?
 }
 
 /** Runs `dynastore <args>` to completion. */
-export function runCli(args: readonly string[], env: NodeJS.ProcessEnv, input?: string): Promise<CliResult> {
+export function runCli(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  input?: string | Uint8Array,
+): Promise<CliResult> {
   return startCli(args, env, input).done;
 }

@@ -73,10 +73,10 @@ describe('dynastore CLI against a dead endpoint', () => {
     expect(r.stdout).toBe('');
     expect(performance.now() - started).toBeGreaterThanOrEqual(3_000);
     expect(performance.now() - started).toBeLessThan(60_000);
-    const now = await runCli(['lock', 'jobs/a', '-n', '-v', '--', ...ran], env);
+    const now = await runCli(['lock', 'jobs/a', '--no-wait', '-v', '--', ...ran], env);
     expect(now.code).toBe(1);
     expect(now.stderr).toMatch(hint);
-    expect(now.stderr).not.toMatch(stillTrying); // -n tries once: nothing to keep trying
+    expect(now.stderr).not.toMatch(stillTrying); // --no-wait tries once: nothing to keep trying
   });
 
   it('lock -v prints the hint at once and keeps trying', async () => {

@@ -2,7 +2,7 @@ import { CliError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import { untilAborted } from '../keep-alive.js';
 import type { CommandSpec } from '../spec.js';
-import { defaultCandidateId, holdOptions, holdSettings, runWhileHeld } from './lock.js';
+import { COMMAND_GROUP_HELP, defaultCandidateId, holdOptions, holdSettings, runWhileHeld } from './lock.js';
 import { str } from './shared.js';
 
 /**
@@ -21,7 +21,8 @@ export const electCommand: CommandSpec = {
     'Campaigns in the election <name>; once elected, runs the command with DYNASTORE_TERM (also as ' +
     'DYNASTORE_FENCING_TOKEN), DYNASTORE_ELECTION and DYNASTORE_LEADER_ID in its environment, resigns ' +
     'when it exits and exits with its code. If leadership is lost, the command is stopped and the exit ' +
-    'code is 6. Start it on every node: one runs the command, the others wait to take over.',
+    'code is 6. Start it on every node: one runs the command, the others wait to take over. ' +
+    COMMAND_GROUP_HELP,
   options: {
     ...holdOptions,
     id: { type: 'string', valueName: 'id', description: 'candidate id, unique per node (default host:pid)' },

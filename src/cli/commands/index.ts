@@ -1,8 +1,11 @@
 import type { CommandSpec } from '../spec.js';
 import { devCommand, initCommand } from './dev.js';
 import { electCommand, leaderCommand } from './elect.js';
-import { getCommand, lsCommand, putCommand, rmCommand } from './kv.js';
+import { holderCommand } from './holder.js';
+import { getCommand, putCommand } from './kv.js';
 import { lockCommand } from './lock.js';
+import { lsCommand } from './ls.js';
+import { rmCommand } from './rm.js';
 import { watchCommand } from './watch.js';
 
 /**
@@ -22,6 +25,7 @@ export const commands: readonly CommandSpec[] = [
   lsCommand,
   watchCommand,
   lockCommand,
+  holderCommand,
   electCommand,
   leaderCommand,
 ];

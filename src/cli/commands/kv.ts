@@ -1,9 +1,10 @@
-import { toPair } from '../../store/kv-pair.js';
+import { pairJson, utf8OrUndefined } from '../bytes.js';
 import { CliError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CommandSpec } from '../spec.js';
+import { explainKeySchema } from '../table-check.js';
 import { parseAddress, parseCount, parseDuration } from '../values.js';
-import { partitionOption, str } from './shared.js';
+import { partitionOption, str, versionPair } from './shared.js';
 
 /**
  * `dynastore get <partition>/<key>`: prints the value.
@@ -17,22 +18,38 @@ export const getCommand: CommandSpec = {
   name: 'get',
   summary: 'print the value of a key',
   usage: ['get <partition>/<key>'],
-  description: 'Prints the value (as UTF-8 text). Exit code 3 when the key is absent or expired.',
+  description:
+    'Prints the value. Text (well-formed UTF-8) is printed with a newline after it; any other value ' +
+    'is binary and written as its exact bytes, nothing added. --raw writes the exact bytes of any ' +
+    'value. With --json the value is in "value" as text, or in "base64" when binary. Exit code 3 ' +
+    'when the key is absent or expired.',
   options: {
     partition: partitionOption,
+    raw: { type: 'boolean', description: 'write the exact bytes of the value, no newline added' },
     eventual: { type: 'boolean', description: 'eventually consistent read (half the read cost)' },
   },
   args: { min: 1, max: 1 },
   connects: true,
-  examples: ['dynastore get config/flags/dark-mode', 'dynastore get config/flags/dark-mode --json'],
+  examples: [
+    'dynastore get config/flags/dark-mode',
+    'dynastore get config/flags/dark-mode --json',
+    'dynastore get assets/logo.png --raw > logo.png',
+  ],
   async run({ args, values, out, connect }) {
     const addr = parseAddress(args[0] ?? '', str(values.partition), true);
-    const { store } = await connect();
-    const pair = await store
-      .partition(addr.partition)
-      .get(addr.key, { consistent: values.eventual !== true });
+    const conn = await connect();
+    const pair = await explainKeySchema(conn, () =>
+      conn.store.partition(addr.partition).get(addr.key, { consistent: values.eventual !== true }),
+    );
     if (!pair) throw new CliError(ExitCode.NotFound, `key not found: ${addr.partition}/${addr.key}`);
-    out.result(pair.toJSON(), pair.text());
+    if (out.json) {
+      out.result(pairJson(pair), undefined);
+      return ExitCode.Ok;
+    }
+    const bytes = pair.bytes();
+    const text = values.raw === true ? undefined : utf8OrUndefined(bytes);
+    if (text !== undefined) out.result(undefined, text);
+    else await writeStdout(bytes);
     return ExitCode.Ok;
   },
 };
@@ -51,13 +68,15 @@ export const putCommand: CommandSpec = {
   usage: ['put <partition>/<key> <value>', 'put <partition>/<key> < file'],
   description:
     'Writes the value (read from stdin when omitted). Prints the new version. With --if-absent or ' +
-    '--if-version the write is a compare-and-swap: exit code 4 when it loses.',
+    '--if-version the write is a compare-and-swap: exit code 4 when it loses. Stdin is binary-safe: ' +
+    'its exact bytes are stored (as text when they are well-formed UTF-8, else as bytes), and ' +
+    '`get --raw` gives them back.',
   options: {
     partition: partitionOption,
     ttl: {
       type: 'string',
       valueName: 'duration',
-      description: 'expire the key after this long (e.g. 30s, 1h)',
+      description: 'expire the key after this long (e.g. 90 = 90s, 30m, 1h30m, 2d)',
     },
     'if-absent': { type: 'boolean', description: 'only create: fail if the key exists' },
     'if-version': { type: 'string', valueName: 'n', description: 'only replace version n of the key' },
@@ -67,6 +86,7 @@ export const putCommand: CommandSpec = {
   examples: [
     'dynastore put config/flags/dark-mode on',
     'dynastore put config/settings.json < settings.json',
+    'dynastore put assets/logo.png < logo.png     # binary-safe',
     'dynastore put jobs/nightly running --if-absent --ttl 10m',
   ],
   async run({ args, values, out, connect }) {
@@ -78,11 +98,11 @@ export const putCommand: CommandSpec = {
     if (version !== undefined && values['if-absent'] === true) {
       throw new CliError(ExitCode.Usage, '--if-absent and --if-version exclude each other');
     }
-    const value = args[1] ?? (await readStdin());
-    const { store } = await connect();
-    const kv = store.partition(addr.partition);
+    const value: string | Uint8Array = args[1] ?? (await readStdin());
+    const conn = await connect();
+    const kv = conn.store.partition(addr.partition);
     const options = ttlMs === undefined ? {} : { ttlMs };
-    const pair =
+    const pair = await explainKeySchema(conn, async () =>
       version !== undefined
         ? await kv.atomicPut(addr.key, value, {
             ...options,
@@ -90,98 +110,25 @@ export const putCommand: CommandSpec = {
           })
         : values['if-absent'] === true
           ? await kv.atomicPut(addr.key, value, options)
-          : await kv.put(addr.key, value, options);
-    out.result(pair.toJSON(), `${pair.partition}/${pair.key} version ${pair.version}`);
-    return ExitCode.Ok;
-  },
-};
-
-/**
- * `dynastore rm <partition>/<key>`: deletes a key (idempotent).
- *
- * @example
- * ```sh
- * dynastore rm config/flags/dark-mode
- * ```
- */
-export const rmCommand: CommandSpec = {
-  name: 'rm',
-  summary: 'delete a key',
-  usage: ['rm <partition>/<key>'],
-  description:
-    'Deletes the key; deleting an absent key succeeds. With --if-version it deletes only that ' +
-    'version: exit code 4 when the key changed, 3 when it is gone.',
-  options: {
-    partition: partitionOption,
-    'if-version': { type: 'string', valueName: 'n', description: 'only delete version n of the key' },
-  },
-  args: { min: 1, max: 1 },
-  connects: true,
-  examples: ['dynastore rm config/flags/dark-mode', 'dynastore rm jobs/nightly --if-version 3'],
-  async run({ args, values, out, connect }) {
-    const addr = parseAddress(args[0] ?? '', str(values.partition), true);
-    const ifVersion = str(values['if-version']);
-    const version = ifVersion === undefined ? undefined : parseCount('--if-version', ifVersion, 1);
-    const { store } = await connect();
-    const kv = store.partition(addr.partition);
-    let deleted = true;
-    if (version !== undefined)
-      await kv.atomicDelete(addr.key, versionPair(addr.partition, addr.key, version));
-    else deleted = await kv.delete(addr.key);
-    const name = `${addr.partition}/${addr.key}`;
-    out.result(
-      { partition: addr.partition, key: addr.key, deleted },
-      deleted ? `deleted ${name}` : `${name} was absent`,
+          : await kv.put(addr.key, value, options),
     );
+    out.result(pairJson(pair), `${pair.partition}/${pair.key} version ${pair.version}`);
     return ExitCode.Ok;
   },
 };
 
-/**
- * `dynastore ls <partition>[/<prefix>]`: lists keys in order.
- *
- * @example
- * ```sh
- * dynastore ls config/flags/ -l
- * ```
- */
-export const lsCommand: CommandSpec = {
-  name: 'ls',
-  summary: 'list the keys of a partition (under a prefix)',
-  usage: ['ls <partition>[/<prefix>]'],
-  description: 'Lists live keys in key order, one per line; -l adds version, expiry and value.',
-  options: {
-    partition: partitionOption,
-    long: { type: 'boolean', short: 'l', description: 'also print version, expiry and value (JSON-quoted)' },
-    limit: { type: 'string', valueName: 'n', description: 'stop after n keys' },
-  },
-  args: { min: 1, max: 1 },
-  connects: true,
-  examples: ['dynastore ls config', 'dynastore ls config/flags/ -l', 'dynastore ls jobs --json'],
-  async run({ args, values, out, connect }) {
-    const addr = parseAddress(args[0] ?? '', str(values.partition), false);
-    const limitText = str(values.limit);
-    const limit = limitText === undefined ? Number.POSITIVE_INFINITY : parseCount('--limit', limitText, 1);
-    const { store } = await connect();
-    let count = 0;
-    for await (const pair of store.partition(addr.partition).list({ prefix: addr.key })) {
-      const long = `${pair.version}\t${pair.expiresAt?.toISOString() ?? '-'}\t${pair.key}\t${JSON.stringify(pair.text())}`;
-      out.result(pair.toJSON(), values.long === true ? long : pair.key);
-      if (++count >= limit) break;
-    }
-    return ExitCode.Ok;
-  },
-};
-
-/** A stand-in pair carrying only a version, for compare-and-swap by version number. */
-function versionPair(partition: string, key: string, version: number) {
-  return toPair({ partition, key, version, fields: {} });
-}
-
-async function readStdin(): Promise<string> {
+/** Stdin's exact bytes: as text when they are well-formed UTF-8 (it encodes back to them), else bytes. */
+async function readStdin(): Promise<string | Uint8Array> {
   if (process.stdin.isTTY)
     throw new CliError(ExitCode.Usage, 'no value: give one after the key, or pipe it on stdin');
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  const bytes = new Uint8Array(Buffer.concat(chunks));
+  return utf8OrUndefined(bytes) ?? bytes;
+}
+
+function writeStdout(bytes: Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => {
+    process.stdout.write(bytes, (err) => (err ? reject(err) : resolve()));
+  });
 }

@@ -4,7 +4,7 @@ import { startChild } from '../child.js';
 import { CliError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CommandSpec, OptionSpec } from '../spec.js';
-import { parseDuration } from '../values.js';
+import { parseCount, parseDuration } from '../values.js';
 import { str } from './shared.js';
 
 /**
@@ -26,11 +26,11 @@ export const holdOptions: Readonly<Record<string, OptionSpec>> = {
     valueName: 'duration',
     description: 'give up (exit 5) after waiting this long (default: forever)',
   },
-  'no-wait': { type: 'boolean', short: 'n', description: 'try once; exit 5 at once if held' },
+  'no-wait': { type: 'boolean', description: 'try once; exit 5 at once if held' },
   'kill-after': {
     type: 'string',
     valueName: 'duration',
-    description: 'on loss: SIGTERM the command, then SIGKILL after this (default 2s)',
+    description: "on loss: SIGTERM the command's group, then SIGKILL after this (default 2s)",
   },
   'max-clock-skew': {
     type: 'string',
@@ -104,19 +104,36 @@ export async function runWhileHeld(
   report: (message: string) => void,
 ): Promise<number> {
   if (held.aborted) throw held.reason;
-  const child = startChild(command, env);
+  const child = startChild(command, env, { graceMs: settings.killAfterMs });
   let lost = false;
   const onLoss = () => {
     lost = true;
     const reason = held.reason as LeaseLostError | undefined;
     report(`${reason?.message ?? 'lease lost'}; stopping the command`);
-    child.stop(settings.killAfterMs);
+    child.stop();
   };
   held.addEventListener('abort', onLoss, { once: true });
   const code = await child.exited;
   held.removeEventListener('abort', onLoss);
   return lost ? ExitCode.Lost : code;
 }
+
+/**
+ * What `lock` and `elect` tell in `--help` about how the command runs.
+ *
+ * @example
+ * ```ts
+ * const description = `Runs the command. ${COMMAND_GROUP_HELP}`;
+ * ```
+ */
+export const COMMAND_GROUP_HELP =
+  'The command runs in its own process group and session, so that nothing it starts outlives the ' +
+  'lease: when dynastore dies in any way (even kill -9), the group gets SIGTERM, then SIGKILL ' +
+  'after --kill-after; when the command exits, what it left running in the group gets SIGTERM and ' +
+  'SIGKILL right after. Its stdin, stdout and stderr are ' +
+  "dynastore's; it has no controlling terminal, so Ctrl-C, Ctrl-\\ and SIGTERM, SIGHUP, " +
+  'SIGUSR1/2, SIGWINCH sent to dynastore are passed on to its group, and Ctrl-Z stops both ' +
+  '(`fg` resumes them; the lease is not renewed meanwhile and may be lost).';
 
 /**
  * `dynastore lock <key> -- <command...>`: runs the command holding the lock.
@@ -135,10 +152,18 @@ export const lockCommand: CommandSpec = {
     'DYNASTORE_LOCK_OWNER) in its environment, renews the lease while it runs, releases it when it ' +
     'exits and exits with its code. If the lease is lost, the command is stopped (SIGTERM, then ' +
     'SIGKILL after --kill-after) and the exit code is 6. Pass the fencing token to what the command ' +
-    'writes to: a newer holder has a higher one.',
+    'writes to: a newer holder has a higher one. With -n N it takes one of the N permits of the ' +
+    'semaphore <key> instead (a name apart from the lock <key>). ' +
+    COMMAND_GROUP_HELP,
   options: {
     ...holdOptions,
     owner: { type: 'string', valueName: 'id', description: 'owner id others see (default host:pid:random)' },
+    permits: {
+      type: 'string',
+      short: 'n',
+      valueName: 'n',
+      description: 'a semaphore: up to n holders at once; every process must pass the same n (default 1)',
+    },
   },
   args: { min: 1, max: 1 },
   runsCommand: true,
@@ -148,17 +173,21 @@ export const lockCommand: CommandSpec = {
     'dynastore lock jobs/nightly -- ./nightly.sh',
     'dynastore lock jobs/nightly --no-wait -- ./nightly.sh || echo "already running"',
     'dynastore lock reports --lease 30s --wait 5m -- sh -c \'make-report --fence "$DYNASTORE_FENCING_TOKEN"\'',
+    'dynastore lock encoders -n 3 -- ./encode.sh   # at most 3 at once',
   ],
   async run({ args, values, command, out, connect, signal }) {
     const key = args[0] ?? '';
     const settings = holdSettings(values);
     const owner = str(values.owner);
+    const permitsText = str(values.permits);
+    const permits = permitsText === undefined ? 1 : parseCount('--permits', permitsText, 1);
     const { store } = await connect({ reportUnreachable: settings.verbose && settings.waitMs !== 0 });
-    const lock = store.lock(key, {
+    const options = {
       leaseMs: settings.leaseMs,
       maxClockSkewMs: settings.maxClockSkewMs,
       ...(owner !== undefined && { owner }),
-    });
+    };
+    const lock = permits === 1 ? store.lock(key, options) : store.semaphore(key, { ...options, permits });
     const lease =
       settings.waitMs === 0
         ? await lock.tryAcquire()
@@ -167,6 +196,16 @@ export const lockCommand: CommandSpec = {
             ...(Number.isFinite(settings.waitMs) && { waitMs: settings.waitMs }),
           });
     if (!lease) {
+      if ('holders' in lock) {
+        const owners = await lock.holders().then(
+          (hs) => hs.map((h) => `"${h.owner}"`).join(', '),
+          () => '',
+        );
+        throw new CliError(
+          ExitCode.NotAcquired,
+          `all ${permits} permits of "${key}" are held${owners ? ` (by ${owners})` : ''}`,
+        );
+      }
       const holder = await lock.holder().catch(() => undefined);
       throw new CliError(
         ExitCode.NotAcquired,

@@ -1,3 +1,4 @@
+import { toPair } from '../../store/kv-pair.js';
 import type { OptionSpec } from '../spec.js';
 
 /**
@@ -25,4 +26,16 @@ export const partitionOption: OptionSpec = {
  */
 export function str(value: string | boolean | undefined): string | undefined {
   return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * A stand-in pair carrying only a version, for compare-and-swap by version number.
+ *
+ * @example
+ * ```ts
+ * await kv.atomicDelete('a', versionPair('cfg', 'a', 3));
+ * ```
+ */
+export function versionPair(partition: string, key: string, version: number) {
+  return toPair({ partition, key, version, fields: {} });
 }

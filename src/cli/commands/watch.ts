@@ -1,4 +1,5 @@
 import type { WatchEvent } from '../../watch/types.js';
+import { valueFields } from '../bytes.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CommandSpec } from '../spec.js';
 import { parseAddress, parseCount } from '../values.js';
@@ -35,7 +36,7 @@ export function eventJson(e: WatchEvent): Record<string, unknown> {
     key: e.key,
     ...(e.pair && {
       version: e.pair.version,
-      value: e.pair.text(),
+      ...valueFields(e.pair),
       ...(e.pair.expiresAt && { expiresAt: e.pair.expiresAt.toISOString() }),
     }),
   };

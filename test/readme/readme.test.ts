@@ -1,0 +1,98 @@
+// The README's TypeScript must be true: every ```ts block type-checks against the sources (with
+// the preamble of test/readme/scope.ts for the names snippets leave undefined), and every block
+// marked ```ts runnable (memory backend) or ```ts runnable dynamodb (the run's DynamoDB Local)
+// runs without throwing. A few blocks' comments promise results; those are checked below.
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { tsBlocks } from './blocks.js';
+import { type PreparedBlock, README, ROOT, typeCheck } from './check.js';
+import { loadBlock } from './run.js';
+import { readmeScope } from './scope.js';
+
+const TMP = join(ROOT, 'test/readme/.tmp');
+const blocks = tsBlocks(README());
+
+/** What some blocks' comments promise, checked on the block's top-level variables after it ran. */
+const PROMISES: { readonly contains: string; readonly check: (vars: Record<string, unknown>) => void }[] = [
+  {
+    // the watch testing snippet: "events: snapshot (absent), put, delete with cause 'expiry'"
+    contains: "await clock.advance(2_000); // events: snapshot (absent), put, delete with cause 'expiry'",
+    check: (vars) => {
+      const events = vars.events as { type: string; cause: string }[];
+      expect(events.map((e) => `${e.type}:${e.cause}`)).toEqual([
+        'delete:snapshot',
+        'put:write',
+        'delete:expiry',
+      ]);
+    },
+  },
+];
+
+const AWS_ENV = [
+  'AWS_ENDPOINT_URL_DYNAMODB',
+  'AWS_REGION',
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+] as const;
+const savedEnv = Object.fromEntries(AWS_ENV.map((k) => [k, process.env[k]]));
+
+let prepared: PreparedBlock[];
+let errors: Map<number, string[]>;
+let typeCheckMs = 0;
+
+beforeAll(() => {
+  // what the snippets print (console.log of values, watch events) is not test output
+  vi.spyOn(console, 'log').mockImplementation(() => {});
+  const started = performance.now();
+  ({ prepared, errors } = typeCheck(ROOT, blocks));
+  typeCheckMs = performance.now() - started;
+  // `new DynamoDBClient({})` in a snippet reaches the run's DynamoDB Local
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'dynastore',
+    AWS_SECRET_ACCESS_KEY: 'local',
+  });
+}, 60_000);
+
+afterAll(() => {
+  vi.restoreAllMocks();
+  process.stderr.write(`README type-check: ${Math.round(typeCheckMs)} ms\n`);
+  rmSync(TMP, { recursive: true, force: true });
+  for (const k of AWS_ENV) {
+    if (savedEnv[k] === undefined) delete process.env[k];
+    else process.env[k] = savedEnv[k];
+  }
+});
+
+describe('README.md', () => {
+  it('has TypeScript blocks, some of them runnable on each backend', () => {
+    expect(blocks.length).toBeGreaterThan(10);
+    expect(blocks.some((b) => b.runOn === 'memory')).toBe(true);
+    expect(blocks.some((b) => b.runOn === 'dynamodb')).toBe(true);
+    for (const promise of PROMISES) expect(blocks.some((b) => b.code.includes(promise.contains))).toBe(true);
+  });
+
+  describe.each(blocks.map((b) => [b.line, b] as const))('block at line %i', (line, block) => {
+    it('type-checks against the sources', () => {
+      expect(errors.get(line)).toEqual([]);
+    });
+
+    it.runIf(block.runOn)(`runs (${block.runOn ?? 'not marked runnable'})`, async () => {
+      const p = prepared.find((x) => x.block.line === line)!;
+      const run = await loadBlock(ROOT, TMP, p);
+      const target =
+        block.runOn === 'dynamodb'
+          ? { on: 'dynamodb' as const, endpoint: inject('dynamoEndpoint') }
+          : { on: 'memory' as const };
+      const { scope, close } = await readmeScope(target, p.scopeNames);
+      try {
+        const vars = await run(scope);
+        for (const promise of PROMISES) if (block.code.includes(promise.contains)) promise.check(vars);
+      } finally {
+        close();
+      }
+    });
+  });
+});

@@ -2,8 +2,10 @@
 // the preamble of test/readme/scope.ts for the names snippets leave undefined), and every block
 // marked ```ts runnable (memory backend) or ```ts runnable dynamodb (the run's DynamoDB Local)
 // runs without throwing. A few blocks' comments promise results; those are checked below.
-import { rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { tsBlocks } from './blocks.js';
 import { type PreparedBlock, README, ROOT, typeCheck } from './check.js';
@@ -94,5 +96,39 @@ describe('README.md', () => {
         close();
       }
     });
+  });
+});
+
+/** README.md and every Markdown or TypeScript file under examples/ and demo/. */
+function docsAndExamples(): { file: string; text: string }[] {
+  const files = ['README.md'];
+  for (const dir of ['examples', 'demo']) {
+    for (const entry of readdirSync(join(ROOT, dir), { recursive: true, encoding: 'utf8' })) {
+      if (/\.(md|ts)$/.test(entry)) files.push(join(dir, entry));
+    }
+  }
+  return files.map((file) => ({ file, text: readFileSync(join(ROOT, file), 'utf8') }));
+}
+
+describe('the CLI in a clone', () => {
+  it('is always shown as `npm run -s dynastore --` (npm prints a banner on stdout without -s)', () => {
+    const loud = docsAndExamples().flatMap(({ file, text }) =>
+      text
+        .split('\n')
+        .map((line, i) => ({ where: `${file}:${i + 1}`, line }))
+        .filter(
+          ({ line }) =>
+            /npm run (?!-s )[^`\n]*\bdynastore\b/.test(line) ||
+            (/npx dynastore/.test(line) && file !== 'README.md'),
+        ),
+    );
+    expect(loud).toEqual([]);
+  });
+
+  it("`npm run -s dynastore -- ...` prints only the command's output on stdout", async () => {
+    const { stdout } = await promisify(execFile)('npm', ['run', '-s', 'dynastore', '--', '--version'], {
+      cwd: ROOT,
+    });
+    expect(stdout).toBe(`${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version}\n`);
   });
 });

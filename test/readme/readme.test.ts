@@ -10,13 +10,39 @@ import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { tsBlocks } from './blocks.js';
 import { type PreparedBlock, README, ROOT, typeCheck } from './check.js';
 import { loadBlock } from './run.js';
-import { readmeScope } from './scope.js';
+import { type Context, README_TABLE, readmeScope } from './scope.js';
 
 const TMP = join(ROOT, 'test/readme/.tmp');
 const blocks = tsBlocks(README());
 
 /** What some blocks' comments promise, checked on the block's top-level variables after it ran. */
-const PROMISES: { readonly contains: string; readonly check: (vars: Record<string, unknown>) => void }[] = [
+const PROMISES: {
+  readonly contains: string;
+  readonly check: (vars: Record<string, unknown>) => void | Promise<void>;
+}[] = [
+  {
+    // the Lambda mutex handler: one invocation deposits once and returns the new balance
+    contains: 'export async function handler(event: { account: string; amount: number }, context: Context)',
+    check: async (vars) => {
+      const handler = vars.handler as (
+        event: { account: string; amount: number },
+        context: Context,
+      ) => Promise<{ balance: number; token: string }>;
+      const context = { getRemainingTimeInMillis: () => 30_000, awsRequestId: 'readme-request' };
+      const account = `readme-${Date.now()}`;
+      expect((await handler({ account, amount: 5 }, context)).balance).toBe(5);
+      expect((await handler({ account, amount: 2 }, context)).balance).toBe(7);
+    },
+  },
+  {
+    // the Lambda without timers: renews between steps, releases, and a second run gets the lock again
+    contains: 'await lease.renew(); // one write; LeaseLostError if it was lost meanwhile',
+    check: async (vars) => {
+      const handler = vars.handler as () => Promise<{ skipped: boolean } | undefined>;
+      expect(await handler()).toBeUndefined();
+      expect(await handler()).toBeUndefined();
+    },
+  },
   {
     // the watch testing snippet: "events: snapshot (absent), put, delete with cause 'expiry'"
     contains: "await clock.advance(2_000); // events: snapshot (absent), put, delete with cause 'expiry'",
@@ -36,6 +62,7 @@ const AWS_ENV = [
   'AWS_REGION',
   'AWS_ACCESS_KEY_ID',
   'AWS_SECRET_ACCESS_KEY',
+  'DYNASTORE_TABLE',
 ] as const;
 const savedEnv = Object.fromEntries(AWS_ENV.map((k) => [k, process.env[k]]));
 
@@ -55,6 +82,7 @@ beforeAll(() => {
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'dynastore',
     AWS_SECRET_ACCESS_KEY: 'local',
+    DYNASTORE_TABLE: README_TABLE,
   });
 }, 60_000);
 
@@ -81,21 +109,26 @@ describe('README.md', () => {
       expect(errors.get(line)).toEqual([]);
     });
 
-    it.runIf(block.runOn)(`runs (${block.runOn ?? 'not marked runnable'})`, async () => {
-      const p = prepared.find((x) => x.block.line === line)!;
-      const run = await loadBlock(ROOT, TMP, p);
-      const target =
-        block.runOn === 'dynamodb'
-          ? { on: 'dynamodb' as const, endpoint: inject('dynamoEndpoint') }
-          : { on: 'memory' as const };
-      const { scope, close } = await readmeScope(target, p.scopeNames);
-      try {
-        const vars = await run(scope);
-        for (const promise of PROMISES) if (block.code.includes(promise.contains)) promise.check(vars);
-      } finally {
-        close();
-      }
-    });
+    it.runIf(block.runOn)(
+      `runs (${block.runOn ?? 'not marked runnable'})`,
+      async () => {
+        const p = prepared.find((x) => x.block.line === line)!;
+        const run = await loadBlock(ROOT, TMP, p);
+        const target =
+          block.runOn === 'dynamodb'
+            ? { on: 'dynamodb' as const, endpoint: inject('dynamoEndpoint') }
+            : { on: 'memory' as const };
+        const { scope, close } = await readmeScope(target, p.scopeNames);
+        try {
+          const vars = await run(scope);
+          for (const promise of PROMISES)
+            if (block.code.includes(promise.contains)) await promise.check(vars);
+        } finally {
+          await close();
+        }
+      },
+      60_000,
+    );
   });
 });
 

@@ -8,7 +8,8 @@ import { type PreparedBlock, pointImports } from './check.js';
  * Turns a prepared block into a module whose default export runs it: the block's imports (and
  * the implicit ones) stay at the top, its statements become the body of an async function that
  * receives the scope's values and returns the block's top-level variables (so a test can check
- * what the README's comments promise). TypeScript transpiles it (ES2022: `await using` is
+ * what the README's comments promise; `export` is dropped from exported declarations, so a
+ * handler a block exports can be called). TypeScript transpiles it (ES2022: `await using` is
  * lowered for Node 20); vitest loads it, so `dynastore` resolves to the same source modules as
  * the test's own imports.
  */
@@ -30,10 +31,19 @@ export async function loadBlock(
       imports.push(st.getText(sf));
       continue;
     }
-    if (ts.isExportDeclaration(st) || ts.isExportAssignment(st) || hasExportModifier(st)) {
-      throw new Error(`README line ${p.block.line}: a block with exports cannot run`);
+    if (ts.isExportDeclaration(st) || ts.isExportAssignment(st) || hasDefaultModifier(st)) {
+      throw new Error(`README line ${p.block.line}: a block with export lists or default exports cannot run`);
     }
-    statements.push(st.getFullText(sf));
+    // `export const handler = ...` runs as `const handler = ...` (returned like any top-level name)
+    const exported = ts.canHaveModifiers(st)
+      ? ts.getModifiers(st)?.find((m) => m.kind === ts.SyntaxKind.ExportKeyword)
+      : undefined;
+    statements.push(
+      exported
+        ? sf.text.slice(st.getFullStart(), exported.getStart(sf)) +
+            sf.text.slice(exported.getEnd(), st.getEnd())
+        : st.getFullText(sf),
+    );
     if (ts.isVariableStatement(st)) {
       for (const d of st.declarationList.declarations) returned.push(...boundNames(d.name));
     } else if ((ts.isFunctionDeclaration(st) || ts.isClassDeclaration(st)) && st.name) {
@@ -65,9 +75,10 @@ export async function loadBlock(
   return mod.default;
 }
 
-function hasExportModifier(st: ts.Statement): boolean {
+function hasDefaultModifier(st: ts.Statement): boolean {
   return (
-    ts.canHaveModifiers(st) && (ts.getModifiers(st) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword)
+    ts.canHaveModifiers(st) &&
+    (ts.getModifiers(st) ?? []).some((m) => m.kind === ts.SyntaxKind.DefaultKeyword)
   );
 }
 

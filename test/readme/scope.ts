@@ -64,9 +64,12 @@ export type ScopeTarget = { readonly on: 'memory' } | { readonly on: 'dynamodb';
 /** The table the dynamodb scope's `store` uses: the README's own examples use `dynastore`. */
 export const README_TABLE = 'dynastore';
 
+/** `createTable` of the README table, once per process (it is idempotent, but not free). */
+let tableReady: Promise<unknown> | undefined;
+
 /**
  * Fresh values of `names` (the scope names one block uses) for that block's run: only what the
- * block uses is made (a lease, a table). `close()` destroys the DynamoDB client afterwards.
+ * block uses is made (a lease, a table). `close()` releases the lease and destroys the client.
  *
  * @example
  * ```ts
@@ -76,14 +79,17 @@ export const README_TABLE = 'dynastore';
 export async function readmeScope(
   target: ScopeTarget,
   names: readonly string[],
-): Promise<{ scope: Partial<ReadmeScope>; close: () => void }> {
+): Promise<{ scope: Partial<ReadmeScope>; close: () => Promise<void> }> {
   const client =
     target.on === 'dynamodb' ? localDynamoClient(target.endpoint) : (undefined as DynamoDBClient | undefined);
   const needClient = (): DynamoDBClient => {
     if (!client) throw new Error('this README block uses `client`: mark it ```ts runnable dynamodb');
     return client;
   };
-  if (client) await createTable({ client, tableName: README_TABLE });
+  if (client) {
+    tableReady ??= createTable({ client, tableName: README_TABLE });
+    await tableReady;
+  }
   const store = client
     ? new Dynastore({ client, tableName: README_TABLE })
     : new Dynastore({ backend: new MemoryBackend() });
@@ -132,5 +138,9 @@ export async function readmeScope(
     if (!make) throw new Error(`the README scope has no ${name}`);
     scope[name] = await make();
   }
-  return { scope: scope as Partial<ReadmeScope>, close: () => client?.destroy() };
+  const close = async () => {
+    await (scope.lease as Lease | undefined)?.release();
+    client?.destroy();
+  };
+  return { scope: scope as Partial<ReadmeScope>, close };
 }

@@ -68,14 +68,11 @@ const savedEnv = Object.fromEntries(AWS_ENV.map((k) => [k, process.env[k]]));
 
 let prepared: PreparedBlock[];
 let errors: Map<number, string[]>;
-let typeCheckMs = 0;
 
 beforeAll(() => {
   // what the snippets print (console.log of values, watch events) is not test output
   vi.spyOn(console, 'log').mockImplementation(() => {});
-  const started = performance.now();
   ({ prepared, errors } = typeCheck(ROOT, blocks));
-  typeCheckMs = performance.now() - started;
   // `new DynamoDBClient({})` in a snippet reaches the run's DynamoDB Local
   Object.assign(process.env, {
     AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
@@ -88,7 +85,6 @@ beforeAll(() => {
 
 afterAll(() => {
   vi.restoreAllMocks();
-  process.stderr.write(`README type-check: ${Math.round(typeCheckMs)} ms\n`);
   rmSync(TMP, { recursive: true, force: true });
   for (const k of AWS_ENV) {
     if (savedEnv[k] === undefined) delete process.env[k];

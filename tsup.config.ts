@@ -9,4 +9,10 @@ export default defineConfig({
   target: 'node20',
   splitting: true,
   shims: true,
+  esbuildOptions(options) {
+    // `import '../disposable.js'` exists for the declaration files (it brings the global
+    // AsyncDisposable declarations into the bundled .d.ts); that esbuild drops it from the
+    // JavaScript, the module having no runtime content, is intended.
+    options.logOverride = { ...options.logOverride, 'ignored-bare-import': 'silent' };
+  },
 });

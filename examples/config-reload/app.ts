@@ -3,13 +3,14 @@
  * polling and without a restart. It greets every second; flip the flag from anywhere and the very
  * next greeting follows it:
  *
- *   npx dynastore dev                                    # terminal 1
+ *   npm run -s dynastore -- dev                          # terminal 1
  *   export AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:8000
  *   npm run example:config                               # terminal 2
- *   npx dynastore put config/flags/shout on              # terminal 3, and `... off`, `rm ...`
+ *   npm run -s dynastore -- put config/flags/shout on    # terminal 3, and `... off`, `rm ...`
  *
  * `npm run example:config -- --demo` flips the flag itself a few times and exits (one command,
- * no other terminal needed).
+ * no other terminal needed). In a clone, `npm run -s` (silent) keeps npm's banner off stdout;
+ * where dynastore is an installed package, its `dynastore` bin does the same.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectFromEnv, shutdownSignal } from '../shared/connect.js';

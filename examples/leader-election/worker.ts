@@ -4,7 +4,7 @@
  * others wait and take over when it stops (Ctrl-C / SIGTERM: at once) or dies (SIGKILL, crash,
  * network loss: after the lease, 5 s here).
  *
- *   npx dynastore dev                                   # terminal 1: DynamoDB Local on :8000
+ *   npm run -s dynastore -- dev                         # terminal 1: DynamoDB Local on :8000
  *   export AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:8000
  *   npm run example:leader                              # terminals 2, 3, ...
  *

@@ -1,3 +1,4 @@
+import '../disposable.js';
 import type { FenceCheck, Lease } from '../lock/lease.js';
 
 /**

@@ -1,3 +1,4 @@
+import '../disposable.js';
 import type { TransactItem } from '../backend/types.js';
 import { sleepWith } from '../clock/system.js';
 import type { TimerHandle } from '../clock/types.js';

@@ -1,3 +1,4 @@
+import '../disposable.js';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { type DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
-import { DeleteTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, type DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { expect, inject } from 'vitest';
 import { createTable } from '../../src/dynamodb/create-table.js';
 import type { AttributeNames } from '../../src/dynamodb/names.js';
@@ -29,10 +29,10 @@ export interface DynamoTable {
  * ```
  */
 export async function useDynamoTable(
-  options: { attributeNames?: Partial<AttributeNames> } = {},
+  options: { attributeNames?: Partial<AttributeNames>; client?: DynamoDBClientConfig } = {},
 ): Promise<DynamoTable> {
   const endpoint = await dynamoEndpoint();
-  const client = localDynamoClient(endpoint);
+  const client = localDynamoClient(endpoint, options.client);
   const tableName = `${fileLabel()}-${randomBytes(4).toString('hex')}`;
   await createTable({
     client,

@@ -1,22 +1,24 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { isNodeVersionSupportWarning, silenceNodeVersionWarning } from '../../src/testing/quiet.js';
+import { isNodeVersionSupportWarning } from '../../src/testing/quiet.js';
+
+const run = promisify(execFile);
 
 const SDK_WARNING = `NodeVersionSupportWarning: The AWS SDK for JavaScript (v3)
 versions published after the first week of January 2027
 will require node >=22. You are running node v20.20.2.`;
 
-function warningsDuring(fn: () => void): Promise<string[]> {
-  const seen: string[] = [];
-  const onWarning = (w: Error) => seen.push(w.message);
-  process.on('warning', onWarning);
-  fn();
-  // 'warning' events are emitted on the next tick
-  return new Promise((resolve) =>
-    setImmediate(() => {
-      process.off('warning', onWarning);
-      resolve(seen);
-    }),
-  );
+const FIXTURE = fileURLToPath(new URL('./fixtures/warnings.ts', import.meta.url));
+
+/** Runs the fixture in a fresh Node (so its warnings reach Node's own handler, not this run's stderr). */
+async function runFixture(): Promise<{ stdout: string; stderr: string }> {
+  const env = { ...process.env };
+  delete env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
+  delete env.NODE_OPTIONS;
+  const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', FIXTURE], { env });
+  return { stdout, stderr };
 }
 
 describe('silenceNodeVersionWarning', () => {
@@ -29,17 +31,10 @@ describe('silenceNodeVersionWarning', () => {
   });
 
   it('is idempotent, sets the SDK switch, drops that warning and passes every other one', async () => {
-    silenceNodeVersionWarning(); // the setup file already did; nothing changes
-    const installed = process.emitWarning;
-    silenceNodeVersionWarning();
-    expect(process.emitWarning).toBe(installed);
-    expect(process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED).toBe('true');
-
-    const seen = await warningsDuring(() => {
-      process.emitWarning(SDK_WARNING);
-      process.emitWarning('an unrelated warning');
-      process.emitWarning('a deprecation', { type: 'DeprecationWarning', code: 'DYNASTORE_TEST' });
-    });
-    expect(seen).toEqual(['an unrelated warning', 'a deprecation']);
+    const { stdout, stderr } = await runFixture();
+    expect(JSON.parse(stdout)).toEqual({ idempotent: true, envSwitch: 'true' });
+    expect(stderr).not.toContain('NodeVersionSupportWarning');
+    expect(stderr).toContain('Warning: an unrelated warning');
+    expect(stderr).toContain('[DYNASTORE_TEST] DeprecationWarning: a deprecation');
   });
 });

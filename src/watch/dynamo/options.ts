@@ -33,7 +33,7 @@ export interface StreamPollOptions {
    * region, credentials, request handler and (for DynamoDB Local and other non-AWS endpoints)
    * endpoint. Pass one when your DynamoDB endpoint is custom and Streams live elsewhere.
    */
-  readonly streamsClient?: DynamoDBStreamsClient;
+  readonly streamsClient?: StreamsClient;
   /** Wait between polls while records arrive. @default 250 */
   readonly pollIntervalMs?: number;
   /**
@@ -68,6 +68,21 @@ export interface StreamFeedOptions extends StreamPollOptions {
   readonly onCall?: CallListener;
 }
 
+/**
+ * A DynamoDB Streams client: a `DynamoDBStreamsClient` of `@aws-sdk/client-dynamodb-streams`.
+ * Typed by its `send` method only, so that dynastore's types do not need that package (an
+ * optional peer dependency, needed only to watch a DynamoDB table).
+ *
+ * @example
+ * ```ts
+ * import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+ * const streamsClient: StreamsClient = new DynamoDBStreamsClient({ region: 'eu-west-1' });
+ * ```
+ */
+export interface StreamsClient {
+  readonly send: (...args: never[]) => Promise<unknown>;
+}
+
 const MAX_IDLE_MS = 5 * 60_000;
 
 /** {@link StreamFeedOptions} with defaults filled in and values checked. */
@@ -96,7 +111,7 @@ export interface ResolvedFeedOptions {
 export function resolveFeedOptions(options: StreamFeedOptions): ResolvedFeedOptions {
   const o = resolveOptions('stream', options, {
     client: undefined as DynamoDBClient | undefined,
-    streamsClient: undefined as DynamoDBStreamsClient | undefined,
+    streamsClient: undefined as StreamsClient | undefined,
     tableName: undefined as string | undefined,
     names: undefined as AttributeNames | undefined,
     clock: systemClock as Clock,
@@ -128,5 +143,12 @@ export function resolveFeedOptions(options: StreamFeedOptions): ResolvedFeedOpti
   checkDuration('stream.retryForMs', o.retryForMs, { allowZero: true, max: MAX_TIMER_MS });
   checkShape('stream.clock', o.clock, ['now', 'monotonic', 'setTimeout', 'sleep'], 'a Clock');
   if (o.onCall !== undefined) checkFunction('stream.onCall', o.onCall);
-  return { ...o, client: o.client, tableName: o.tableName, names: o.names };
+  return {
+    ...o,
+    client: o.client,
+    // checked above to have a send method; the caller passes a DynamoDBStreamsClient
+    streamsClient: o.streamsClient as DynamoDBStreamsClient | undefined,
+    tableName: o.tableName,
+    names: o.names,
+  };
 }

@@ -6,7 +6,8 @@ import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { dynamoEndpoint } from '../support/dynamo.js';
 import { tsBlocks } from './blocks.js';
 import { type PreparedBlock, README, ROOT, typeCheck } from './check.js';
 import { loadBlock } from './run.js';
@@ -69,13 +70,16 @@ const savedEnv = Object.fromEntries(AWS_ENV.map((k) => [k, process.env[k]]));
 let prepared: PreparedBlock[];
 let errors: Map<number, string[]>;
 
-beforeAll(() => {
+let endpoint: string;
+
+beforeAll(async () => {
+  endpoint = await dynamoEndpoint();
   // what the snippets print (console.log of values, watch events) is not test output
   vi.spyOn(console, 'log').mockImplementation(() => {});
   ({ prepared, errors } = typeCheck(ROOT, blocks));
   // `new DynamoDBClient({})` in a snippet reaches the run's DynamoDB Local
   Object.assign(process.env, {
-    AWS_ENDPOINT_URL_DYNAMODB: inject('dynamoEndpoint'),
+    AWS_ENDPOINT_URL_DYNAMODB: endpoint,
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'dynastore',
     AWS_SECRET_ACCESS_KEY: 'local',
@@ -111,9 +115,7 @@ describe('README.md', () => {
         const p = prepared.find((x) => x.block.line === line)!;
         const run = await loadBlock(ROOT, TMP, p);
         const target =
-          block.runOn === 'dynamodb'
-            ? { on: 'dynamodb' as const, endpoint: inject('dynamoEndpoint') }
-            : { on: 'memory' as const };
+          block.runOn === 'dynamodb' ? { on: 'dynamodb' as const, endpoint } : { on: 'memory' as const };
         const { scope, close } = await readmeScope(target, p.scopeNames);
         try {
           const vars = await run(scope);

@@ -231,7 +231,7 @@ class ProcessFeed implements ChangeFeed {
   readonly #onDeliver: (records: readonly ChangeRecord[]) => void;
   readonly #detach: () => void;
   #lastAt = 0;
-  /** Mutant: per key, drop the first change to a version above this one. */
+  /** Mutant: per key, drop the first change to a version above the one the last snapshot read saw. */
   readonly #dropAbove = new Map<string, number>();
 
   constructor(net: Network, owner: Owner, onDeliver: (records: readonly ChangeRecord[]) => void) {
@@ -258,8 +258,7 @@ class ProcessFeed implements ChangeFeed {
   }
 
   dropNextAfter(partition: string, key: string, item: StoredItem | undefined): void {
-    const k = `${partition}/${key}`;
-    if (!this.#dropAbove.has(k)) this.#dropAbove.set(k, item?.version ?? 0);
+    this.#dropAbove.set(`${partition}/${key}`, item?.version ?? 0);
   }
 
   push(records: readonly ChangeRecord[]): void {

@@ -69,7 +69,7 @@ const LEASES_MS = [600, 1_000, 1_500] as const;
  * ```
  */
 export async function runSeed(seed: number, options: SeedOptions = {}): Promise<SeedResult> {
-  const master = prng(seed);
+  const master = prng(mix(seed));
   const sub = () => prng(Math.floor(master() * 4_294_967_296));
   const mode: ClockMode = options.mode ?? (master() < 0.25 ? 'beyond' : 'bounded');
   const leaseMs = pick(master, LEASES_MS);
@@ -211,4 +211,12 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
     hash: log.digest(),
     log: log.lines,
   };
+}
+
+/** Scrambles a seed (consecutive seeds would otherwise start mulberry32 on related streams). */
+function mix(seed: number): number {
+  let h = (seed ^ 0x9e3779b9) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+  return (h ^ (h >>> 16)) >>> 0;
 }

@@ -1,0 +1,248 @@
+/**
+ * `npm run sim`: the deterministic simulator. See README, "Deterministic simulation".
+ *
+ *   npm run sim                          20 seeds (1..20)
+ *   npm run sim -- --seeds 200 --json    200 seeds, all mutants hunted, sim/report.json written
+ *   npm run sim -- --seed 17             one seed, with its history hash (replays exactly)
+ *   npm run sim -- --minutes 10          as many seeds as fit in 10 minutes
+ *   npm run sim -- --mutant NAME         seeds until the mutant is caught
+ */
+import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import type { ClockMode } from './check.js';
+import { isMutant, MUTANTS, type MutantName } from './mutants.js';
+import { runSeed, type SeedResult } from './seed.js';
+import { describeFailure } from './trace.js';
+
+interface Args {
+  seeds: number | undefined;
+  from: number;
+  seed: number | undefined;
+  minutes: number | undefined;
+  simSeconds: number;
+  json: boolean;
+  mutant: MutantName | undefined;
+  mutants: boolean;
+  mutantSeeds: number;
+  mode: ClockMode | undefined;
+  trace: number;
+  log: string | undefined;
+  shrink: boolean;
+}
+
+const USAGE = `usage: npm run sim -- [--seeds N] [--from F] [--seed S] [--minutes M] [--sim-seconds X]
+  [--mode bounded|beyond] [--mutant NAME] [--mutants] [--mutant-seeds K] [--json] [--trace N]
+  [--log FILE] [--shrink]
+mutants: ${MUTANTS.join(', ')}`;
+
+function parse(argv: readonly string[]): Args {
+  const a: Args = {
+    seeds: undefined,
+    from: 1,
+    seed: undefined,
+    minutes: undefined,
+    simSeconds: 20,
+    json: false,
+    mutant: undefined,
+    mutants: false,
+    mutantSeeds: 40,
+    mode: undefined,
+    trace: 40,
+    log: undefined,
+    shrink: false,
+  };
+  const num = (flag: string, v: string | undefined, min: number): number => {
+    const n = Number(v);
+    if (v === undefined || !Number.isFinite(n) || n < min) throw new Error(`${flag} needs a number >= ${min}\n${USAGE}`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i] as string;
+    const next = () => argv[++i];
+    switch (flag) {
+      case '--seeds':
+        a.seeds = Math.floor(num(flag, next(), 1));
+        break;
+      case '--from':
+        a.from = Math.floor(num(flag, next(), 0));
+        break;
+      case '--seed':
+        a.seed = Math.floor(num(flag, next(), 0));
+        break;
+      case '--minutes':
+        a.minutes = num(flag, next(), 0.01);
+        break;
+      case '--sim-seconds':
+        a.simSeconds = num(flag, next(), 1);
+        break;
+      case '--mutant-seeds':
+        a.mutantSeeds = Math.floor(num(flag, next(), 1));
+        break;
+      case '--trace':
+        a.trace = Math.floor(num(flag, next(), 0));
+        break;
+      case '--json':
+        a.json = true;
+        break;
+      case '--mutants':
+        a.mutants = true;
+        break;
+      case '--shrink':
+        a.shrink = true;
+        break;
+      case '--log':
+        a.log = next();
+        if (!a.log) throw new Error(`--log needs a file\n${USAGE}`);
+        break;
+      case '--mode': {
+        const m = next();
+        if (m !== 'bounded' && m !== 'beyond') throw new Error(`--mode is bounded or beyond\n${USAGE}`);
+        a.mode = m;
+        break;
+      }
+      case '--mutant': {
+        const m = next() ?? '';
+        if (!isMutant(m)) throw new Error(`unknown mutant "${m}"\n${USAGE}`);
+        a.mutant = m;
+        break;
+      }
+      case '--help':
+      case '-h':
+        console.log(USAGE);
+        process.exit(0);
+        break;
+      default:
+        throw new Error(`unknown argument "${flag}"\n${USAGE}`);
+    }
+  }
+  return a;
+}
+
+/** The shortest run (simulated seconds, in half-second steps) of `seed` that still fails. */
+async function shrink(seed: number, args: Args, failing: SeedResult): Promise<SeedResult> {
+  let lo = 0;
+  let hi = Math.round(args.simSeconds * 2);
+  let best = failing;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    const r = await runSeed(seed, options(args, mid * 500));
+    if (r.verdict.violations.length > 0) {
+      hi = mid;
+      best = r;
+    } else lo = mid;
+  }
+  console.log(`  shrunk: fails with --sim-seconds ${hi / 2} (history ${best.log.length} events, was ${failing.log.length})`);
+  return best;
+}
+
+function options(args: Args, simMs = args.simSeconds * 1000) {
+  return { simMs, ...(args.mode && { mode: args.mode }), ...(args.mutant && { mutant: args.mutant }) };
+}
+
+/** Runs seeds from `from` until one fails a check, at most `count`; returns the failing seed or null. */
+async function hunt(mutant: MutantName, from: number, count: number, simSeconds: number): Promise<number | null> {
+  for (let seed = from; seed < from + count; seed++) {
+    const r = await runSeed(seed, { simMs: simSeconds * 1000, mutant });
+    if (r.verdict.violations.length > 0) return seed;
+  }
+  return null;
+}
+
+async function main(): Promise<void> {
+  const args = parse(process.argv.slice(2));
+  if (args.seed !== undefined) {
+    const r = await runSeed(args.seed, options(args));
+    if (args.log) writeFileSync(args.log, `${r.log.join('\n')}\n`);
+    console.log(
+      `seed ${r.seed}: ${r.mode} clocks, ${r.processes} processes, ${r.operations} operations, ${r.events} events, ${r.pauses} pauses, ${r.crashes} crashes, ${r.clockSteps} clock steps; history sha256 ${r.hash}`,
+    );
+    console.log(`  ${JSON.stringify(r.verdict.stats)}`);
+    if (r.verdict.violations.length === 0) return;
+    const shown = args.shrink ? await shrink(args.seed, args, r) : r;
+    console.error(describeFailure(shown, args.trace, args.mutant));
+    process.exitCode = 1;
+    return;
+  }
+
+  const started = performance.now();
+  const deadline = args.minutes === undefined ? Number.POSITIVE_INFINITY : started + args.minutes * 60_000;
+  const cap = args.seeds ?? (args.minutes === undefined ? 20 : Number.POSITIVE_INFINITY);
+  const totals = { operations: 0, backendCalls: 0, events: 0, pauses: 0, crashes: 0, clockSteps: 0 };
+  const modes = { bounded: 0, beyond: 0 };
+  const failures: { seed: number; checks: string[] }[] = [];
+  const stats: Record<string, number> = {};
+  let violations = 0;
+  let seeds = 0;
+  let simMs = 0;
+  for (let seed = args.from; seeds < cap && performance.now() < deadline; seed++) {
+    const r = await runSeed(seed, options(args));
+    seeds++;
+    simMs += args.simSeconds * 1000;
+    for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += r[k];
+    modes[r.mode]++;
+    for (const [k, v] of Object.entries(r.verdict.stats)) stats[k] = (stats[k] ?? 0) + v;
+    const n = r.verdict.violations.reduce((s, v) => s + v.count, 0);
+    violations += n;
+    if (n > 0) {
+      failures.push({ seed, checks: r.verdict.violations.map((v) => `${v.check} x${v.count}`) });
+      console.error(describeFailure(r, args.trace, args.mutant));
+      if (args.mutant) break;
+    }
+    if (seeds % 10 === 0 || n > 0) {
+      const min = (performance.now() - started) / 60_000;
+      console.log(`${seeds} seeds, ${totals.operations} operations, ${Math.round(totals.operations / min)} per minute, ${violations} violations`);
+    }
+  }
+  const realMs = performance.now() - started;
+  const opsPerMinute = Math.round(totals.operations / (realMs / 60_000));
+  console.log(
+    `${seeds} seeds (${modes.bounded} bounded, ${modes.beyond} beyond the skew bound), ${args.simSeconds} simulated s each: ${totals.operations} operations in ${(realMs / 1000).toFixed(1)} s = ${opsPerMinute} per minute; ${totals.events} events, ${totals.pauses} pauses, ${totals.crashes} crashes, ${totals.clockSteps} clock steps; ${violations} violations`,
+  );
+  if (args.mutant) {
+    const caught = failures[0]?.seed;
+    console.log(caught === undefined ? `mutant ${args.mutant}: NOT caught` : `mutant ${args.mutant}: caught by seed ${caught}`);
+    process.exitCode = caught === undefined ? 1 : 0;
+    return;
+  }
+
+  const mutants: Record<string, number | null> = {};
+  if (args.json || args.mutants) {
+    for (const m of MUTANTS) {
+      const t0 = performance.now();
+      mutants[m] = await hunt(m, 1, args.mutantSeeds, args.simSeconds);
+      console.log(`mutant ${m}: ${mutants[m] === null ? `NOT caught in ${args.mutantSeeds} seeds` : `caught by seed ${mutants[m]}`} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    }
+  }
+  if (args.json) {
+    const report = {
+      seeds,
+      firstSeed: args.from,
+      simulatedSecondsPerSeed: args.simSeconds,
+      simulatedMinutes: Math.round(simMs / 600) / 100,
+      operations: totals.operations,
+      realSeconds: Math.round(realMs / 100) / 10,
+      opsPerMinute,
+      violations,
+      failures,
+      modes,
+      backendCalls: totals.backendCalls,
+      events: totals.events,
+      pauses: totals.pauses,
+      crashes: totals.crashes,
+      clockSteps: totals.clockSteps,
+      checked: stats,
+      mutants,
+      mutantSeedsTried: args.mutantSeeds,
+      machine: { cpus: availableParallelism(), node: process.version },
+    };
+    writeFileSync(new URL('./report.json', import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
+    console.log('wrote sim/report.json');
+  }
+  const missed = Object.entries(mutants).filter(([, s]) => s === null);
+  if (violations > 0 || missed.length > 0) process.exitCode = 1;
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exitCode = 2;
+});

@@ -55,7 +55,7 @@ export class Connection implements Backend {
     this.#clock = clock;
     this.#name = name;
     this.#violation = violation;
-    this.#feed = new ProcessFeed(net, owner, (records) => {
+    this.#feed = new ProcessFeed(net, owner, name, (records) => {
       for (const r of records) this.#see(r.partition, r.key, r.type === 'put' ? r.item : undefined);
     });
   }
@@ -227,6 +227,7 @@ export class Connection implements Backend {
 class ProcessFeed implements ChangeFeed {
   readonly #net: Network;
   readonly #owner: Owner;
+  readonly #name: string;
   readonly #listeners = new Set<(changes: readonly ChangeRecord[]) => void>();
   readonly #onDeliver: (records: readonly ChangeRecord[]) => void;
   readonly #detach: () => void;
@@ -234,9 +235,10 @@ class ProcessFeed implements ChangeFeed {
   /** Mutant: per key, drop the first change to a version above the one the last snapshot read saw. */
   readonly #dropAbove = new Map<string, number>();
 
-  constructor(net: Network, owner: Owner, onDeliver: (records: readonly ChangeRecord[]) => void) {
+  constructor(net: Network, owner: Owner, name: string, onDeliver: (records: readonly ChangeRecord[]) => void) {
     this.#net = net;
     this.#owner = owner;
+    this.#name = name;
     this.#onDeliver = onDeliver;
     this.#detach = net.attach(this);
   }
@@ -280,7 +282,7 @@ class ProcessFeed implements ChangeFeed {
     const above = this.#dropAbove.get(k);
     if (above === undefined || r.type !== 'put' || r.item.version <= above) return false;
     this.#dropAbove.set(k, Number.POSITIVE_INFINITY);
-    this.#net.log.add(`mutant dropped ${r.partition}/${r.key} ${describeItem(r.item)}`);
+    this.#net.log.add(`mutant dropped ${r.partition}/${r.key} ${describeItem(r.item)} from ${this.#name}'s feed`);
     return true;
   }
 }

@@ -159,7 +159,7 @@ async function main(): Promise<void> {
     console.log(`  ${JSON.stringify(r.verdict.stats)}`);
     if (r.verdict.violations.length === 0) return;
     const shown = args.shrink ? await shrink(args.seed, args, r) : r;
-    console.error(describeFailure(shown, args.trace, args.mutant));
+    console.error(describeFailure(shown, args.trace));
     process.exitCode = 1;
     return;
   }
@@ -185,7 +185,7 @@ async function main(): Promise<void> {
     violations += n;
     if (n > 0) {
       failures.push({ seed, checks: r.verdict.violations.map((v) => `${v.check} x${v.count}`) });
-      console.error(describeFailure(r, args.trace, args.mutant));
+      console.error(describeFailure(r, args.trace));
       if (args.mutant) break;
     }
     if (seeds % 10 === 0 || n > 0) {

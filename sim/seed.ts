@@ -21,9 +21,12 @@ import { Network } from './network.js';
 import { Recorder } from './record.js';
 import { World } from './world.js';
 
+/** Simulated (true) time the workloads of one seed run, before the quiet end. */
+export const DEFAULT_SIM_MS = 20_000;
+
 /** Options of one simulated run. */
 export interface SeedOptions {
-  /** Simulated (true) time the workloads run, before the quiet end. @default 20_000 */
+  /** Simulated (true) time the workloads run, before the quiet end. @default DEFAULT_SIM_MS */
   readonly simMs?: number;
   /** Force a clock mode; by default one seed in four runs beyond the skew bound. */
   readonly mode?: ClockMode;
@@ -33,6 +36,8 @@ export interface SeedOptions {
 /** The outcome of one seed. */
 export interface SeedResult {
   readonly seed: number;
+  /** The options it ran with (what a replay must pass again). */
+  readonly options: SeedOptions;
   readonly mode: ClockMode;
   readonly processes: number;
   readonly leaseMs: number;
@@ -75,7 +80,7 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
   const leaseMs = pick(master, LEASES_MS);
   const maxClockSkewMs = leaseMs / 5;
   const count = between(master, 3, 6);
-  const simMs = options.simMs ?? 20_000;
+  const simMs = options.simMs ?? DEFAULT_SIM_MS;
   const world = new World();
   const log = new SimLog(world);
   const rec = new Recorder(world, log);
@@ -197,6 +202,7 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
   for (const v of verdict.violations) log.add(`violation ${v.check} x${v.count}`);
   return {
     seed,
+    options,
     mode,
     processes: count,
     leaseMs,

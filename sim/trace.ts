@@ -1,4 +1,4 @@
-import type { SeedResult } from './seed.js';
+import { DEFAULT_SIM_MS, type SeedResult } from './seed.js';
 
 /**
  * The history lines relevant to a run's violations, at most `max` of them, ending at the last
@@ -35,13 +35,30 @@ export function traceOf(result: SeedResult, max: number): string[] {
  * console.error(describeFailure(result, 40));
  * ```
  */
-export function describeFailure(result: SeedResult, traceLines: number, mutant?: string): string {
+export function describeFailure(result: SeedResult, traceLines: number): string {
   const head = `seed ${result.seed} FAILED (${result.mode} clocks, ${result.processes} processes, leaseMs ${result.leaseMs}, maxClockSkewMs ${result.maxClockSkewMs})`;
   const body = result.verdict.violations.flatMap((v) => [
     `  ${v.check} x${v.count}`,
     ...v.details.map((d) => `    - ${d}`),
   ]);
   const trace = traceOf(result, traceLines).map((l) => `    ${l}`);
-  const replay = `  replay: npm run sim -- --seed ${result.seed}${mutant ? ` --mutant ${mutant}` : ''} (history sha256 ${result.hash.slice(0, 16)})`;
+  const replay = `  replay: ${replayCommand(result)} (history sha256 ${result.hash.slice(0, 16)})`;
   return [head, ...body, `  trace (${trace.length} relevant events, true ms first):`, ...trace, replay].join('\n');
+}
+
+/**
+ * The command that replays a run exactly.
+ *
+ * @example
+ * ```ts
+ * replayCommand(result); // 'npm run sim -- --seed 17 --mutant rule-b-without-waiting'
+ * ```
+ */
+export function replayCommand(result: SeedResult): string {
+  const o = result.options;
+  const parts = [`npm run sim -- --seed ${result.seed}`];
+  if (o.simMs !== undefined && o.simMs !== DEFAULT_SIM_MS) parts.push(`--sim-seconds ${o.simMs / 1000}`);
+  if (o.mode) parts.push(`--mode ${o.mode}`);
+  if (o.mutant) parts.push(`--mutant ${o.mutant}`);
+  return parts.join(' ');
 }

@@ -1,5 +1,5 @@
-import { between, pick } from '../chaos/util/random.js';
 import type { ReadOutput, RegisterInput, RegisterOutput } from '../chaos/checker/model.js';
+import { between, pick } from '../chaos/util/random.js';
 import {
   AmbiguousWriteError,
   type Dynastore,
@@ -48,7 +48,12 @@ const text = (err: unknown) => (err instanceof Error ? `${err.name}: ${err.messa
  * Holds while `held()` says so, for `ms` of the process's own time, checking every `sampleMs`;
  * each positive check is a claim at true time. Returns whether it held to the end.
  */
-async function holdFor(p: Proc, held: () => boolean, ms: number, claim: (m: number) => void): Promise<boolean> {
+async function holdFor(
+  p: Proc,
+  held: () => boolean,
+  ms: number,
+  claim: (m: number) => void,
+): Promise<boolean> {
   const until = p.clock.monotonic() + ms;
   for (;;) {
     if (!held()) return false;
@@ -80,7 +85,9 @@ export async function counterActor(p: Proc): Promise<void> {
           const n = pair ? Number(pair.text()) : 0;
           p.rec.count({ w, ev: 'read', token, n });
           // usually short work; sometimes longer than the lease (the fence must stop the write)
-          await p.clock.sleep(p.rand() < 0.1 ? between(p.rand, p.leaseMs / 2, 2 * p.leaseMs) : between(p.rand, 0, 30));
+          await p.clock.sleep(
+            p.rand() < 0.1 ? between(p.rand, p.leaseMs / 2, 2 * p.leaseMs) : between(p.rand, 0, 30),
+          );
           p.rec.count({ w, ev: 'write', token, n: n + 1 });
           try {
             await kv.put(KEYS.counterKey, String(n + 1), { fence: lease });
@@ -92,7 +99,12 @@ export async function counterActor(p: Proc): Promise<void> {
             p.rec.ops++;
           }
         },
-        { leaseMs: p.leaseMs, maxClockSkewMs: p.maxClockSkewMs, owner: `${w}/counter`, waitMs: 4 * p.leaseMs },
+        {
+          leaseMs: p.leaseMs,
+          maxClockSkewMs: p.maxClockSkewMs,
+          owner: `${w}/counter`,
+          waitMs: 4 * p.leaseMs,
+        },
       );
     } catch (err) {
       p.rec.note(`${w} counter withLock: ${text(err)}`);
@@ -110,7 +122,9 @@ export async function leaseActor(p: Proc): Promise<void> {
     owner: `${p.name}/lease`,
   });
   while (!p.stopping()) {
-    const lease = await attempt(p, () => (p.rand() < 0.3 ? lock.tryAcquire() : lock.acquire({ waitMs: 3 * p.leaseMs })));
+    const lease = await attempt(p, () =>
+      p.rand() < 0.3 ? lock.tryAcquire() : lock.acquire({ waitMs: 3 * p.leaseMs }),
+    );
     if (lease) await holdLease(p, KEYS.leaseLock, lease, 'held', 'token', lease.token.toString());
     await p.clock.sleep(between(p.rand, 0, 80));
   }
@@ -145,8 +159,11 @@ async function attempt(p: Proc, fn: () => Promise<Lease | undefined>): Promise<L
 async function holdLease(p: Proc, group: string, lease: Lease, claim: string, id: string, value: string) {
   const w = p.name;
   p.rec.hold(group, { w, ev: 'granted', [id]: value, m: p.rec.now });
-  await holdFor(p, () => lease.held, between(p.rand, 0, 2 * p.leaseMs), (m) =>
-    p.rec.hold(group, { w, ev: claim, [id]: value, m }),
+  await holdFor(
+    p,
+    () => lease.held,
+    between(p.rand, 0, 2 * p.leaseMs),
+    (m) => p.rec.hold(group, { w, ev: claim, [id]: value, m }),
   );
   p.rec.hold(group, { w, ev: 'release', [id]: value, m: p.rec.now });
   try {
@@ -163,7 +180,13 @@ export async function electionActor(p: Proc): Promise<void> {
   const election = p.store.election(KEYS.election, { leaseMs: p.leaseMs, maxClockSkewMs: p.maxClockSkewMs });
   election.observe().subscribe({
     next: (leader) =>
-      p.rec.elect({ w, ev: 'observed', id: leader?.id ?? null, term: leader?.term.toString() ?? null, m: p.rec.now }),
+      p.rec.elect({
+        w,
+        ev: 'observed',
+        id: leader?.id ?? null,
+        term: leader?.term.toString() ?? null,
+        m: p.rec.now,
+      }),
     error: (err: unknown) => p.rec.note(`${w} observe: ${text(err)}`),
   });
   while (!p.stopping()) {
@@ -178,8 +201,11 @@ export async function electionActor(p: Proc): Promise<void> {
       const l = leadership;
       const term = l.term.toString();
       p.rec.elect({ w, ev: 'elected', term, m: p.rec.now });
-      await holdFor(p, () => l.isLeader, between(p.rand, 0, 2 * p.leaseMs), (m) =>
-        p.rec.elect({ w, ev: 'leading', term, m }),
+      await holdFor(
+        p,
+        () => l.isLeader,
+        between(p.rand, 0, 2 * p.leaseMs),
+        (m) => p.rec.elect({ w, ev: 'leading', term, m }),
       );
       p.rec.elect({ w, ev: 'resign', term, m: p.rec.now });
       await l.resign().catch((err: unknown) => p.rec.note(`${w} resign: ${text(err)}`));
@@ -216,7 +242,7 @@ export async function kvActor(p: Proc, index: number): Promise<void> {
             : { f: 'delete' };
     p.rec.op({ type: 'invoke', process: proc, key, input });
     try {
-      const { output, pair } = await applyKv(p, key, input, prev);
+      const { output, pair } = await applyKv(kv, key, input, prev);
       last.set(key, pair);
       p.rec.op({ type: 'ok', process: proc, key, output });
     } catch (err) {
@@ -230,12 +256,11 @@ export async function kvActor(p: Proc, index: number): Promise<void> {
 }
 
 async function applyKv(
-  p: Proc,
+  kv: ReturnType<Dynastore['partition']>,
   key: string,
   input: RegisterInput,
   prev: KVPair | undefined,
 ): Promise<{ output: RegisterOutput; pair: KVPair | undefined }> {
-  const kv = p.store.partition(KEYS.kvPartition);
   switch (input.f) {
     case 'read': {
       const pair = await kv.get(key);
@@ -275,7 +300,15 @@ export async function watchActor(p: Proc, stopped: Set<string>): Promise<void> {
     const source = key === undefined ? kv.watchPrefix('') : kv.watch(key);
     const s = source.subscribe({
       next: (e) =>
-        p.rec.watched({ w, ev: 'watch', watcher, sub, key: e.key, cause: e.cause, version: e.pair?.version ?? 0 }),
+        p.rec.watched({
+          w,
+          ev: 'watch',
+          watcher,
+          sub,
+          key: e.key,
+          cause: e.cause,
+          version: e.pair?.version ?? 0,
+        }),
       error: (err: unknown) => {
         p.rec.watched({ w, ev: 'watch-error', watcher, sub, key: key ?? '' });
         p.rec.note(`${w} watch error: ${text(err)}`);

@@ -95,7 +95,13 @@ export function checkRun(
 
   // A subscription the workload itself ended is no longer expected to reach the final version:
   // the watch checker knows that as a subscription that ended with an error.
-  const ended: WatchLine[] = [...stoppedSubs].map((sub) => ({ w: '', ev: 'watch-error', watcher: sub, sub, key: '*' }));
+  const ended: WatchLine[] = [...stoppedSubs].map((sub) => ({
+    w: '',
+    ev: 'watch-error',
+    watcher: sub,
+    sub,
+    key: '*',
+  }));
   const w = checkWatch(withEnded(rec.watch, ended), finals.watched);
   stats.watchDelivered = w.delivered;
   add('watch-gap', w.missed, w.details);

@@ -1,9 +1,4 @@
-import {
-  type Backend,
-  BackendError,
-  type ChangeRecord,
-  type StoredItem,
-} from '../src/index.js';
+import { type Backend, BackendError, type ChangeRecord, type StoredItem } from '../src/index.js';
 import type { SimClock } from './clock.js';
 import { lockWrite, withImmediateObservation, withoutTokenCheck } from './conditions.js';
 import { within } from './faults.js';
@@ -104,7 +99,11 @@ export class Connection implements Backend {
         if (!result.ok) this.#see(input.partition, input.key, result.current);
         else this.#see(input.partition, input.key, result.item);
         if (lw?.kind === 'grant' && result.ok) {
-          this.#leases.set(id, { leaseMs: Number(input.fields?.leaseMs), lastOkSent: sentAt, renewalsInFlight: 0 });
+          this.#leases.set(id, {
+            leaseMs: Number(input.fields?.leaseMs),
+            lastOkSent: sentAt,
+            renewalsInFlight: 0,
+          });
         }
         if (track && result.ok) track.lastOkSent = Math.max(track.lastOkSent, sentAt);
       },
@@ -135,7 +134,9 @@ export class Connection implements Backend {
     const t = this.#leases.get(id);
     if (!t || t.renewalsInFlight === 0) return;
     if (now < t.lastOkSent + t.leaseMs) {
-      this.#violation(`release of ${id} sent while a renewal of it was in flight, ${(t.lastOkSent + t.leaseMs - now).toFixed(1)} ms before its lease ran out`);
+      this.#violation(
+        `release of ${id} sent while a renewal of it was in flight, ${(t.lastOkSent + t.leaseMs - now).toFixed(1)} ms before its lease ran out`,
+      );
     }
   }
 
@@ -147,7 +148,10 @@ export class Connection implements Backend {
       const seen = this.#seen.get(`${input.partition}/${input.key}`);
       const token = seen?.fields.token;
       if (seen && typeof seen.fields.owner === 'string' && typeof token === 'bigint') {
-        return { ...input, condition: withImmediateObservation(input.condition, { version: seen.version, token }) };
+        return {
+          ...input,
+          condition: withImmediateObservation(input.condition, { version: seen.version, token }),
+        };
       }
     }
     return input;
@@ -235,7 +239,12 @@ class ProcessFeed implements ChangeFeed {
   /** Mutant: per key, drop the first change to a version above the one the last snapshot read saw. */
   readonly #dropAbove = new Map<string, number>();
 
-  constructor(net: Network, owner: Owner, name: string, onDeliver: (records: readonly ChangeRecord[]) => void) {
+  constructor(
+    net: Network,
+    owner: Owner,
+    name: string,
+    onDeliver: (records: readonly ChangeRecord[]) => void,
+  ) {
     this.#net = net;
     this.#owner = owner;
     this.#name = name;
@@ -280,9 +289,11 @@ class ProcessFeed implements ChangeFeed {
   #drop(r: ChangeRecord): boolean {
     const k = `${r.partition}/${r.key}`;
     const above = this.#dropAbove.get(k);
-    if (above === undefined || r.type !== 'put' || r.item.version <= above) return false;
+    if (above === undefined || r.type !== 'put' || (r.item?.version ?? 0) <= above) return false;
     this.#dropAbove.set(k, Number.POSITIVE_INFINITY);
-    this.#net.log.add(`mutant dropped ${r.partition}/${r.key} ${describeItem(r.item)} from ${this.#name}'s feed`);
+    this.#net.log.add(
+      `mutant dropped ${r.partition}/${r.key} ${describeItem(r.item)} from ${this.#name}'s feed`,
+    );
     return true;
   }
 }

@@ -51,23 +51,31 @@ export class Recorder {
 
   elect(line: HoldLine): void {
     this.election.push(line);
-    if (line.ev !== 'leading') this.#log.add(`${line.w} ${line.ev} term=${String(line.term)} ${String(line.id ?? '')}`);
+    if (line.ev !== 'leading')
+      this.#log.add(`${line.w} ${line.ev} term=${String(line.term)} ${String(line.id ?? '')}`);
   }
 
   count(line: Omit<CounterLine, 't'>): void {
     this.counter.push({ ...line, t: this.#world.now });
-    this.#log.add(`${line.w} counter ${line.ev}${line.token ? ` t=${line.token}` : ''}${line.n !== undefined ? ` n=${line.n}` : ''}`);
+    this.#log.add(
+      `${line.w} counter ${line.ev}${line.token ? ` t=${line.token}` : ''}${line.n !== undefined ? ` n=${line.n}` : ''}`,
+    );
   }
 
   op(event: Omit<HistoryEvent<RegisterInput, RegisterOutput>, 'time'>): void {
     this.kv.push({ ...event, time: this.#world.now });
-    const detail = event.type === 'invoke' ? JSON.stringify(event.input) : JSON.stringify(event.output ?? event.error ?? '');
+    const detail =
+      event.type === 'invoke'
+        ? JSON.stringify(event.input)
+        : JSON.stringify(event.output ?? event.error ?? '');
     this.#log.add(`${String(event.process)} kv ${event.type} ${event.key} ${detail}`);
   }
 
   watched(line: WatchLine): void {
     this.watch.push(line);
-    this.#log.add(`${line.w} ${line.ev} ${line.sub ?? ''} ${line.key ?? ''} ${line.cause ?? ''} v${line.version ?? ''}`);
+    this.#log.add(
+      `${line.w} ${line.ev} ${line.sub ?? ''} ${line.key ?? ''} ${line.cause ?? ''} v${line.version ?? ''}`,
+    );
   }
 
   note(text: string): void {

@@ -53,7 +53,8 @@ function parse(argv: readonly string[]): Args {
   };
   const num = (flag: string, v: string | undefined, min: number): number => {
     const n = Number(v);
-    if (v === undefined || !Number.isFinite(n) || n < min) throw new Error(`${flag} needs a number >= ${min}\n${USAGE}`);
+    if (v === undefined || !Number.isFinite(n) || n < min)
+      throw new Error(`${flag} needs a number >= ${min}\n${USAGE}`);
     return n;
   };
   for (let i = 0; i < argv.length; i++) {
@@ -131,7 +132,9 @@ async function shrink(seed: number, args: Args, failing: SeedResult): Promise<Se
       best = r;
     } else lo = mid;
   }
-  console.log(`  shrunk: fails with --sim-seconds ${hi / 2} (history ${best.log.length} events, was ${failing.log.length})`);
+  console.log(
+    `  shrunk: fails with --sim-seconds ${hi / 2} (history ${best.log.length} events, was ${failing.log.length})`,
+  );
   return best;
 }
 
@@ -140,7 +143,12 @@ function options(args: Args, simMs = args.simSeconds * 1000) {
 }
 
 /** Runs seeds from `from` until one fails a check, at most `count`; returns the failing seed or null. */
-async function hunt(mutant: MutantName, from: number, count: number, simSeconds: number): Promise<number | null> {
+async function hunt(
+  mutant: MutantName,
+  from: number,
+  count: number,
+  simSeconds: number,
+): Promise<number | null> {
   for (let seed = from; seed < from + count; seed++) {
     const r = await runSeed(seed, { simMs: simSeconds * 1000, mutant });
     if (r.verdict.violations.length > 0) return seed;
@@ -190,7 +198,9 @@ async function main(): Promise<void> {
     }
     if (seeds % 10 === 0 || n > 0) {
       const min = (performance.now() - started) / 60_000;
-      console.log(`${seeds} seeds, ${totals.operations} operations, ${Math.round(totals.operations / min)} per minute, ${violations} violations`);
+      console.log(
+        `${seeds} seeds, ${totals.operations} operations, ${Math.round(totals.operations / min)} per minute, ${violations} violations`,
+      );
     }
   }
   const realMs = performance.now() - started;
@@ -200,7 +210,11 @@ async function main(): Promise<void> {
   );
   if (args.mutant) {
     const caught = failures[0]?.seed;
-    console.log(caught === undefined ? `mutant ${args.mutant}: NOT caught` : `mutant ${args.mutant}: caught by seed ${caught}`);
+    console.log(
+      caught === undefined
+        ? `mutant ${args.mutant}: NOT caught`
+        : `mutant ${args.mutant}: caught by seed ${caught}`,
+    );
     process.exitCode = caught === undefined ? 1 : 0;
     return;
   }
@@ -210,7 +224,9 @@ async function main(): Promise<void> {
     for (const m of MUTANTS) {
       const t0 = performance.now();
       mutants[m] = await hunt(m, 1, args.mutantSeeds, args.simSeconds);
-      console.log(`mutant ${m}: ${mutants[m] === null ? `NOT caught in ${args.mutantSeeds} seeds` : `caught by seed ${mutants[m]}`} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+      console.log(
+        `mutant ${m}: ${mutants[m] === null ? `NOT caught in ${args.mutantSeeds} seeds` : `caught by seed ${mutants[m]}`} (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+      );
     }
   }
   if (args.json) {

@@ -89,10 +89,15 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
   const procRand = sub();
   const rates = drawFaults(netRand);
   // The store's own clock only stamps TTL reaping, which this run never asks for.
-  const storeClock = new SimClock(world, { pid: 0, incarnation: 0 }, { rate: 1, wallErrorMs: 0, monoStartMs: 0 });
+  const storeClock = new SimClock(
+    world,
+    { pid: 0, incarnation: 0 },
+    { rate: 1, wallErrorMs: 0, monoStartMs: 0 },
+  );
   const store = new MemoryBackend({ clock: storeClock });
   const net = new Network(world, store, netRand, rates, log, options.mutant);
-  for (const key of KEYS.watchKeys) await store.write({ partition: KEYS.watchPartition, key, payload: 'init' });
+  for (const key of KEYS.watchKeys)
+    await store.write({ partition: KEYS.watchPartition, key, payload: 'init' });
   log.add(
     `seed ${seed} mode ${mode} processes ${count} leaseMs ${leaseMs} skew ${maxClockSkewMs} faults ${JSON.stringify(rates)}${options.mutant ? ` mutant ${options.mutant}` : ''}`,
   );
@@ -170,7 +175,9 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
     } else if (p && r < 0.8) {
       clockSteps++;
       const error = (nemesis() * 2 - 1) * bound;
-      log.add(`nemesis clock ${p.proc.name} wallError ${p.clock.wallErrorMs().toFixed(1)} -> ${error.toFixed(1)}`);
+      log.add(
+        `nemesis clock ${p.proc.name} wallError ${p.clock.wallErrorMs().toFixed(1)} -> ${error.toFixed(1)}`,
+      );
       p.clock.setWallError(error);
     }
     world.at(world.now + between(nemesis, 100, 1_500), undefined, act);

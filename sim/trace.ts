@@ -43,7 +43,9 @@ export function describeFailure(result: SeedResult, traceLines: number): string 
   ]);
   const trace = traceOf(result, traceLines).map((l) => `    ${l}`);
   const replay = `  replay: ${replayCommand(result)} (history sha256 ${result.hash.slice(0, 16)})`;
-  return [head, ...body, `  trace (${trace.length} relevant events, true ms first):`, ...trace, replay].join('\n');
+  return [head, ...body, `  trace (${trace.length} relevant events, true ms first):`, ...trace, replay].join(
+    '\n',
+  );
 }
 
 /**

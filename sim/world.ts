@@ -78,7 +78,7 @@ export class World {
   /** Whether `owner` is the live incarnation of its process. */
   alive(owner: Owner): boolean {
     const p = this.#procs.get(owner.pid);
-    return p !== undefined && p.alive && p.incarnation === owner.incarnation;
+    return p?.alive === true && p.incarnation === owner.incarnation;
   }
 
   isPaused(pid: number): boolean {
@@ -113,7 +113,7 @@ export class World {
       if (e.cancelled) continue;
       if (e.owner) {
         const p = this.#procs.get(e.owner.pid);
-        if (!p || !p.alive || p.incarnation !== e.owner.incarnation) continue;
+        if (!p?.alive || p.incarnation !== e.owner.incarnation) continue;
         if (p.paused) {
           p.held.push(e);
           continue;

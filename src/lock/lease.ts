@@ -238,9 +238,14 @@ export class Lease implements AsyncDisposable {
       );
       try {
         // heartbeat retries run in the background; a manual renew() is awaited by its caller
-        await sleepWith(this.#ctx.clock, Math.min(backoffMs(attempt, cap, this.#ctx.random), remaining), this.#stop.signal, {
-          keepAlive: this.#heartbeatMs === false,
-        });
+        await sleepWith(
+          this.#ctx.clock,
+          Math.min(backoffMs(attempt, cap, this.#ctx.random), remaining),
+          this.#stop.signal,
+          {
+            keepAlive: this.#heartbeatMs === false,
+          },
+        );
       } catch {
         return;
       }
@@ -356,7 +361,8 @@ export class Lease implements AsyncDisposable {
         return;
       } catch (error) {
         lastError = error;
-        if (attempt < RELEASE_ATTEMPTS) await this.#ctx.clock.sleep(backoffMs(attempt, 200, this.#ctx.random));
+        if (attempt < RELEASE_ATTEMPTS)
+          await this.#ctx.clock.sleep(backoffMs(attempt, 200, this.#ctx.random));
       }
     }
     throw lastError;

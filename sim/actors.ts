@@ -25,6 +25,8 @@ export interface Proc {
   readonly stopping: () => boolean;
   readonly leaseMs: number;
   readonly maxClockSkewMs: number;
+  /** How long a released lock row stays before the store may reap it. */
+  readonly retentionMs: number;
 }
 
 /** Partitions and keys of the workloads. */
@@ -101,6 +103,7 @@ export async function counterActor(p: Proc): Promise<void> {
         },
         {
           leaseMs: p.leaseMs,
+          retentionMs: p.retentionMs,
           maxClockSkewMs: p.maxClockSkewMs,
           owner: `${w}/counter`,
           waitMs: 4 * p.leaseMs,
@@ -118,6 +121,7 @@ export async function counterActor(p: Proc): Promise<void> {
 export async function leaseActor(p: Proc): Promise<void> {
   const lock = p.store.lock(KEYS.leaseLock, {
     leaseMs: p.leaseMs,
+    retentionMs: p.retentionMs,
     maxClockSkewMs: p.maxClockSkewMs,
     owner: `${p.name}/lease`,
   });
@@ -135,6 +139,7 @@ export async function semaphoreActor(p: Proc): Promise<void> {
   const sem = p.store.semaphore(KEYS.semaphore, {
     permits: KEYS.permits,
     leaseMs: p.leaseMs,
+    retentionMs: p.retentionMs,
     maxClockSkewMs: p.maxClockSkewMs,
     owner: `${p.name}/sem`,
   });
@@ -177,7 +182,11 @@ async function holdLease(p: Proc, group: string, lease: Lease, claim: string, id
 /** Campaign, lead while `isLeader`, resign; and observe the leader. Lines for `checkElection`. */
 export async function electionActor(p: Proc): Promise<void> {
   const w = p.name;
-  const election = p.store.election(KEYS.election, { leaseMs: p.leaseMs, maxClockSkewMs: p.maxClockSkewMs });
+  const election = p.store.election(KEYS.election, {
+    leaseMs: p.leaseMs,
+    maxClockSkewMs: p.maxClockSkewMs,
+    retentionMs: p.retentionMs,
+  });
   election.observe().subscribe({
     next: (leader) =>
       p.rec.elect({

@@ -101,6 +101,22 @@ export function withImmediateObservation(
   };
 }
 
+/**
+ * Whether a grant may take its row by rule (b): its condition carries an observation clause.
+ *
+ * @example
+ * ```ts
+ * if (observes(input)) ruleBGrants++;
+ * ```
+ */
+export function observes(input: WriteInput): boolean {
+  const c = input.condition;
+  if (c?.op !== 'or') return false;
+  const rest = c.any[1];
+  const may = rest?.op === 'and' ? rest.all[1] : undefined;
+  return may?.op === 'or' && may.any.some((m) => m.op === 'and');
+}
+
 /** `JSON.stringify` replacer for bigints. */
 export function bigintJson(_key: string, value: unknown): unknown {
   return typeof value === 'bigint' ? value.toString() : value;

@@ -1,6 +1,6 @@
 import { type Backend, BackendError, type ChangeRecord, type StoredItem } from '../src/index.js';
 import type { SimClock } from './clock.js';
-import { lockWrite, withImmediateObservation, withoutTokenCheck } from './conditions.js';
+import { lockWrite, observes, withImmediateObservation, withoutTokenCheck } from './conditions.js';
 import { within } from './faults.js';
 import { describeItem, type Network } from './network.js';
 import type { Owner } from './world.js';
@@ -98,6 +98,7 @@ export class Connection implements Backend {
       (result) => {
         if (!result.ok) this.#see(input.partition, input.key, result.current);
         else this.#see(input.partition, input.key, result.item);
+        if (lw?.kind === 'grant' && result.ok && observes(sent)) this.#net.stats.ruleBGrants++;
         if (lw?.kind === 'grant' && result.ok) {
           this.#leases.set(id, {
             leaseMs: Number(input.fields?.leaseMs),

@@ -26,6 +26,8 @@ export class Network {
   calm = false;
   /** Change records committed so far (their commit order). */
   commits = 0;
+  /** Evidence of what the run exercised: takeovers of a live row, grants under rule (b), reaped rows. */
+  readonly stats = { takeovers: 0, ruleBGrants: 0, reapedRows: 0 };
   readonly #feeds = new Set<{ push(records: readonly ChangeRecord[]): void }>();
 
   constructor(
@@ -46,12 +48,23 @@ export class Network {
       (records) => {
         for (const r of records) {
           this.commits++;
+          this.#count(r);
           log.add(`commit ${describeChange(r)}`);
         }
         for (const feed of [...this.#feeds]) feed.push(records);
       },
       () => undefined,
     );
+  }
+
+  #count(r: ChangeRecord): void {
+    if (r.type === 'delete') {
+      if (r.cause === 'expiry') this.stats.reapedRows++;
+      return;
+    }
+    const before = r.previous?.fields.owner;
+    const after = r.item?.fields.owner;
+    if (typeof before === 'string' && typeof after === 'string' && before !== after) this.stats.takeovers++;
   }
 
   /** Adds a process's feed to the fan-out; returns its removal. */

@@ -79,8 +79,13 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
   const mode: ClockMode = options.mode ?? (master() < 0.25 ? 'beyond' : 'bounded');
   const leaseMs = pick(master, LEASES_MS);
   const maxClockSkewMs = leaseMs / 5;
+  // Half the bounded seeds let the store reap released lock rows soon (TTL): grants must then
+  // keep tokens increasing from the clock floor. Beyond the skew bound that floor may go back
+  // (the README says so), so those seeds keep rows for the default day.
   const count = between(master, 3, 6);
   const simMs = options.simMs ?? DEFAULT_SIM_MS;
+  const reaping = mode === 'bounded' && master() < 0.5;
+  const retentionMs = reaping ? between(master, 1_000, 3_000) : 86_400_000;
   const world = new World();
   const log = new SimLog(world);
   const rec = new Recorder(world, log);
@@ -88,7 +93,7 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
   const nemesis = sub();
   const procRand = sub();
   const rates = drawFaults(netRand);
-  // The store's own clock only stamps TTL reaping, which this run never asks for.
+  // The store's clock decides TTL reaping: true time (DynamoDB's reaper is not skewed).
   const storeClock = new SimClock(
     world,
     { pid: 0, incarnation: 0 },
@@ -99,7 +104,7 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
   for (const key of KEYS.watchKeys)
     await store.write({ partition: KEYS.watchPartition, key, payload: 'init' });
   log.add(
-    `seed ${seed} mode ${mode} processes ${count} leaseMs ${leaseMs} skew ${maxClockSkewMs} faults ${JSON.stringify(rates)}${options.mutant ? ` mutant ${options.mutant}` : ''}`,
+    `seed ${seed} mode ${mode} processes ${count} leaseMs ${leaseMs} skew ${maxClockSkewMs} retentionMs ${retentionMs} faults ${JSON.stringify(rates)}${options.mutant ? ` mutant ${options.mutant}` : ''}`,
   );
 
   const bound = mode === 'bounded' ? 0.4 * maxClockSkewMs : 6 * maxClockSkewMs;
@@ -132,6 +137,7 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
       stopping: () => stopping,
       leaseMs,
       maxClockSkewMs,
+      retentionMs,
     };
     live.set(pid, { proc, conn, clock });
     log.add(`${name} start wallError ${clock.wallErrorMs().toFixed(1)} rate ${clock.rate.toFixed(6)}`);
@@ -183,6 +189,12 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
     world.at(world.now + between(nemesis, 100, 1_500), undefined, act);
   };
   world.at(between(nemesis, 100, 1_000), undefined, act);
+  const reap = () => {
+    const n = store.reap();
+    if (n > 0) log.add(`store reaped ${n} rows`);
+    world.at(world.now + between(nemesis, 200, 2_000), undefined, reap);
+  };
+  if (reaping) world.at(retentionMs, undefined, reap);
 
   const disable = enableMutant(options.mutant);
   try {
@@ -205,7 +217,8 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
   const watched = new Map(
     rows.filter((r) => r.partition === KEYS.watchPartition).map((r) => [r.key, r.version] as const),
   );
-  const verdict = checkRun(rec, mode, { counter: Number(counterRow?.payload ?? 0), watched }, stopped);
+  const checked = checkRun(rec, mode, { counter: Number(counterRow?.payload ?? 0), watched }, stopped);
+  const verdict = { ...checked, stats: { ...checked.stats, ...net.stats } };
   for (const v of verdict.violations) log.add(`violation ${v.check} x${v.count}`);
   return {
     seed,

@@ -119,17 +119,17 @@ export async function counterActor(p: Proc): Promise<void> {
 
 /** Hold the `lease` lock, claiming it while `lease.held`, then release: lines for `checkExclusion`. */
 export async function leaseActor(p: Proc): Promise<void> {
-  const lock = p.store.lock(KEYS.leaseLock, {
-    leaseMs: p.leaseMs,
-    retentionMs: p.retentionMs,
-    maxClockSkewMs: p.maxClockSkewMs,
-    owner: `${p.name}/lease`,
-  });
+  const options = { leaseMs: p.leaseMs, retentionMs: p.retentionMs, maxClockSkewMs: p.maxClockSkewMs };
+  const lock = p.store.lock(KEYS.leaseLock, { ...options, owner: `${p.name}/lease` });
+  // The serverless way: no heartbeat timer, the holder renews by hand between steps.
+  const manual = p.store.lock(KEYS.leaseLock, { ...options, owner: `${p.name}/manual`, heartbeatMs: false });
   while (!p.stopping()) {
+    const byHand = p.rand() < 0.25;
+    const l = byHand ? manual : lock;
     const lease = await attempt(p, () =>
-      p.rand() < 0.3 ? lock.tryAcquire() : lock.acquire({ waitMs: 3 * p.leaseMs }),
+      p.rand() < 0.3 ? l.tryAcquire() : l.acquire({ waitMs: 3 * p.leaseMs }),
     );
-    if (lease) await holdLease(p, KEYS.leaseLock, lease, 'held', 'token', lease.token.toString());
+    if (lease) await holdLease(p, KEYS.leaseLock, lease, 'held', 'token', lease.token.toString(), byHand);
     await p.clock.sleep(between(p.rand, 0, 80));
   }
 }
@@ -161,15 +161,35 @@ async function attempt(p: Proc, fn: () => Promise<Lease | undefined>): Promise<L
   }
 }
 
-async function holdLease(p: Proc, group: string, lease: Lease, claim: string, id: string, value: string) {
+async function holdLease(
+  p: Proc,
+  group: string,
+  lease: Lease,
+  claim: string,
+  id: string,
+  value: string,
+  renewByHand = false,
+) {
   const w = p.name;
   p.rec.hold(group, { w, ev: 'granted', [id]: value, m: p.rec.now });
+  let holding = true;
+  if (renewByHand) {
+    void (async () => {
+      while (holding && lease.held) {
+        await p.clock.sleep(between(p.rand, p.leaseMs / 6, p.leaseMs / 2));
+        if (!holding) return;
+        await lease.renew().catch((err: unknown) => p.rec.note(`${w} renew: ${text(err)}`));
+        p.rec.ops++;
+      }
+    })();
+  }
   await holdFor(
     p,
     () => lease.held,
     between(p.rand, 0, 2 * p.leaseMs),
     (m) => p.rec.hold(group, { w, ev: claim, [id]: value, m }),
   );
+  holding = false;
   p.rec.hold(group, { w, ev: 'release', [id]: value, m: p.rec.now });
   try {
     await lease.release();

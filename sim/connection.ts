@@ -134,7 +134,8 @@ export class Connection implements Backend {
   #checkRelease(id: string, now: number): void {
     const t = this.#leases.get(id);
     if (!t || t.renewalsInFlight === 0) return;
-    if (now < t.lastOkSent + t.leaseMs) {
+    // (a microsecond of slack: timers convert between true and process time in floating point)
+    if (now < t.lastOkSent + t.leaseMs - 0.001) {
       this.#violation(
         `release of ${id} sent while a renewal of it was in flight, ${(t.lastOkSent + t.leaseMs - now).toFixed(1)} ms before its lease ran out`,
       );
@@ -280,7 +281,11 @@ class ProcessFeed implements ChangeFeed {
     if (this.#net.chance(rates.feedStall)) delay += within(rand, [500, 3_000]);
     const at = Math.max(this.#lastAt, world.now + delay);
     this.#lastAt = at;
-    const batch = this.#dropAbove.size > 0 ? records.filter((r) => !this.#drop(r)) : records;
+    const batch = this.#dropAbove.size > 0 ? records.filter((r) => !this.#drop(r)) : [...records];
+    if (batch.length > 0 && this.#net.chance(rates.feedDuplicate)) {
+      const i = Math.floor(rand() * batch.length);
+      batch.splice(i, 0, batch[i] as ChangeRecord);
+    }
     world.at(at, this.#owner, () => {
       this.#onDeliver(batch);
       for (const listener of [...this.#listeners]) listener(batch);

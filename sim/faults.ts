@@ -27,6 +27,8 @@ export interface FaultRates {
   readonly feedDelayMs: readonly [number, number];
   /** Chance of a long feed stall on a batch (a stream poller that fell behind). */
   readonly feedStall: number;
+  /** Chance that a batch carries one of its records twice in a row (an at-least-once redelivery). */
+  readonly feedDuplicate: number;
 }
 
 /**
@@ -50,6 +52,7 @@ export function drawFaults(rand: () => number): FaultRates {
     timeoutMs: [50, between(rand, 100, 400)],
     feedDelayMs: [1, between(rand, 5, 150)],
     feedStall: 0.01 * k,
+    feedDuplicate: 0.02 * k,
   };
 }
 

@@ -21,6 +21,8 @@ export interface Proc {
   readonly clock: SimClock;
   readonly rand: () => number;
   readonly rec: Recorder;
+  /** True time this process last resumed from a pause (-1: never). */
+  readonly resumedAt: () => number;
   /** True once the run is winding down: loops finish their iteration and stop. */
   readonly stopping: () => boolean;
   readonly leaseMs: number;
@@ -47,22 +49,37 @@ export const KEYS = {
 const text = (err: unknown) => (err instanceof Error ? `${err.name}: ${err.message}` : String(err));
 
 /**
- * Holds while `held()` says so, for `ms` of the process's own time, checking every `sampleMs`;
- * each positive check is a claim at true time. Returns whether it held to the end.
+ * Holds while `held()` says so, for `ms` of the process's own time, checking every 10-60 ms;
+ * each positive check is a claim at true time. When `signal` aborts (the lease ran out or was
+ * found taken) while the process ran without a pause since its last claim, the holder believed
+ * it held right up to that instant: one more claim, just before it, closes the interval exactly
+ * (sampling alone would leave up to a sample's worth of it unchecked). Returns whether it held
+ * to the end.
  */
 async function holdFor(
   p: Proc,
   held: () => boolean,
+  signal: AbortSignal,
   ms: number,
   claim: (m: number) => void,
 ): Promise<boolean> {
   const until = p.clock.monotonic() + ms;
-  for (;;) {
-    if (!held()) return false;
-    claim(p.rec.now);
-    const left = until - p.clock.monotonic();
-    if (left <= 0) return true;
-    await p.clock.sleep(Math.min(left, between(p.rand, 10, 60)));
+  let last = -1;
+  const onAbort = () => {
+    if (p.resumedAt() <= last) claim(p.rec.now - 0.001);
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    for (;;) {
+      if (!held()) return false;
+      last = p.rec.now;
+      claim(last);
+      const left = until - p.clock.monotonic();
+      if (left <= 0) return true;
+      await p.clock.sleep(Math.min(left, between(p.rand, 10, 60)));
+    }
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
 }
 
@@ -186,6 +203,7 @@ async function holdLease(
   await holdFor(
     p,
     () => lease.held,
+    lease.signal,
     between(p.rand, 0, 2 * p.leaseMs),
     (m) => p.rec.hold(group, { w, ev: claim, [id]: value, m }),
   );
@@ -233,6 +251,7 @@ export async function electionActor(p: Proc): Promise<void> {
       await holdFor(
         p,
         () => l.isLeader,
+        l.signal,
         between(p.rand, 0, 2 * p.leaseMs),
         (m) => p.rec.elect({ w, ev: 'leading', term, m }),
       );

@@ -26,7 +26,7 @@ export interface Scheduled {
   cancel(): void;
 }
 
-type ProcState = { incarnation: number; alive: boolean; paused: boolean; held: Event[] };
+type ProcState = { incarnation: number; alive: boolean; paused: boolean; resumedAt: number; held: Event[] };
 
 /**
  * The event queue and the process table.
@@ -62,7 +62,7 @@ export class World {
   spawn(pid: number): Owner {
     const prev = this.#procs.get(pid);
     const incarnation = (prev?.incarnation ?? 0) + 1;
-    this.#procs.set(pid, { incarnation, alive: true, paused: false, held: [] });
+    this.#procs.set(pid, { incarnation, alive: true, paused: false, resumedAt: -1, held: [] });
     return { pid, incarnation };
   }
 
@@ -81,6 +81,11 @@ export class World {
     return p?.alive === true && p.incarnation === owner.incarnation;
   }
 
+  /** When `pid` last resumed from a pause (-1: never). */
+  resumedAt(pid: number): number {
+    return this.#procs.get(pid)?.resumedAt ?? -1;
+  }
+
   isPaused(pid: number): boolean {
     return this.#procs.get(pid)?.paused ?? false;
   }
@@ -96,6 +101,7 @@ export class World {
     const p = this.#procs.get(pid);
     if (!p?.paused) return;
     p.paused = false;
+    p.resumedAt = this.now;
     const held = p.held.splice(0);
     for (const e of held) {
       e.at = this.now;

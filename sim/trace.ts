@@ -1,8 +1,8 @@
 import { DEFAULT_SIM_MS, type SeedResult } from './seed.js';
 
 /**
- * The history lines relevant to a run's violations, at most `max` of them, ending at the last
- * one: lines naming the fencing tokens (or terms) the checkers' explanations name; failing that,
+ * The history lines relevant to a run's first violation, at most `max` of them, ending at the
+ * last one: lines naming the fencing tokens (or terms) the checker's explanation names; failing that,
  * the watch subscriptions or keys; failing that, the process incarnations; plus the nemesis's
  * actions and the mutant's own doings in that time span.
  *
@@ -12,7 +12,7 @@ import { DEFAULT_SIM_MS, type SeedResult } from './seed.js';
  * ```
  */
 export function traceOf(result: SeedResult, max: number): string[] {
-  const text = result.verdict.violations.flatMap((v) => v.details).join('\n');
+  const text = result.verdict.violations[0]?.details[0] ?? '';
   const tokens = [...new Set([...text.matchAll(/\b\d{13,}\b/g)].map((m) => m[0]))];
   const subs = [...new Set([...text.matchAll(/(p\d+\.\d+#\d+) (\w+)/g)].map((m) => ` ${m[1]} ${m[2]} `))];
   const procs = [...new Set([...text.matchAll(/p\d+\.\d+/g)].map((m) => `${m[0]} `))];
@@ -24,7 +24,8 @@ export function traceOf(result: SeedResult, max: number): string[] {
   const last = hits[hits.length - 1] as number;
   const context = (line: string) => line.includes(' nemesis ') || line.includes(' mutant ');
   const picked = result.log.slice(first, last + 1).filter((line) => keyOf(line) || context(line));
-  return picked.slice(-max);
+  // A token's story starts at its grant; a subscription's ends where it stopped seeing changes.
+  return tokens.length > 0 ? picked.slice(0, max) : picked.slice(-max);
 }
 
 /**
@@ -42,10 +43,9 @@ export function describeFailure(result: SeedResult, traceLines: number): string 
     ...v.details.map((d) => `    - ${d}`),
   ]);
   const trace = traceOf(result, traceLines).map((l) => `    ${l}`);
+  const what = `  trace of the first (${trace.length} relevant events, true ms first):`;
   const replay = `  replay: ${replayCommand(result)} (history sha256 ${result.hash.slice(0, 16)})`;
-  return [head, ...body, `  trace (${trace.length} relevant events, true ms first):`, ...trace, replay].join(
-    '\n',
-  );
+  return [head, ...body, what, ...trace, replay].join('\n');
 }
 
 /**

@@ -49,7 +49,7 @@ export const KEYS = {
 const text = (err: unknown) => (err instanceof Error ? `${err.name}: ${err.message}` : String(err));
 
 /**
- * Holds while `held()` says so, for `ms` of the process's own time, checking every 10-60 ms;
+ * Holds while `held()` says so, for `ms` of the process's own time, checking every 20-120 ms;
  * each positive check is a claim at true time. When `signal` aborts (the lease ran out or was
  * found taken) while the process ran without a pause since its last claim, the holder believed
  * it held right up to that instant: one more claim, just before it, closes the interval exactly
@@ -76,7 +76,7 @@ async function holdFor(
       claim(last);
       const left = until - p.clock.monotonic();
       if (left <= 0) return true;
-      await p.clock.sleep(Math.min(left, between(p.rand, 10, 60)));
+      await p.clock.sleep(Math.min(left, between(p.rand, 20, 120)));
     }
   } finally {
     signal.removeEventListener('abort', onAbort);

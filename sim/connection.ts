@@ -238,6 +238,8 @@ class ProcessFeed implements ChangeFeed {
   readonly #onDeliver: (records: readonly ChangeRecord[]) => void;
   readonly #detach: () => void;
   #lastAt = 0;
+  /** The batch of the delivery scheduled and not yet made. */
+  #pending: ChangeRecord[] | undefined;
   /** Mutant: per key, drop the first change to a version above the one the last snapshot read saw. */
   readonly #dropAbove = new Map<string, number>();
 
@@ -277,18 +279,26 @@ class ProcessFeed implements ChangeFeed {
   push(records: readonly ChangeRecord[]): void {
     if (this.#listeners.size === 0) return;
     const { world, rates, rand } = this.#net;
-    let delay = within(rand, rates.feedDelayMs);
-    if (this.#net.chance(rates.feedStall)) delay += within(rand, [500, 3_000]);
-    const at = Math.max(this.#lastAt, world.now + delay);
-    this.#lastAt = at;
     const batch = this.#dropAbove.size > 0 ? records.filter((r) => !this.#drop(r)) : [...records];
     if (batch.length > 0 && this.#net.chance(rates.feedDuplicate)) {
       const i = Math.floor(rand() * batch.length);
       batch.splice(i, 0, batch[i] as ChangeRecord);
     }
+    // Like a stream poller, a delivery still waiting takes what was committed since on board.
+    if (this.#pending) {
+      this.#pending.push(...batch);
+      return;
+    }
+    let delay = within(rand, rates.feedDelayMs);
+    if (this.#net.chance(rates.feedStall)) delay += within(rand, [500, 3_000]);
+    const at = Math.max(this.#lastAt, world.now + delay);
+    this.#lastAt = at;
+    const pending = batch;
+    this.#pending = pending;
     world.at(at, this.#owner, () => {
-      this.#onDeliver(batch);
-      for (const listener of [...this.#listeners]) listener(batch);
+      if (this.#pending === pending) this.#pending = undefined;
+      this.#onDeliver(pending);
+      for (const listener of [...this.#listeners]) listener(pending);
     });
   }
 

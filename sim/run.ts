@@ -173,6 +173,7 @@ async function main(): Promise<void> {
   }
 
   const started = performance.now();
+  const cpu0 = process.cpuUsage();
   const deadline = args.minutes === undefined ? Number.POSITIVE_INFINITY : started + args.minutes * 60_000;
   const cap = args.seeds ?? (args.minutes === undefined ? 20 : Number.POSITIVE_INFINITY);
   const totals = { operations: 0, backendCalls: 0, events: 0, pauses: 0, crashes: 0, clockSteps: 0 };
@@ -204,9 +205,12 @@ async function main(): Promise<void> {
     }
   }
   const realMs = performance.now() - started;
+  const used = process.cpuUsage(cpu0);
+  const cpuMs = (used.user + used.system) / 1000;
   const opsPerMinute = Math.round(totals.operations / (realMs / 60_000));
+  const opsPerCpuMinute = Math.round(totals.operations / (cpuMs / 60_000));
   console.log(
-    `${seeds} seeds (${modes.bounded} bounded, ${modes.beyond} beyond the skew bound), ${args.simSeconds} simulated s each: ${totals.operations} operations in ${(realMs / 1000).toFixed(1)} s = ${opsPerMinute} per minute; ${totals.events} events, ${totals.pauses} pauses, ${totals.crashes} crashes, ${totals.clockSteps} clock steps; ${violations} violations`,
+    `${seeds} seeds (${modes.bounded} bounded, ${modes.beyond} beyond the skew bound), ${args.simSeconds} simulated s each: ${totals.operations} operations in ${(realMs / 1000).toFixed(1)} s = ${opsPerMinute} per minute (${opsPerCpuMinute} per CPU minute of this process); ${totals.events} events, ${totals.pauses} pauses, ${totals.crashes} crashes, ${totals.clockSteps} clock steps; ${violations} violations`,
   );
   if (args.mutant) {
     const caught = failures[0]?.seed;
@@ -238,6 +242,8 @@ async function main(): Promise<void> {
       operations: totals.operations,
       realSeconds: Math.round(realMs / 100) / 10,
       opsPerMinute,
+      cpuSeconds: Math.round(cpuMs / 100) / 10,
+      opsPerCpuMinute,
       violations,
       failures,
       modes,

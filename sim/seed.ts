@@ -210,7 +210,8 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
     net.calm = true;
     log.add('quiet: faults off, everyone resumed, loops finish');
     for (const pid of live.keys()) world.resume(pid);
-    await world.runUntil(simMs + 8 * leaseMs + 2_000);
+    // Long enough for every loop to finish its iteration and every feed to deliver (stalls <= 3.2 s).
+    await world.runUntil(simMs + Math.max(4_000, 4 * leaseMs) + 1_000);
   } finally {
     disable();
   }

@@ -7,6 +7,7 @@ import {
   KeyExistsError,
   KeyModifiedError,
   type KVPair,
+  type Leadership,
   type Lease,
   ValidationError,
 } from '../src/index.js';
@@ -236,28 +237,40 @@ export async function electionActor(p: Proc): Promise<void> {
       }),
     error: (err: unknown) => p.rec.note(`${w} observe: ${text(err)}`),
   });
+  const lead = async (l: Leadership) => {
+    const term = l.term.toString();
+    p.rec.elect({ w, ev: 'elected', term, m: p.rec.now });
+    await holdFor(
+      p,
+      () => l.isLeader,
+      l.signal,
+      between(p.rand, 0, 2 * p.leaseMs),
+      (m) => p.rec.elect({ w, ev: 'leading', term, m }),
+    );
+    p.rec.elect({ w, ev: 'resign', term, m: p.rec.now });
+  };
   while (!p.stopping()) {
-    let leadership: Awaited<ReturnType<typeof election.campaign>> | undefined;
-    try {
-      leadership = await election.campaign(w, { waitMs: 3 * p.leaseMs });
-    } catch (err) {
-      p.rec.note(`${w} campaign: ${text(err)}`);
-    }
-    p.rec.ops++;
-    if (leadership) {
-      const l = leadership;
-      const term = l.term.toString();
-      p.rec.elect({ w, ev: 'elected', term, m: p.rec.now });
-      await holdFor(
-        p,
-        () => l.isLeader,
-        l.signal,
-        between(p.rand, 0, 2 * p.leaseMs),
-        (m) => p.rec.elect({ w, ev: 'leading', term, m }),
-      );
-      p.rec.elect({ w, ev: 'resign', term, m: p.rec.now });
-      await l.resign().catch((err: unknown) => p.rec.note(`${w} resign: ${text(err)}`));
+    if (p.rand() < 0.3) {
+      // Kubernetes style: the run campaigns, calls the work, resigns when it returns.
+      try {
+        await election.run(w, { onStartedLeading: (_signal, l) => lead(l) }, { waitMs: 3 * p.leaseMs });
+      } catch (err) {
+        p.rec.note(`${w} run: ${text(err)}`);
+      }
       p.rec.ops++;
+    } else {
+      let leadership: Leadership | undefined;
+      try {
+        leadership = await election.campaign(w, { waitMs: 3 * p.leaseMs });
+      } catch (err) {
+        p.rec.note(`${w} campaign: ${text(err)}`);
+      }
+      p.rec.ops++;
+      if (leadership) {
+        await lead(leadership);
+        await leadership.resign().catch((err: unknown) => p.rec.note(`${w} resign: ${text(err)}`));
+        p.rec.ops++;
+      }
     }
     await p.clock.sleep(between(p.rand, 0, 100));
   }

@@ -74,7 +74,7 @@ function parse(argv: readonly string[]): Args {
         a.minutes = num(flag, next(), 0.01);
         break;
       case '--sim-seconds':
-        a.simSeconds = num(flag, next(), 1);
+        a.simSeconds = num(flag, next(), 0.5);
         break;
       case '--mutant-seeds':
         a.mutantSeeds = Math.floor(num(flag, next(), 1));

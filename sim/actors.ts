@@ -87,6 +87,11 @@ async function holdFor(
 /**
  * The fenced counter, through `withLock`: read the counter, work a while (maybe past the lease),
  * write counter + 1 fenced by the lease. Lines for `checkCounter`.
+ *
+ * @example
+ * ```ts
+ * void counterActor(proc); // until proc.stopping()
+ * ```
  */
 export async function counterActor(p: Proc): Promise<void> {
   const kv = p.store.partition(KEYS.counterPartition);
@@ -135,7 +140,12 @@ export async function counterActor(p: Proc): Promise<void> {
   }
 }
 
-/** Hold the `lease` lock, claiming it while `lease.held`, then release: lines for `checkExclusion`. */
+/** Hold the `lease` lock, claiming it while `lease.held`, then release: lines for `checkExclusion`. *
+ * @example
+ * ```ts
+ * void leaseActor(proc);
+ * ```
+ */
 export async function leaseActor(p: Proc): Promise<void> {
   const options = { leaseMs: p.leaseMs, retentionMs: p.retentionMs, maxClockSkewMs: p.maxClockSkewMs };
   const lock = p.store.lock(KEYS.leaseLock, { ...options, owner: `${p.name}/lease` });
@@ -152,7 +162,12 @@ export async function leaseActor(p: Proc): Promise<void> {
   }
 }
 
-/** Take a permit of the `pool` semaphore and hold it: per-slot exclusion lines. */
+/** Take a permit of the `pool` semaphore and hold it: per-slot exclusion lines. *
+ * @example
+ * ```ts
+ * void semaphoreActor(proc);
+ * ```
+ */
 export async function semaphoreActor(p: Proc): Promise<void> {
   const sem = p.store.semaphore(KEYS.semaphore, {
     permits: KEYS.permits,
@@ -218,7 +233,12 @@ async function holdLease(
   p.rec.ops++;
 }
 
-/** Campaign, lead while `isLeader`, resign; and observe the leader. Lines for `checkElection`. */
+/** Campaign, lead while `isLeader`, resign; and observe the leader. Lines for `checkElection`. *
+ * @example
+ * ```ts
+ * void electionActor(proc);
+ * ```
+ */
 export async function electionActor(p: Proc): Promise<void> {
   const w = p.name;
   const election = p.store.election(KEYS.election, {
@@ -282,6 +302,11 @@ const seen = (pair: KVPair | undefined): ReadOutput =>
 /**
  * Key/value client: get / put / atomicPut (create or CAS on the last pair seen) / delete on a
  * few keys, as a Jepsen-style history for the linearizability checker (`chaos/checker`).
+ *
+ * @example
+ * ```ts
+ * void kvActor(proc, 0);
+ * ```
  */
 export async function kvActor(p: Proc, index: number): Promise<void> {
   const kv = p.store.partition(KEYS.kvPartition);
@@ -350,6 +375,11 @@ async function applyKv(
 /**
  * Watches of the `watched` partition (per key and by prefix, re-subscribing now and then) and
  * puts to it: lines for `checkWatch`. Keys there are only ever put, never deleted.
+ *
+ * @example
+ * ```ts
+ * void watchActor(proc, stoppedSubscriptions);
+ * ```
  */
 export async function watchActor(p: Proc, stopped: Set<string>): Promise<void> {
   const kv = p.store.partition(KEYS.watchPartition);

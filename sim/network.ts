@@ -1,4 +1,4 @@
-import type { Backend, ChangeRecord, StoredItem } from '../src/index.js';
+import type { ChangeRecord, StoredItem } from '../src/index.js';
 import type { MemoryBackend } from '../src/testing.js';
 import type { FaultRates } from './faults.js';
 import type { SimLog } from './log.js';
@@ -78,13 +78,27 @@ export class Network {
   }
 }
 
-/** One line for a change record: type, row, version, and the lock fields when present. */
+/**
+ * One line for a change record: type, row, version, and the lock fields when present.
+ *
+ * @example
+ * ```ts
+ * describeChange(record); // 'put _locks/job v7 o=p1.1/lease t=1700000001000000'
+ * ```
+ */
 export function describeChange(r: ChangeRecord): string {
   const item: StoredItem | undefined = r.type === 'put' ? r.item : r.previous;
   return `${r.type} ${r.partition}/${r.key} ${describeItem(item)}${r.type === 'delete' ? ` ${r.cause}` : ''}`;
 }
 
-/** A row in a few words: version, payload, owner and token (write ids left out: they are opaque tags). */
+/**
+ * A row in a few words: version, payload, owner and token (write ids left out: they are opaque tags).
+ *
+ * @example
+ * ```ts
+ * describeItem(item); // 'v3 p2.1.kv0-17'
+ * ```
+ */
 export function describeItem(item: StoredItem | undefined): string {
   if (!item) return '-';
   const f = item.fields;
@@ -92,6 +106,3 @@ export function describeItem(item: StoredItem | undefined): string {
   const payload = item.payload !== undefined && item.payload.length <= 40 ? ` ${item.payload}` : '';
   return `v${item.version}${lock}${payload}`;
 }
-
-/** The backend type, re-exported for the process wrapper. */
-export type { Backend };

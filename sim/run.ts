@@ -7,8 +7,11 @@
  *   npm run sim -- --minutes 10          as many seeds as fit in 10 minutes
  *   npm run sim -- --mutant NAME         seeds until the mutant is caught
  */
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import type { ClockMode } from './check.js';
 import { isMutant, MUTANTS, type MutantName } from './mutants.js';
 import { runSeed, type SeedResult } from './seed.js';
@@ -28,11 +31,15 @@ interface Args {
   trace: number;
   log: string | undefined;
   shrink: boolean;
+  jobs: number;
+  /** Internal: a child of `--jobs` runs every `stride`-th seed and prints one JSON line per seed. */
+  stride: number;
+  child: boolean;
 }
 
 const USAGE = `usage: npm run sim -- [--seeds N] [--from F] [--seed S] [--minutes M] [--sim-seconds X]
   [--mode bounded|beyond] [--mutant NAME] [--mutants] [--mutant-seeds K] [--json] [--trace N]
-  [--log FILE] [--shrink]
+  [--log FILE] [--shrink] [--jobs J]
 mutants: ${MUTANTS.join(', ')}`;
 
 function parse(argv: readonly string[]): Args {
@@ -50,6 +57,9 @@ function parse(argv: readonly string[]): Args {
     trace: 40,
     log: undefined,
     shrink: false,
+    jobs: 1,
+    stride: 1,
+    child: false,
   };
   const num = (flag: string, v: string | undefined, min: number): number => {
     const n = Number(v);
@@ -90,6 +100,15 @@ function parse(argv: readonly string[]): Args {
         break;
       case '--shrink':
         a.shrink = true;
+        break;
+      case '--jobs':
+        a.jobs = Math.floor(num(flag, next(), 1));
+        break;
+      case '--stride':
+        a.stride = Math.floor(num(flag, next(), 1));
+        break;
+      case '--child':
+        a.child = true;
         break;
       case '--log':
         a.log = next();
@@ -156,6 +175,101 @@ async function hunt(
   return null;
 }
 
+/** What the batch needs of one seed (a child of `--jobs` sends it as one JSON line). */
+interface SeedSummary {
+  readonly seed: number;
+  readonly mode: ClockMode;
+  readonly operations: number;
+  readonly backendCalls: number;
+  readonly events: number;
+  readonly pauses: number;
+  readonly crashes: number;
+  readonly clockSteps: number;
+  readonly stats: Record<string, number>;
+  readonly violations: number;
+  readonly checks: string[];
+  /** The failure report, when a check failed. */
+  readonly failure?: string;
+}
+
+const CHILD_LINE = '@sim ';
+
+/** Children of `--jobs` that did not exit cleanly (a harness failure, not a violation). */
+const forked = { failed: 0 };
+
+function summarize(r: SeedResult, traceLines: number): SeedSummary {
+  const violations = r.verdict.violations.reduce((n, v) => n + v.count, 0);
+  return {
+    seed: r.seed,
+    mode: r.mode,
+    operations: r.operations,
+    backendCalls: r.backendCalls,
+    events: r.events,
+    pauses: r.pauses,
+    crashes: r.crashes,
+    clockSteps: r.clockSteps,
+    stats: r.verdict.stats,
+    violations,
+    checks: r.verdict.violations.map((v) => `${v.check} x${v.count}`),
+    ...(violations > 0 && { failure: describeFailure(r, traceLines) }),
+  };
+}
+
+/** Seeds `from`, `from + stride`, ... in this process, until the count or the time is up. */
+async function* seedsHere(args: Args): AsyncGenerator<SeedSummary> {
+  const deadline =
+    args.minutes === undefined ? Number.POSITIVE_INFINITY : performance.now() + args.minutes * 60_000;
+  const cap = args.seeds ?? (args.minutes === undefined ? 20 : Number.POSITIVE_INFINITY);
+  for (let seed = args.from; seed < args.from + cap && performance.now() < deadline; seed += args.stride) {
+    yield summarize(await runSeed(seed, options(args)), args.trace);
+  }
+}
+
+/** Seeds in `args.jobs` child processes (each seed still runs in one process), as they finish. */
+async function* fork(args: Args): AsyncGenerator<SeedSummary | { cpuMs: number }> {
+  const script = fileURLToPath(import.meta.url);
+  const children = Array.from({ length: args.jobs }, (_, k) => {
+    const argv = [
+      ...['--child', '--from', String(args.from + k), '--stride', String(args.jobs)],
+      ...['--sim-seconds', String(args.simSeconds), '--trace', String(args.trace)],
+      ...(args.seeds !== undefined ? ['--seeds', String(args.seeds - k)] : []),
+      ...(args.minutes !== undefined ? ['--minutes', String(args.minutes)] : []),
+      ...(args.mode ? ['--mode', args.mode] : []),
+    ];
+    return spawn(process.execPath, ['--import', 'tsx', script, ...argv], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+  });
+  const queue: (SeedSummary | { cpuMs: number })[] = [];
+  let wake: (() => void) | undefined;
+  let open = children.length;
+  for (const child of children) {
+    const lines = createInterface({ input: child.stdout });
+    lines.on('line', (line) => {
+      if (!line.startsWith(CHILD_LINE)) return;
+      queue.push(JSON.parse(line.slice(CHILD_LINE.length)));
+      wake?.();
+    });
+    child.on('close', (code) => {
+      if (code !== 0) forked.failed++;
+      open--;
+      wake?.();
+    });
+  }
+  for (;;) {
+    const next = queue.shift();
+    if (next) {
+      yield next;
+      continue;
+    }
+    if (open === 0) return;
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    wake = undefined;
+  }
+}
+
 async function main(): Promise<void> {
   const args = parse(process.argv.slice(2));
   if (args.seed !== undefined) {
@@ -174,8 +288,6 @@ async function main(): Promise<void> {
 
   const started = performance.now();
   const cpu0 = process.cpuUsage();
-  const deadline = args.minutes === undefined ? Number.POSITIVE_INFINITY : started + args.minutes * 60_000;
-  const cap = args.seeds ?? (args.minutes === undefined ? 20 : Number.POSITIVE_INFINITY);
   const totals = { operations: 0, backendCalls: 0, events: 0, pauses: 0, crashes: 0, clockSteps: 0 };
   const modes = { bounded: 0, beyond: 0 };
   const failures: { seed: number; checks: string[] }[] = [];
@@ -183,34 +295,49 @@ async function main(): Promise<void> {
   let violations = 0;
   let seeds = 0;
   let simMs = 0;
-  for (let seed = args.from; seeds < cap && performance.now() < deadline; seed++) {
-    const r = await runSeed(seed, options(args));
+  let childCpuMs = 0;
+  const source = args.jobs > 1 && !args.mutant ? fork(args) : seedsHere(args);
+  for await (const r of source) {
+    if ('cpuMs' in r) {
+      childCpuMs += r.cpuMs;
+      continue;
+    }
+    if (args.child) {
+      console.log(`${CHILD_LINE}${JSON.stringify(r)}`);
+      continue;
+    }
     seeds++;
     simMs += args.simSeconds * 1000;
     for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += r[k];
     modes[r.mode]++;
-    for (const [k, v] of Object.entries(r.verdict.stats)) stats[k] = (stats[k] ?? 0) + v;
-    const n = r.verdict.violations.reduce((s, v) => s + v.count, 0);
-    violations += n;
-    if (n > 0) {
-      failures.push({ seed, checks: r.verdict.violations.map((v) => `${v.check} x${v.count}`) });
-      console.error(describeFailure(r, args.trace));
+    for (const [k, v] of Object.entries(r.stats)) stats[k] = (stats[k] ?? 0) + v;
+    violations += r.violations;
+    if (r.failure !== undefined) {
+      failures.push({ seed: r.seed, checks: r.checks });
+      console.error(r.failure);
       if (args.mutant) break;
     }
-    if (seeds % 10 === 0 || n > 0) {
+    if (seeds % 10 === 0 || r.violations > 0) {
       const min = (performance.now() - started) / 60_000;
       console.log(
         `${seeds} seeds, ${totals.operations} operations, ${Math.round(totals.operations / min)} per minute, ${violations} violations`,
       );
     }
   }
+  if (args.child) {
+    const used = process.cpuUsage(cpu0);
+    console.log(`${CHILD_LINE}${JSON.stringify({ cpuMs: (used.user + used.system) / 1000 })}`);
+    return;
+  }
+  failures.sort((x, y) => x.seed - y.seed);
+  if (forked.failed > 0) throw new Error(`${forked.failed} of ${args.jobs} simulator processes failed`);
   const realMs = performance.now() - started;
   const used = process.cpuUsage(cpu0);
-  const cpuMs = (used.user + used.system) / 1000;
+  const cpuMs = (used.user + used.system) / 1000 + childCpuMs;
   const opsPerMinute = Math.round(totals.operations / (realMs / 60_000));
   const opsPerCpuMinute = Math.round(totals.operations / (cpuMs / 60_000));
   console.log(
-    `${seeds} seeds (${modes.bounded} bounded, ${modes.beyond} beyond the skew bound), ${args.simSeconds} simulated s each: ${totals.operations} operations in ${(realMs / 1000).toFixed(1)} s = ${opsPerMinute} per minute (${opsPerCpuMinute} per CPU minute of this process); ${totals.events} events, ${totals.pauses} pauses, ${totals.crashes} crashes, ${totals.clockSteps} clock steps; ${violations} violations`,
+    `${seeds} seeds (${modes.bounded} bounded, ${modes.beyond} beyond the skew bound), ${args.simSeconds} simulated s each: ${totals.operations} operations in ${(realMs / 1000).toFixed(1)} s = ${opsPerMinute} per minute${args.jobs > 1 ? ` over ${args.jobs} processes` : ''} (${opsPerCpuMinute} per CPU minute); ${totals.events} events, ${totals.pauses} pauses, ${totals.crashes} crashes, ${totals.clockSteps} clock steps; ${violations} violations`,
   );
   if (args.mutant) {
     const caught = failures[0]?.seed;
@@ -241,6 +368,7 @@ async function main(): Promise<void> {
       simulatedMinutes: Math.round(simMs / 600) / 100,
       operations: totals.operations,
       realSeconds: Math.round(realMs / 100) / 10,
+      jobs: args.jobs,
       opsPerMinute,
       cpuSeconds: Math.round(cpuMs / 100) / 10,
       opsPerCpuMinute,

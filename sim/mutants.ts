@@ -3,19 +3,24 @@ import { testMutants } from '../src/lock/mutants.js';
 /**
  * The mutants: each breaks one thing on purpose; the simulator's checkers must catch each within
  * a bounded number of seeds. Three are made from outside the library, at the store boundary
- * (`sim/connection.ts`); one needs the library's test-only switch (`src/lock/mutants.ts`).
+ * (`sim/connection.ts`); two need the library's test-only switches (`src/lock/mutants.ts`).
  *
  * - `grant-without-token-check`: grants are sent without `token < newToken` in their condition.
  * - `rule-b-without-waiting`: a grant may take a row as soon as its sender has seen it once.
  * - `release-skips-inflight-renewal`: `release()` does not wait for a renewal in flight.
  * - `watch-drops-first-change`: a process's change feed drops, per key, the first change after a
  *   snapshot read of that key.
+ * - `rule-a-without-skew-margin`: the wall-clock takeover rule (a) forgets `maxClockSkewMs`, in the
+ *   contender and in its grant's condition: a subtle break, a takeover up to the skew early, that
+ *   only a contender whose clock is ahead, racing a holder that could not renew, can show. (Made at
+ *   the store boundary alone it is not caught: the contender still waits by its own reckoning.)
  */
 export const MUTANTS = [
   'grant-without-token-check',
   'rule-b-without-waiting',
   'release-skips-inflight-renewal',
   'watch-drops-first-change',
+  'rule-a-without-skew-margin',
 ] as const;
 
 /** One of {@link MUTANTS}. */
@@ -43,9 +48,15 @@ export function isMutant(name: string): name is MutantName {
  * ```
  */
 export function enableMutant(name: MutantName | undefined): () => void {
-  if (name !== 'release-skips-inflight-renewal') return () => undefined;
-  testMutants.releaseSkipsInflightRenewal = true;
+  const flag =
+    name === 'release-skips-inflight-renewal'
+      ? 'releaseSkipsInflightRenewal'
+      : name === 'rule-a-without-skew-margin'
+        ? 'ruleAWithoutSkewMargin'
+        : undefined;
+  if (!flag) return () => undefined;
+  testMutants[flag] = true;
   return () => {
-    testMutants.releaseSkipsInflightRenewal = false;
+    testMutants[flag] = false;
   };
 }

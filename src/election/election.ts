@@ -143,7 +143,7 @@ export class Election {
    * ```
    */
   run(candidateId: string, callbacks: LeaderCallbacks, options?: LeaderRunOptions): Promise<LeaderRunResult> {
-    return runForLeader(this, candidateId, callbacks, options);
+    return runForLeader(this, candidateId, callbacks, options, this.#ctx.clock);
   }
 
   #lock(candidateId: string): Lock {

@@ -1,4 +1,6 @@
 import type { Observable } from 'rxjs';
+import { systemClock } from '../clock/system.js';
+import type { Clock, TimerHandle } from '../clock/types.js';
 import { ValidationError } from '../errors/store.js';
 import { resolveAcquireOptions } from '../lock/lock.js';
 import { checkName } from '../store/validate.js';
@@ -89,6 +91,8 @@ export async function runForLeader(
   candidateId: string,
   callbacks: LeaderCallbacks,
   options?: LeaderRunOptions,
+  /** The election's clock: it times the wait for work that ignores its signal. */
+  clock: Clock = systemClock,
 ): Promise<LeaderRunResult> {
   checkName('candidateId', candidateId, 512);
   const cb = checkCallbacks(callbacks);
@@ -131,7 +135,7 @@ export async function runForLeader(
     } catch (error) {
       if (!stop.signal.aborted) throw error;
     }
-    if (leadership && !stop.signal.aborted) ended = await lead(leadership, cb, stop.signal);
+    if (leadership && !stop.signal.aborted) ended = await lead(leadership, cb, stop.signal, clock);
   } catch (error) {
     fail(error);
   } finally {
@@ -153,6 +157,7 @@ async function lead(
   leadership: Leadership,
   cb: LeaderCallbacks,
   stop: AbortSignal,
+  clock: Clock,
 ): Promise<LeaderRunResult['ended']> {
   const cleanups: (() => void)[] = [];
   const when = (signal: AbortSignal, value: 'lost' | 'aborted') =>
@@ -172,7 +177,7 @@ async function lead(
     .then(() => 'finished' as const);
   try {
     const ended = await Promise.race([stopped, lost, work]);
-    if (ended !== 'finished') await settledWithin(work, leadership.lease.leaseMs);
+    if (ended !== 'finished') await settledWithin(work, leadership.lease.leaseMs, clock);
     return ended;
   } finally {
     // The work's own failure after leadership ended is not the run's.
@@ -181,19 +186,19 @@ async function lead(
   }
 }
 
-/** Waits for `work` to settle, at most `ms` (a work function that ignores its signal cannot hold the run forever). */
-async function settledWithin(work: Promise<unknown>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
+/** Waits for `work` to settle, at most `ms` on `clock` (a work function that ignores its signal cannot hold the run forever). */
+async function settledWithin(work: Promise<unknown>, ms: number, clock: Clock): Promise<void> {
+  let timer: TimerHandle | undefined;
   await Promise.race([
     work.then(
       () => undefined,
       () => undefined,
     ),
     new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, ms);
+      timer = clock.setTimeout(resolve, ms, { keepAlive: true });
     }),
   ]);
-  clearTimeout(timer);
+  timer?.cancel();
 }
 
 const CALLBACK_NAMES = ['onStartedLeading', 'onStoppedLeading', 'onNewLeader'] as const;

@@ -113,7 +113,10 @@ export async function contend(
           first.reason,
         );
       }
-      const candidates = shuffle(slots.keys.filter((k) => contender.assess(k).takeable));
+      const candidates = shuffle(
+        slots.keys.filter((k) => contender.assess(k).takeable),
+        ctx.random ?? Math.random,
+      );
       const key = candidates[0];
       if (key !== undefined && burst <= slots.keys.length + 1) {
         burst++;
@@ -139,7 +142,7 @@ export async function contend(
         failed(a.error);
         const now = clock.monotonic();
         const pause = Math.min(
-          backoffMs(++errors, o.pollMs),
+          backoffMs(++errors, o.pollMs, ctx.random),
           deadline - now,
           answeredAt + o.maxOutageMs - now,
         );
@@ -165,7 +168,7 @@ export async function contend(
         waker.start();
       }
       const takeoverIn = Math.min(...slots.keys.map((k) => contender.assess(k).waitMs));
-      const ms = Math.min(takeoverIn, backoffMs(++polls, o.pollMs), remaining);
+      const ms = Math.min(takeoverIn, backoffMs(++polls, o.pollMs, ctx.random), remaining);
       const changes = waker ? await waker.wait(ms, signal) : await clock.sleep(ms, signal).then(() => []);
       if (changes.length > 0) {
         for (const c of changes) contender.learn(c.key, c.type === 'put' ? c.item : undefined);
@@ -195,9 +198,9 @@ export function isRetryable(error: unknown): boolean {
   return error instanceof BackendError && error.retryable;
 }
 
-function shuffle<T>(items: T[]): T[] {
+function shuffle<T>(items: T[], random: () => number): T[] {
   for (let i = items.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
+    const j = Math.floor(random() * (i + 1));
     [items[i], items[j]] = [items[j] as T, items[i] as T];
   }
   return items;

@@ -2,6 +2,7 @@ import type { StoredItem } from '../backend/types.js';
 import { BackendError } from '../errors/store.js';
 import { newWriteId, WRITE_ID_FIELD } from '../store/write-id.js';
 import { Lease } from './lease.js';
+import { testMutants } from './mutants.js';
 import type { ResolvedLockOptions } from './options.js';
 import { decodeLockRow, grantWrite, type LeaseTerms, type LockRow, tokenFloor } from './row.js';
 import type { LockContext } from './types.js';
@@ -107,7 +108,7 @@ export class Contender {
     if (!row?.owner) return { takeable: true, waitMs: 0 };
     let waitMs = Number.POSITIVE_INFINITY;
     if (row.leaseUntil !== undefined) {
-      const byWall = row.leaseUntil + this.#o.maxClockSkewMs - this.#ctx.clock.now();
+      const byWall = row.leaseUntil + this.#skewMargin() - this.#ctx.clock.now();
       if (byWall < 0) return { takeable: true, waitMs: 0 };
       waitMs = byWall + 1;
     }
@@ -140,7 +141,7 @@ export class Contender {
         : undefined;
     const target = { partition: this.#partition, key };
     const grant = grantWrite(target, terms, wall, {
-      expiredBefore: wall - this.#o.maxClockSkewMs,
+      expiredBefore: wall - this.#skewMargin(),
       ...(observed && { observed }),
     });
     // A unique id per attempt tells this grant apart from any other by the same owner (two
@@ -178,6 +179,11 @@ export class Contender {
       heartbeatMs: this.#o.heartbeatMs,
       sentAt,
     });
+  }
+
+  /** Rule (a)'s margin: `maxClockSkewMs` (0 only under the simulator's test-only mutant). */
+  #skewMargin(): number {
+    return testMutants.ruleAWithoutSkewMargin ? 0 : this.#o.maxClockSkewMs;
   }
 
   /** Ms until rule (b) allows taking `row` (<= 0: now). */

@@ -5,6 +5,7 @@ import type { TimerHandle } from '../clock/types.js';
 import { type LeaseEndReason, LeaseLostError } from '../errors/lock.js';
 import { BackendError } from '../errors/store.js';
 import { backoffMs } from './backoff.js';
+import { testMutants } from './mutants.js';
 import {
   decodeLockRow,
   heldBy,
@@ -239,9 +240,14 @@ export class Lease implements AsyncDisposable {
       );
       try {
         // heartbeat retries run in the background; a manual renew() is awaited by its caller
-        await sleepWith(this.#ctx.clock, Math.min(backoffMs(attempt, cap), remaining), this.#stop.signal, {
-          keepAlive: this.#heartbeatMs === false,
-        });
+        await sleepWith(
+          this.#ctx.clock,
+          Math.min(backoffMs(attempt, cap, this.#ctx.random), remaining),
+          this.#stop.signal,
+          {
+            keepAlive: this.#heartbeatMs === false,
+          },
+        );
       } catch {
         return;
       }
@@ -344,7 +350,7 @@ export class Lease implements AsyncDisposable {
     if (this.#state === 'held') this.#state = 'releasing';
     this.#beatTimer?.cancel();
     this.#stop.abort();
-    const inflight = this.#inflight;
+    const inflight = testMutants.releaseSkipsInflightRenewal ? undefined : this.#inflight;
     if (inflight) await this.#waitAtMost(inflight, this.#deadline - this.#ctx.clock.monotonic());
     this.#deadlineTimer?.cancel();
     const lostTo = this.#ended?.reason;
@@ -359,7 +365,8 @@ export class Lease implements AsyncDisposable {
         return;
       } catch (error) {
         lastError = error;
-        if (attempt < RELEASE_ATTEMPTS) await this.#ctx.clock.sleep(backoffMs(attempt, 200));
+        if (attempt < RELEASE_ATTEMPTS)
+          await this.#ctx.clock.sleep(backoffMs(attempt, 200, this.#ctx.random));
       }
     }
     throw lastError;

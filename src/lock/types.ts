@@ -53,4 +53,6 @@ export interface AcquireOptions {
 export interface LockContext {
   readonly backend: Backend;
   readonly clock: Clock;
+  /** Jitter source in [0, 1) (a `Dynastore`'s `random` option). @default Math.random */
+  readonly random?: () => number;
 }

@@ -29,6 +29,12 @@ export interface DynastoreOptions {
   backend?: Backend;
   /** The time source of leases and expiry. @default systemClock */
   clock?: Clock;
+  /**
+   * Source of randomness in [0, 1) for retry jitter and the order in which a semaphore's free
+   * slots are tried. Pass a seeded generator (with a virtual `clock`) for runs that replay
+   * exactly, as the deterministic simulator does. @default Math.random
+   */
+  random?: () => number;
   /** Receives one event per DynamoDB call (operation, duration, consumed capacity, error). */
   onCall?: CallListener;
   /** Whether reads are strongly consistent unless a call says otherwise. @default true */
@@ -54,6 +60,8 @@ export class Dynastore {
   /** The store contract this instance writes through. */
   readonly backend: Backend;
   readonly clock: Clock;
+  /** Jitter source of lock, semaphore and election retries (the `random` option). */
+  readonly random: () => number;
   readonly consistentReads: boolean;
 
   constructor(options: DynastoreOptions) {
@@ -63,11 +71,13 @@ export class Dynastore {
       attributeNames: undefined as Partial<AttributeNames> | undefined,
       backend: undefined as Backend | undefined,
       clock: systemClock as Clock,
+      random: Math.random as () => number,
       onCall: undefined as CallListener | undefined,
       consistentReads: true,
       stream: undefined as DynamoBackendOptions['stream'],
     });
     this.clock = checkShape<Clock>('Dynastore.clock', o.clock, CLOCK_METHODS, 'a Clock');
+    this.random = checkFunction('Dynastore.random', o.random);
     this.consistentReads = checkBoolean('Dynastore.consistentReads', o.consistentReads);
     if (o.onCall !== undefined) checkFunction('Dynastore.onCall', o.onCall);
     if (o.backend !== undefined) {

@@ -98,4 +98,30 @@ describe('election options and sharing', () => {
     cut = false;
     await (await next).resign();
   });
+
+  it('run(): a stopped run waits for work that ignores its signal on the election clock, not the machine', async () => {
+    const { clock, store: s } = store();
+    const stop = new AbortController();
+    let started = false;
+    const run = s.election('e', { leaseMs: 2_000, heartbeatMs: 500, maxClockSkewMs: 100 }).run(
+      'a',
+      {
+        onStartedLeading: () => {
+          started = true;
+          return new Promise(() => {}); // never settles, ignores its signal
+        },
+      },
+      { signal: stop.signal },
+    );
+    await clock.advanceUntil(() => started, 1_000);
+    let result: unknown;
+    void run.then((r) => {
+      result = r;
+    });
+    stop.abort();
+    await clock.advance(1_900);
+    expect(result).toBeUndefined(); // still waiting for the work, up to leaseMs
+    await clock.advance(200);
+    expect(result).toMatchObject({ ended: 'aborted' });
+  });
 });

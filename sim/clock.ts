@@ -1,0 +1,75 @@
+import type { Clock, TimerHandle } from '../src/index.js';
+import type { Owner, World } from './world.js';
+
+/** The wall clock every process would show if it were exact: 2023-11-14T22:13:20Z at true time 0. */
+export const EPOCH_MS = 1_700_000_000_000;
+
+/**
+ * One simulated process's view of time. Its monotonic clock runs at `rate` times true time
+ * (drift); its wall clock runs at the same rate plus an error that jumps when the simulator says
+ * (skew, NTP steps). Timers are world events owned by the process: they stall while it is paused
+ * and never fire once it crashed.
+ *
+ * @example
+ * ```ts
+ * const clock = new SimClock(world, owner, { rate: 1.0001, wallErrorMs: 120, monoStartMs: 5_000 });
+ * const store = new Dynastore({ backend, clock });
+ * ```
+ */
+export class SimClock implements Clock {
+  readonly #world: World;
+  readonly #owner: Owner;
+  readonly rate: number;
+  readonly #monoStart: number;
+  #err: number;
+
+  constructor(world: World, owner: Owner, o: { rate: number; wallErrorMs: number; monoStartMs: number }) {
+    this.#world = world;
+    this.#owner = owner;
+    this.rate = o.rate;
+    this.#monoStart = o.monoStartMs - world.now * o.rate;
+    this.#err = 0;
+    this.setWallError(o.wallErrorMs);
+  }
+
+  now(): number {
+    return EPOCH_MS + this.#world.now * this.rate + this.#err;
+  }
+
+  monotonic(): number {
+    return this.#monoStart + this.#world.now * this.rate;
+  }
+
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    const delay = Math.max(0, ms) / this.rate;
+    return this.#world.at(this.#world.now + delay, this.#owner, fn);
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(signal.reason);
+        return;
+      }
+      const onAbort = () => {
+        timer.cancel();
+        reject(signal?.reason);
+      };
+      const timer = this.setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** How far this wall clock is from true time now (ms, positive: ahead). */
+  wallErrorMs(): number {
+    return this.now() - (EPOCH_MS + this.#world.now);
+  }
+
+  /** Steps the wall clock so that its error is `errorMs` (a skew at start, or an NTP jump). */
+  setWallError(errorMs: number): void {
+    this.#err += errorMs - this.wallErrorMs();
+  }
+}

@@ -4,7 +4,7 @@
  * table and writes bench/results.json and bench/latency.svg.
  */
 import { writeFileSync } from 'node:fs';
-import { silenceNodeVersionWarning } from '../src/testing/quiet.js';
+import { silenceNodeVersionWarning } from '../src/process/quiet.js';
 import { type BenchEnv, startBenchEnv } from './env.js';
 import { type Profile, parseArgs } from './profile.js';
 import { renderReadme } from './render-readme.js';

@@ -3,7 +3,7 @@
  * event per line on stdout, the first one its pid. It exits on SIGTERM/SIGHUP/SIGINT or soon after
  * `stopAt`; the runner's watchdog shell SIGKILLs it if the runner goes away.
  */
-import { silenceNodeVersionWarning } from '../src/testing/quiet.js';
+import { silenceNodeVersionWarning } from '../src/process/quiet.js';
 import { parseWorkerConfig } from './workers/config.js';
 import { runCounter } from './workers/counter.js';
 import { runElection } from './workers/election.js';

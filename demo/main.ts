@@ -6,9 +6,9 @@
  * every check holds, leaving no process behind.
  */
 import { createTable } from '../src/dynamodb/create-table.js';
-import { Dynastore } from '../src/store/dynastore.js';
+import { Dynastore } from '../src/facade/dynastore.js';
+import { silenceNodeVersionWarning } from '../src/process/quiet.js';
 import { startLocalDynamo } from '../src/testing/local-dynamo.js';
-import { silenceNodeVersionWarning } from '../src/testing/quiet.js';
 import { type DemoChild, killAll, runningChildren, startChild } from './processes.js';
 import { type ChildMessage, type CounterValue, DEMO_PARTITION, DEMO_TIMING } from './protocol.js';
 

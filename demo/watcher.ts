@@ -5,7 +5,7 @@
  *
  * Run by `npm run demo`; by hand: `node --import tsx demo/watcher.ts <endpoint> <table>`.
  */
-import { Dynastore } from '../src/store/dynastore.js';
+import { Dynastore } from '../src/facade/dynastore.js';
 import { localDynamoClient } from '../src/testing/local-client.js';
 import { childArgs, listen, send } from './child-io.js';
 import { type CounterValue, DEMO_PARTITION } from './protocol.js';

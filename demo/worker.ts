@@ -4,8 +4,9 @@
  *
  * Run by `npm run demo`; by hand: `node --import tsx demo/worker.ts <endpoint> <table> <id>`.
  */
+
+import { Dynastore } from '../src/facade/dynastore.js';
 import { FencedError } from '../src/index.js';
-import { Dynastore } from '../src/store/dynastore.js';
 import { localDynamoClient } from '../src/testing/local-client.js';
 import { childArgs, listen, send } from './child-io.js';
 import { incrementCounter } from './counter.js';

@@ -17,14 +17,16 @@ export type {
   TransactResult,
   WriteInput,
   WriteResult,
-} from './backend/types.js';
-export type { Clock, TimerHandle, TimerOptions } from './clock/index.js';
-export { systemClock } from './clock/index.js';
+} from './contract/backend.js';
+export type { Clock, TimerHandle, TimerOptions } from './contract/clock/index.js';
+export { systemClock } from './contract/clock/index.js';
+export * from './contract/errors/index.js';
+export type { AttributeNames } from './contract/names.js';
+export { defaultAttributeNames } from './contract/names.js';
 export type { DynamoBackendOptions } from './dynamodb/backend.js';
 export type { CreateTableOptions, CreateTableResult } from './dynamodb/create-table.js';
 export { createTable } from './dynamodb/create-table.js';
-export type { AttributeNames } from './dynamodb/names.js';
-export { defaultAttributeNames } from './dynamodb/names.js';
+export type { StreamPollOptions, StreamsClient } from './dynamodb/streams/options.js';
 export { toTransactWriteItem } from './dynamodb/transact-item.js';
 export type {
   CampaignOptions,
@@ -35,7 +37,18 @@ export type {
   LeaderRunResult,
 } from './election/index.js';
 export { DEFAULT_ELECTION_PARTITION, Election, Leadership } from './election/index.js';
-export * from './errors/index.js';
+export type {
+  AtomicPutOptions,
+  DynastoreOptions,
+  GetOptions,
+  ListOptions,
+  ListPage,
+  ListPageOptions,
+  PutOptions,
+  Value,
+} from './facade/index.js';
+export { Dynastore, KVPair, MAX_TTL_MS, Partition } from './facade/index.js';
+export type { DeleteOptions, PartitionContext } from './facade/partition.js';
 export type {
   AcquireOptions,
   FenceCheck,
@@ -50,19 +63,6 @@ export type { LeaseInit } from './lock/lease.js';
 export type { LeaseTerms, RowTarget } from './lock/row.js';
 export type { SemaphoreOptions } from './semaphore/index.js';
 export { Semaphore } from './semaphore/index.js';
-export type {
-  AtomicPutOptions,
-  DynastoreOptions,
-  GetOptions,
-  ListOptions,
-  ListPage,
-  ListPageOptions,
-  PutOptions,
-  Value,
-} from './store/index.js';
-export { Dynastore, KVPair, MAX_TTL_MS, Partition } from './store/index.js';
-export type { DeleteOptions, PartitionContext } from './store/partition.js';
-export type { StreamPollOptions, StreamsClient } from './watch/dynamo/options.js';
 export type {
   WatchCause,
   WatchDeleteEvent,

@@ -1,5 +1,5 @@
-export type { RawAttributeValue, RawRow } from './backend/decode-row.js';
-export { VirtualClock } from './clock/virtual.js';
+export { VirtualClock } from './contract/clock/virtual.js';
+export type { RawAttributeValue, RawRow } from './contract/decode-row.js';
 export type { MemoryBackendOptions } from './memory/backend.js';
 export { MemoryBackend } from './memory/backend.js';
 export * from './testing/index.js';

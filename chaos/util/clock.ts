@@ -1,4 +1,4 @@
-import type { Clock } from '../../src/clock/types.js';
+import type { Clock } from '../../src/contract/clock/types.js';
 
 /**
  * A clock whose wall time is off by `skewMs` (monotonic time and timers are the real ones): what

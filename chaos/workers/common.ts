@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { systemClock } from '../../src/clock/system.js';
-import { DynastoreError } from '../../src/errors/base.js';
-import { Dynastore, type DynastoreOptions } from '../../src/store/dynastore.js';
+import { systemClock } from '../../src/contract/clock/system.js';
+import { DynastoreError } from '../../src/contract/errors/base.js';
+import { Dynastore, type DynastoreOptions } from '../../src/facade/dynastore.js';
 import { localDynamoClient } from '../../src/testing/local-client.js';
 import { monoNow, skewedClock } from '../util/clock.js';
 import type { WorkerConfig } from './config.js';

@@ -1,4 +1,4 @@
-import { FencedError } from '../../src/errors/lock.js';
+import { FencedError } from '../../src/contract/errors/lock.js';
 import { between, prng } from '../util/random.js';
 import { emitter, errorText, type Sink, sleep, stdoutSink, workerStore } from './common.js';
 import type { CounterConfig, WorkerConfig } from './config.js';

@@ -1,13 +1,13 @@
-import { DynastoreError } from '../../src/errors/base.js';
+import { DynastoreError } from '../../src/contract/errors/base.js';
 import {
   AmbiguousWriteError,
   BackendError,
   KeyExistsError,
   KeyModifiedError,
   ValidationError,
-} from '../../src/errors/store.js';
-import type { KVPair } from '../../src/store/kv-pair.js';
-import type { Partition } from '../../src/store/partition.js';
+} from '../../src/contract/errors/store.js';
+import type { KVPair } from '../../src/contract/kv-pair.js';
+import type { Partition } from '../../src/facade/partition.js';
 import type { ReadOutput, RegisterInput, RegisterOutput } from '../checker/model.js';
 import { between, pick, prng } from '../util/random.js';
 import { emitter, errorText, type Sink, sleep, stdoutSink, workerStore } from './common.js';

@@ -1,8 +1,8 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import type { CallListener } from '../backend/types.js';
+import type { CallListener } from '../contract/backend.js';
+import { ValidationError } from '../contract/errors/store.js';
 import { createTable } from '../dynamodb/create-table.js';
-import { ValidationError } from '../errors/store.js';
-import { Dynastore } from '../store/dynastore.js';
+import { Dynastore } from '../facade/dynastore.js';
 import { startLocalDynamo } from '../testing/local-dynamo.js';
 
 /**

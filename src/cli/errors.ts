@@ -1,6 +1,6 @@
+import { DynastoreError, ErrorCode } from '../contract/errors/base.js';
+import { BackendError } from '../contract/errors/store.js';
 import { connectFailureReason } from '../dynamodb/errors.js';
-import { DynastoreError, ErrorCode } from '../errors/base.js';
-import { BackendError } from '../errors/store.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 import { cliHint } from './hints.js';
 

@@ -1,7 +1,7 @@
-import { DynastoreError } from '../errors/base.js';
-import { LocalDynamoError } from '../errors/local.js';
-import { BackendError, ValidationError } from '../errors/store.js';
-import { StreamDisabledError } from '../errors/watch.js';
+import { DynastoreError } from '../contract/errors/base.js';
+import { LocalDynamoError } from '../contract/errors/local.js';
+import { BackendError, ValidationError } from '../contract/errors/store.js';
+import { StreamDisabledError } from '../contract/errors/watch.js';
 
 /** Library option names and the CLI flags that set them. */
 const FLAGS: Readonly<Record<string, string>> = {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { silenceNodeVersionWarning } from '../testing/quiet.js';
+import { silenceNodeVersionWarning } from '../process/quiet.js';
 import { run } from './run.js';
 
 silenceNodeVersionWarning();

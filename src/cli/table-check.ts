@@ -1,6 +1,6 @@
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import { BackendError, TableMismatchError } from '../contract/errors/store.js';
 import { keySchemaDifferences, resolveKeyNames } from '../dynamodb/create-table-input.js';
-import { BackendError, TableMismatchError } from '../errors/store.js';
 import type { Connection } from './connect.js';
 
 /** What DynamoDB (and DynamoDB Local) say when a key does not fit the table's key schema. */

@@ -12,7 +12,6 @@ import {
   UpdateItemCommand,
   type UpdateItemCommandOutput,
 } from '@aws-sdk/client-dynamodb';
-import { checkStoreInput, checkTransact } from '../backend/check-input.js';
 import type {
   Backend,
   CallListener,
@@ -26,15 +25,16 @@ import type {
   TransactResult,
   WriteInput,
   WriteResult,
-} from '../backend/types.js';
-import { systemClock } from '../clock/system.js';
-import type { Clock } from '../clock/types.js';
-import { createStreamFeed, type StreamPollOptions } from '../watch/dynamo/index.js';
+} from '../contract/backend.js';
+import { checkStoreInput, checkTransact } from '../contract/check-input.js';
+import { systemClock } from '../contract/clock/system.js';
+import type { Clock } from '../contract/clock/types.js';
+import type { AttributeNames } from '../contract/names.js';
 import { buildDelete, buildGet, buildQuery, buildTransact, buildUpdate, type TableRef } from './builders.js';
 import { decodeItem, type RawItem } from './codec.js';
 import { wrapAwsError } from './errors.js';
-import type { AttributeNames } from './names.js';
 import { ambiguousOr, guardResends, type MiddlewareAdder, traceEndpoint } from './retry-guard.js';
+import { createStreamFeed, type StreamPollOptions } from './streams/index.js';
 
 /** What {@link DynamoBackend} needs; `Dynastore` resolves it from its own options. */
 export interface DynamoBackendOptions {

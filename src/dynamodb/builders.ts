@@ -5,10 +5,10 @@ import type {
   TransactWriteItem,
   UpdateItemInput,
 } from '@aws-sdk/client-dynamodb';
-import type { DeleteInput, QueryInput, TransactItem, WriteInput } from '../backend/types.js';
+import type { DeleteInput, QueryInput, TransactItem, WriteInput } from '../contract/backend.js';
+import type { AttributeNames } from '../contract/names.js';
 import { encodeField } from './codec.js';
 import { compileCondition, Placeholders } from './expression.js';
-import type { AttributeNames } from './names.js';
 
 /** Where the builders write: the table and its attribute names. */
 export interface TableRef {

@@ -1,9 +1,9 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { decodeRow, type RawRow } from '../backend/decode-row.js';
-import type { FieldValue, StoredItem } from '../backend/types.js';
-import type { AttributeNames } from './names.js';
+import type { FieldValue, StoredItem } from '../contract/backend.js';
+import { decodeRow, type RawRow } from '../contract/decode-row.js';
+import type { AttributeNames } from '../contract/names.js';
 
-export { decodeField } from '../backend/decode-row.js';
+export { decodeField } from '../contract/decode-row.js';
 
 /** Anything with DynamoDB's attribute-value shape (the Streams client has its own copy of the type). */
 export type RawItem = Record<string, AttributeValue>;

@@ -5,9 +5,9 @@ import type {
   UpdateTableCommandInput,
   UpdateTimeToLiveCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { ValidationError } from '../errors/store.js';
-import { checkText, resolveOptions } from '../store/validate.js';
-import { type AttributeNames, defaultAttributeNames } from './names.js';
+import { ValidationError } from '../contract/errors/store.js';
+import { type AttributeNames, defaultAttributeNames } from '../contract/names.js';
+import { checkText, resolveOptions } from '../contract/validate.js';
 
 /**
  * The attribute names `createTable` cares about: the key schema and the TTL attribute.

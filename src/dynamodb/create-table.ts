@@ -7,8 +7,9 @@ import {
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { BackendError, TableMismatchError, ValidationError } from '../errors/store.js';
-import { checkDuration, MAX_TIMER_MS, resolveOptions } from '../store/validate.js';
+import { BackendError, TableMismatchError, ValidationError } from '../contract/errors/store.js';
+import type { AttributeNames } from '../contract/names.js';
+import { checkDuration, MAX_TIMER_MS, resolveOptions } from '../contract/validate.js';
 import {
   buildCreateTableInput,
   buildEnableStreamInput,
@@ -20,7 +21,6 @@ import {
   ttlState,
 } from './create-table-input.js';
 import { wrapAwsError } from './errors.js';
-import type { AttributeNames } from './names.js';
 import { checkTableName } from './table-name.js';
 
 /**

@@ -1,4 +1,4 @@
-import { BackendError } from '../errors/store.js';
+import { BackendError } from '../contract/errors/store.js';
 
 const RETRYABLE_NAMES = new Set([
   'ProvisionedThroughputExceededException',

@@ -1,7 +1,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { AttrName, Condition, FieldValue } from '../backend/types.js';
+import type { AttrName, Condition, FieldValue } from '../contract/backend.js';
+import type { AttributeNames } from '../contract/names.js';
 import { encodeField } from './codec.js';
-import type { AttributeNames } from './names.js';
 
 /**
  * Collects `#name` and `:value` placeholders while expressions are built, so every user-supplied

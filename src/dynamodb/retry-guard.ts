@@ -1,4 +1,4 @@
-import { BackendError } from '../errors/store.js';
+import { BackendError } from '../contract/errors/store.js';
 import { isConnectFailure } from './errors.js';
 
 type Handler = (args: unknown) => Promise<unknown>;

@@ -1,4 +1,4 @@
-import { ValidationError } from '../errors/store.js';
+import { ValidationError } from '../contract/errors/store.js';
 
 /**
  * Checks a DynamoDB table name: 3–255 characters of `[a-zA-Z0-9_.-]`.

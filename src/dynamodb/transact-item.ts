@@ -1,6 +1,6 @@
 import type { TransactWriteItem } from '@aws-sdk/client-dynamodb';
-import type { Backend, TransactItem } from '../backend/types.js';
-import { ValidationError } from '../errors/store.js';
+import type { Backend, TransactItem } from '../contract/backend.js';
+import { ValidationError } from '../contract/errors/store.js';
 import { DynamoBackend } from './backend.js';
 
 /**

@@ -1,8 +1,8 @@
 import { type Observable, shareReplay } from 'rxjs';
+import { checkName, Limits } from '../contract/validate.js';
 import { Lock, resolveAcquireOptions } from '../lock/lock.js';
 import type { ResolvedLockOptions } from '../lock/options.js';
 import type { LockContext } from '../lock/types.js';
-import { checkName, Limits } from '../store/validate.js';
 import { Leadership } from './leadership.js';
 import { type Leader, leaderChanges, leaderOf } from './observe.js';
 import { candidateLockOptions, type ElectionOptions, resolveElectionOptions } from './options.js';

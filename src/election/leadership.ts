@@ -1,4 +1,4 @@
-import '../disposable.js';
+import '../contract/disposable.js';
 import type { FenceCheck, Lease } from '../lock/lease.js';
 
 /**

@@ -1,8 +1,8 @@
 import { Observable } from 'rxjs';
-import { isLive } from '../backend/evaluate.js';
-import type { Backend, ChangeRecord, StoredItem } from '../backend/types.js';
-import type { Clock, TimerHandle } from '../clock/types.js';
-import { InvalidItemError } from '../errors/store.js';
+import type { Backend, ChangeRecord, StoredItem } from '../contract/backend.js';
+import type { Clock, TimerHandle } from '../contract/clock/types.js';
+import { InvalidItemError } from '../contract/errors/store.js';
+import { isLive } from '../contract/evaluate.js';
 import { decodeLockRow } from '../lock/row.js';
 
 /**

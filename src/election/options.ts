@@ -1,4 +1,4 @@
-import { ValidationError } from '../errors/store.js';
+import { ValidationError } from '../contract/errors/store.js';
 import type { LockOptions, ResolvedLockOptions } from '../lock/options.js';
 import { lockOptionNames, resolveLockOptions } from '../lock/options.js';
 

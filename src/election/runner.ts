@@ -1,9 +1,9 @@
 import type { Observable } from 'rxjs';
-import { systemClock } from '../clock/system.js';
-import type { Clock, TimerHandle } from '../clock/types.js';
-import { ValidationError } from '../errors/store.js';
+import { systemClock } from '../contract/clock/system.js';
+import type { Clock, TimerHandle } from '../contract/clock/types.js';
+import { ValidationError } from '../contract/errors/store.js';
+import { checkName } from '../contract/validate.js';
 import { resolveAcquireOptions } from '../lock/lock.js';
-import { checkName } from '../store/validate.js';
 import type { Leadership } from './leadership.js';
 import type { Leader } from './observe.js';
 

@@ -1,7 +1,7 @@
-import type { StoredItem } from '../backend/types.js';
-import { LockTimeoutError } from '../errors/lock.js';
-import { BackendError, InvalidItemError } from '../errors/store.js';
-import { backoffMs } from './backoff.js';
+import type { StoredItem } from '../contract/backend.js';
+import { backoffMs } from '../contract/backoff.js';
+import { LockTimeoutError } from '../contract/errors/lock.js';
+import { BackendError, InvalidItemError } from '../contract/errors/store.js';
 import { Contender } from './contender.js';
 import type { Lease } from './lease.js';
 import type { ResolvedLockOptions } from './options.js';

@@ -1,6 +1,6 @@
-import type { StoredItem } from '../backend/types.js';
-import { BackendError } from '../errors/store.js';
-import { newWriteId, WRITE_ID_FIELD } from '../store/write-id.js';
+import type { StoredItem } from '../contract/backend.js';
+import { BackendError } from '../contract/errors/store.js';
+import { newWriteId, WRITE_ID_FIELD } from '../contract/write-id.js';
 import { Lease } from './lease.js';
 import { testMutants } from './mutants.js';
 import type { ResolvedLockOptions } from './options.js';

@@ -1,6 +1,6 @@
-import type { Backend, StoredItem, TransactItem } from '../backend/types.js';
-import { FencedError } from '../errors/lock.js';
-import { ValidationError } from '../errors/store.js';
+import type { Backend, StoredItem, TransactItem } from '../contract/backend.js';
+import { FencedError } from '../contract/errors/lock.js';
+import { ValidationError } from '../contract/errors/store.js';
 import { Lease } from './lease.js';
 import { decodeLockRow } from './row.js';
 

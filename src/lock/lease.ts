@@ -1,10 +1,10 @@
-import '../disposable.js';
-import type { TransactItem } from '../backend/types.js';
-import { sleepWith } from '../clock/system.js';
-import type { TimerHandle } from '../clock/types.js';
-import { type LeaseEndReason, LeaseLostError } from '../errors/lock.js';
-import { BackendError } from '../errors/store.js';
-import { backoffMs } from './backoff.js';
+import '../contract/disposable.js';
+import type { TransactItem } from '../contract/backend.js';
+import { backoffMs } from '../contract/backoff.js';
+import { sleepWith } from '../contract/clock/system.js';
+import type { TimerHandle } from '../contract/clock/types.js';
+import { type LeaseEndReason, LeaseLostError } from '../contract/errors/lock.js';
+import { BackendError } from '../contract/errors/store.js';
 import { testMutants } from './mutants.js';
 import {
   decodeLockRow,

@@ -1,7 +1,7 @@
-import { isLive } from '../backend/evaluate.js';
-import type { StoredItem } from '../backend/types.js';
-import { InvalidItemError } from '../errors/store.js';
-import { checkDuration, checkName, checkSignal, Limits, resolveOptions } from '../store/validate.js';
+import type { StoredItem } from '../contract/backend.js';
+import { InvalidItemError } from '../contract/errors/store.js';
+import { isLive } from '../contract/evaluate.js';
+import { checkDuration, checkName, checkSignal, Limits, resolveOptions } from '../contract/validate.js';
 import { contend, type SlotSet } from './acquire.js';
 import type { Lease } from './lease.js';
 import { type LockOptions, type ResolvedLockOptions, resolveLockOptions } from './options.js';

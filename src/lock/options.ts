@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { ValidationError } from '../errors/store.js';
+import { ValidationError } from '../contract/errors/store.js';
 import {
   checkBoolean,
   checkDuration,
@@ -10,7 +10,7 @@ import {
   MAX_TIMER_MS,
   MAX_TTL_MS,
   resolveOptions,
-} from '../store/validate.js';
+} from '../contract/validate.js';
 
 /**
  * Options of `store.lock(key, options)` (and of semaphores and `withLock`). Timing is checked

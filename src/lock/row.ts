@@ -1,4 +1,4 @@
-import type { Condition, StoredItem, WriteInput } from '../backend/types.js';
+import type { Condition, StoredItem, WriteInput } from '../contract/backend.js';
 import type { LockHolder } from './types.js';
 
 /*

@@ -1,5 +1,5 @@
-import type { Backend } from '../backend/types.js';
-import type { Clock } from '../clock/types.js';
+import type { Backend } from '../contract/backend.js';
+import type { Clock } from '../contract/clock/types.js';
 
 /**
  * Who holds a lock (or a semaphore permit), as its row says.

@@ -1,5 +1,5 @@
-import type { Backend, ChangeRecord, FeedSubscription } from '../backend/types.js';
-import type { Clock } from '../clock/types.js';
+import type { Backend, ChangeRecord, FeedSubscription } from '../contract/backend.js';
+import type { Clock } from '../contract/clock/types.js';
 
 /**
  * Lets a waiter sleep until a timeout or until the change feed reports a change to one of its

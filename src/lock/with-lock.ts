@@ -1,4 +1,4 @@
-import { ValidationError } from '../errors/store.js';
+import { ValidationError } from '../contract/errors/store.js';
 import type { Lease } from './lease.js';
 import { Lock } from './lock.js';
 import { type LockOptions, lockOptionNames } from './options.js';

@@ -1,6 +1,3 @@
-import { checkStoreInput, checkTransact } from '../backend/check-input.js';
-import { decodeRow, type RawRow } from '../backend/decode-row.js';
-import { compareUtf8, evaluate } from '../backend/evaluate.js';
 import type {
   Backend,
   CallListener,
@@ -15,12 +12,21 @@ import type {
   TransactResult,
   WriteInput,
   WriteResult,
-} from '../backend/types.js';
-import { systemClock } from '../clock/system.js';
-import type { Clock } from '../clock/types.js';
-import { defaultAttributeNames } from '../dynamodb/names.js';
-import { BackendError, ValidationError } from '../errors/store.js';
-import { checkDuration, checkFunction, checkShape, MAX_TIMER_MS, resolveOptions } from '../store/validate.js';
+} from '../contract/backend.js';
+import { checkStoreInput, checkTransact } from '../contract/check-input.js';
+import { systemClock } from '../contract/clock/system.js';
+import type { Clock } from '../contract/clock/types.js';
+import { decodeRow, type RawRow } from '../contract/decode-row.js';
+import { BackendError, ValidationError } from '../contract/errors/store.js';
+import { compareUtf8, evaluate } from '../contract/evaluate.js';
+import { defaultAttributeNames } from '../contract/names.js';
+import {
+  checkDuration,
+  checkFunction,
+  checkShape,
+  MAX_TIMER_MS,
+  resolveOptions,
+} from '../contract/validate.js';
 import { MemoryFeed } from './feed.js';
 import { itemSize } from './size.js';
 

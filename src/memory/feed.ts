@@ -1,4 +1,4 @@
-import type { ChangeFeed, ChangeRecord, FeedSubscription } from '../backend/types.js';
+import type { ChangeFeed, ChangeRecord, FeedSubscription } from '../contract/backend.js';
 
 type Listener = { onChanges: (changes: readonly ChangeRecord[]) => void };
 

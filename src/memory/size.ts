@@ -1,4 +1,4 @@
-import type { StoredItem } from '../backend/types.js';
+import type { StoredItem } from '../contract/backend.js';
 
 /**
  * Approximate DynamoDB item size in bytes: attribute names plus values (strings as UTF-8,

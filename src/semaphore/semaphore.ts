@@ -1,11 +1,11 @@
-import type { StoredItem } from '../backend/types.js';
-import { InvalidItemError, ValidationError } from '../errors/store.js';
+import type { StoredItem } from '../contract/backend.js';
+import { InvalidItemError, ValidationError } from '../contract/errors/store.js';
+import { checkInteger, checkName, Limits } from '../contract/validate.js';
 import { contend, type SlotSet } from '../lock/acquire.js';
 import type { Lease } from '../lock/lease.js';
 import { liveHolder, resolveAcquireOptions } from '../lock/lock.js';
 import { type LockOptions, type ResolvedLockOptions, resolveLockOptions } from '../lock/options.js';
 import type { AcquireOptions, LockContext, LockHolder } from '../lock/types.js';
-import { checkInteger, checkName, Limits } from '../store/validate.js';
 
 /**
  * The default partition of semaphore slot rows.

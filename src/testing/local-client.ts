@@ -1,5 +1,5 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { silenceNodeVersionWarning } from './quiet.js';
+import { silenceNodeVersionWarning } from '../process/quiet.js';
 
 /**
  * A DynamoDBClient for a DynamoDB Local endpoint: region `us-east-1`, dummy credentials (DynamoDB

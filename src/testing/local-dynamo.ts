@@ -1,14 +1,14 @@
-import '../disposable.js';
+import '../contract/disposable.js';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { type DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { LocalDynamoError } from '../errors/local.js';
-import { ValidationError } from '../errors/store.js';
-import { checkDuration, checkInteger, MAX_TIMER_MS, resolveOptions } from '../store/validate.js';
+import { LocalDynamoError } from '../contract/errors/local.js';
+import { ValidationError } from '../contract/errors/store.js';
+import { checkDuration, checkInteger, MAX_TIMER_MS, resolveOptions } from '../contract/validate.js';
+import { silenceNodeVersionWarning } from '../process/quiet.js';
 import { type GuardedProcess, spawnGuarded } from './guarded-process.js';
 import { localDynamoClient } from './local-client.js';
 import { findDynamoLocalDir, findJava } from './paths.js';
-import { silenceNodeVersionWarning } from './quiet.js';
 
 /**
  * Options of {@link startLocalDynamo}.

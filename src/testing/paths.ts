@@ -2,7 +2,7 @@ import { constants } from 'node:fs';
 import { access, readdir, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { delimiter, dirname, isAbsolute, join } from 'node:path';
-import { LocalDynamoError } from '../errors/local.js';
+import { LocalDynamoError } from '../contract/errors/local.js';
 
 /** The one command that installs a suitable Java on Debian/Ubuntu (and CI images based on them). */
 export const JAVA_INSTALL_HINT = 'apt-get install -y openjdk-17-jre-headless';

@@ -1,5 +1,5 @@
 import { Observable } from 'rxjs';
-import type { ChangeRecord, FeedSubscription } from '../backend/types.js';
+import type { ChangeRecord, FeedSubscription } from '../contract/backend.js';
 import { WatchState } from './state.js';
 import type { WatchDeps, WatchEvent } from './types.js';
 

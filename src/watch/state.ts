@@ -1,7 +1,7 @@
-import { isLive } from '../backend/evaluate.js';
-import type { ChangeRecord, StoredItem } from '../backend/types.js';
-import type { Clock, TimerHandle } from '../clock/types.js';
-import { invalidItemError, toPair } from '../store/kv-pair.js';
+import type { ChangeRecord, StoredItem } from '../contract/backend.js';
+import type { Clock, TimerHandle } from '../contract/clock/types.js';
+import { isLive } from '../contract/evaluate.js';
+import { invalidItemError, toPair } from '../contract/kv-pair.js';
 import type { WatchCause, WatchEvent } from './types.js';
 
 interface KeyState {

@@ -1,7 +1,7 @@
-import type { Backend } from '../backend/types.js';
-import type { Clock } from '../clock/types.js';
-import type { InvalidItemError } from '../errors/store.js';
-import type { KVPair } from '../store/kv-pair.js';
+import type { Backend } from '../contract/backend.js';
+import type { Clock } from '../contract/clock/types.js';
+import type { InvalidItemError } from '../contract/errors/store.js';
+import type { KVPair } from '../contract/kv-pair.js';
 
 /**
  * Why a {@link WatchEvent} was emitted:

@@ -1,5 +1,5 @@
 import type { Observable } from 'rxjs';
-import { checkName, Limits, resolveOptions } from '../store/validate.js';
+import { checkName, Limits, resolveOptions } from '../contract/validate.js';
 import { observeWatch } from './observe.js';
 import type { WatchDeps, WatchEvent, WatchOptions } from './types.js';
 

@@ -1,6 +1,6 @@
 import type { Observable } from 'rxjs';
-import { ValidationError } from '../errors/store.js';
-import { checkName, checkText, Limits, resolveOptions } from '../store/validate.js';
+import { ValidationError } from '../contract/errors/store.js';
+import { checkName, checkText, Limits, resolveOptions } from '../contract/validate.js';
 import { observeWatch } from './observe.js';
 import type { WatchDeps, WatchEvent, WatchPrefixOptions } from './types.js';
 

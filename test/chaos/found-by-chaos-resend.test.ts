@@ -1,10 +1,10 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaultProxy } from '../../chaos/faults/proxy.js';
-import { AmbiguousWriteError } from '../../src/errors/store.js';
-import { Dynastore } from '../../src/store/dynastore.js';
-import type { KVPair } from '../../src/store/kv-pair.js';
-import type { Partition } from '../../src/store/partition.js';
+import { AmbiguousWriteError } from '../../src/contract/errors/store.js';
+import type { KVPair } from '../../src/contract/kv-pair.js';
+import { Dynastore } from '../../src/facade/dynastore.js';
+import type { Partition } from '../../src/facade/partition.js';
 import { localDynamoClient } from '../../src/testing/local-client.js';
 import { type DynamoTable, useDynamoTable } from '../support/dynamo.js';
 

@@ -3,8 +3,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FaultProxy } from '../../chaos/faults/proxy.js';
-import { AmbiguousWriteError, KeyModifiedError } from '../../src/errors/store.js';
-import { Dynastore } from '../../src/store/dynastore.js';
+import { AmbiguousWriteError, KeyModifiedError } from '../../src/contract/errors/store.js';
+import { Dynastore } from '../../src/facade/dynastore.js';
 import { localDynamoClient } from '../../src/testing/local-client.js';
 import { type DynamoTable, useDynamoTable } from '../support/dynamo.js';
 
@@ -57,7 +57,7 @@ describe('found by chaos: an answer lost after the write applied, then the SDK r
 describe('found by chaos: unref()ed timers', () => {
   it('a script awaiting a contended acquire() stays alive until it gets the lock', () => {
     const script = `
-      import { Dynastore } from './src/store/dynastore.js';
+      import { Dynastore } from './src/facade/dynastore.js';
       import { MemoryBackend } from './src/memory/backend.js';
       const store = new Dynastore({ backend: new MemoryBackend() });
       await store.lock('job', { leaseMs: 1_000, heartbeatMs: false, maxClockSkewMs: 100 }).acquire();

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkElection } from '../../chaos/checker/election.js';
 import { checkExclusion, durations, type HoldLine } from '../../chaos/checker/exclusion.js';
 import { failureOf } from '../../chaos/workers/kv.js';
-import { AmbiguousWriteError, BackendError, ValidationError } from '../../src/errors/store.js';
+import { AmbiguousWriteError, BackendError, ValidationError } from '../../src/contract/errors/store.js';
 
 const LEASE = { claim: 'held', id: 'token', start: 'granted', end: 'release' } as const;
 

@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StoredItem } from '../../src/backend/types.js';
-import { DynastoreError } from '../../src/errors/base.js';
-import { BackendError, ValidationError } from '../../src/errors/store.js';
+import type { StoredItem } from '../../src/contract/backend.js';
+import { DynastoreError } from '../../src/contract/errors/base.js';
+import { BackendError, ValidationError } from '../../src/contract/errors/store.js';
+import type { KVPair } from '../../src/contract/kv-pair.js';
+import { Dynastore } from '../../src/facade/dynastore.js';
 import { MemoryBackend } from '../../src/memory/backend.js';
-import { Dynastore } from '../../src/store/dynastore.js';
-import type { KVPair } from '../../src/store/kv-pair.js';
 import { type DynamoTable, useDynamoTable } from '../support/dynamo.js';
 
 /**

@@ -13,8 +13,8 @@ import { runCounter } from '../../chaos/workers/counter.js';
 import { runElection } from '../../chaos/workers/election.js';
 import { runKv } from '../../chaos/workers/kv.js';
 import { runLease } from '../../chaos/workers/lease.js';
-import { KeyModifiedError } from '../../src/errors/store.js';
-import { Dynastore } from '../../src/store/dynastore.js';
+import { KeyModifiedError } from '../../src/contract/errors/store.js';
+import { Dynastore } from '../../src/facade/dynastore.js';
 import { localDynamoClient } from '../../src/testing/local-client.js';
 import { type DynamoTable, useDynamoTable } from '../support/dynamo.js';
 

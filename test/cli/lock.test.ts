@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Dynastore } from '../../src/store/dynastore.js';
+import { Dynastore } from '../../src/facade/dynastore.js';
 import { type DynamoTable, useDynamoTable } from '../support/dynamo.js';
 import { bundleCli, cliEnv, removeCliBundle, runCli, startCli } from './run-cli.js';
 

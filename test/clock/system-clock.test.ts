@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { systemClock } from '../../src/clock/system.js';
+import { systemClock } from '../../src/contract/clock/system.js';
 
 describe('systemClock timers', () => {
   it('a timer longer than 2^31-1 ms does not fire early (Node would fire it after 1 ms)', async () => {

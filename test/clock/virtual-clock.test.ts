@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../src/clock/virtual.js';
+import { VirtualClock } from '../../src/contract/clock/virtual.js';
 
 describe('VirtualClock', () => {
   it('fires timers in order as time advances, and lets their promises settle', async () => {

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Backend, Condition, WriteInput } from '../../src/backend/types.js';
+import type { Backend, Condition, WriteInput } from '../../src/contract/backend.js';
+import { defaultAttributeNames } from '../../src/contract/names.js';
 import { DynamoBackend } from '../../src/dynamodb/backend.js';
-import { defaultAttributeNames } from '../../src/dynamodb/names.js';
 import { MemoryBackend } from '../../src/memory/backend.js';
 import { useDynamoTable } from '../support/dynamo.js';
 
@@ -70,7 +70,7 @@ describe('conditions mean the same on both backends', () => {
 
 describe('number comparisons in the memory backend', () => {
   it('compares bigints beyond 2^53 exactly', async () => {
-    const { compareValues } = await import('../../src/backend/evaluate.js');
+    const { compareValues } = await import('../../src/contract/evaluate.js');
     expect(compareValues(9007199254740993n, 9007199254740992n)).toBe(1);
     expect(compareValues(9007199254740993n, 9007199254740993n)).toBe(0);
     expect(compareValues(2, 3n)).toBe(-1);

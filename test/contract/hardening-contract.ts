@@ -1,9 +1,9 @@
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { describe, expect, it, vi } from 'vitest';
-import type { RawRow } from '../../src/backend/decode-row.js';
-import { InvalidItemError, ValidationError } from '../../src/errors/index.js';
-import { encodeCursor } from '../../src/store/cursor.js';
-import { MAX_TTL_MS } from '../../src/store/validate.js';
+import type { RawRow } from '../../src/contract/decode-row.js';
+import { InvalidItemError, ValidationError } from '../../src/contract/errors/index.js';
+import { MAX_TTL_MS } from '../../src/contract/validate.js';
+import { encodeCursor } from '../../src/facade/cursor.js';
 import type { WatchEvent } from '../../src/watch/types.js';
 import type { Harness } from './harness.js';
 

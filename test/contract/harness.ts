@@ -1,9 +1,9 @@
 import { PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import type { RawRow } from '../../src/backend/decode-row.js';
-import type { CallEvent } from '../../src/backend/types.js';
-import { VirtualClock } from '../../src/clock/virtual.js';
+import type { CallEvent } from '../../src/contract/backend.js';
+import { VirtualClock } from '../../src/contract/clock/virtual.js';
+import type { RawRow } from '../../src/contract/decode-row.js';
+import { Dynastore } from '../../src/facade/dynastore.js';
 import { MemoryBackend } from '../../src/memory/backend.js';
-import { Dynastore } from '../../src/store/dynastore.js';
 
 /** One backend under test, with a way to let time pass that suits it. */
 export interface Harness {

@@ -4,7 +4,7 @@ import {
   KeyModifiedError,
   KeyNotFoundError,
   ValidationError,
-} from '../../src/errors/index.js';
+} from '../../src/contract/errors/index.js';
 import type { Harness } from './harness.js';
 
 let seq = 0;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { absentOrExpired, liveAtVersion } from '../../src/contract/conditions.js';
+import { defaultAttributeNames } from '../../src/contract/names.js';
 import { buildDelete, buildQuery, buildTransact, buildUpdate } from '../../src/dynamodb/builders.js';
-import { defaultAttributeNames } from '../../src/dynamodb/names.js';
-import { absentOrExpired, liveAtVersion } from '../../src/store/conditions.js';
 
 const ref = { tableName: 't1', names: defaultAttributeNames };
 

@@ -1,11 +1,11 @@
 import { createServer } from 'node:net';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CallEvent } from '../../src/backend/types.js';
+import type { CallEvent } from '../../src/contract/backend.js';
+import type { LeaseLostError } from '../../src/contract/errors/lock.js';
+import { AmbiguousWriteError, BackendError } from '../../src/contract/errors/store.js';
 import { connectFailureReason, isConnectFailure, wrapAwsError } from '../../src/dynamodb/errors.js';
-import type { LeaseLostError } from '../../src/errors/lock.js';
-import { AmbiguousWriteError, BackendError } from '../../src/errors/store.js';
-import { Dynastore } from '../../src/store/dynastore.js';
+import { Dynastore } from '../../src/facade/dynastore.js';
 import { localDynamoClient } from '../../src/testing/local-client.js';
 import { type DynamoTable, useDynamoTable } from '../support/dynamo.js';
 

@@ -7,6 +7,8 @@ import {
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ErrorCode } from '../../src/contract/errors/base.js';
+import { TableMismatchError, ValidationError } from '../../src/contract/errors/store.js';
 import { createTable } from '../../src/dynamodb/create-table.js';
 import {
   buildCreateTableInput,
@@ -17,8 +19,6 @@ import {
   streamState,
   ttlState,
 } from '../../src/dynamodb/create-table-input.js';
-import { ErrorCode } from '../../src/errors/base.js';
-import { TableMismatchError, ValidationError } from '../../src/errors/store.js';
 import { localDynamoClient } from '../../src/testing/local-client.js';
 import { dynamoEndpoint } from '../support/dynamo.js';
 

@@ -1,6 +1,6 @@
 import { GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Dynastore } from '../../src/store/dynastore.js';
+import { Dynastore } from '../../src/facade/dynastore.js';
 import { goUpdateInput } from '../contract/harness.js';
 import { useDynamoTable } from '../support/dynamo.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { LeaseLostError } from '../../src/contract/errors/lock.js';
 import type { Leader } from '../../src/election/observe.js';
-import { LeaseLostError } from '../../src/errors/lock.js';
-import type { Dynastore } from '../../src/store/dynastore.js';
+import type { Dynastore } from '../../src/facade/dynastore.js';
 import type { Harness } from '../contract/harness.js';
 
 /** Timing of a test election: short on both backends, in proportion. */

@@ -1,11 +1,11 @@
 import { firstValueFrom } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../src/clock/virtual.js';
-import type { LeaseLostError } from '../../src/errors/lock.js';
-import { ValidationError } from '../../src/errors/store.js';
+import { VirtualClock } from '../../src/contract/clock/virtual.js';
+import type { LeaseLostError } from '../../src/contract/errors/lock.js';
+import { ValidationError } from '../../src/contract/errors/store.js';
+import { Dynastore } from '../../src/facade/dynastore.js';
 import { MemoryBackend } from '../../src/memory/backend.js';
 import type { MemoryFeed } from '../../src/memory/feed.js';
-import { Dynastore } from '../../src/store/dynastore.js';
 import { memoryHarness } from '../contract/harness.js';
 import { electionContract } from './election-contract.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Backend, ChangeRecord, StoredItem } from '../../src/backend/types.js';
-import { VirtualClock } from '../../src/clock/virtual.js';
+import type { Backend, ChangeRecord, StoredItem } from '../../src/contract/backend.js';
+import { VirtualClock } from '../../src/contract/clock/virtual.js';
 import { type Leader, leaderChanges, leaderOf } from '../../src/election/observe.js';
 
 const NOW = 1_700_000_000_000;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Dynastore } from '../../src/store/dynastore.js';
+import { Dynastore } from '../../src/facade/dynastore.js';
 import { type DynamoTable, useDynamoTable } from '../support/dynamo.js';
 import { type RunningScript, scriptEnv, startScript } from './run-script.js';
 

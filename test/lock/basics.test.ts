@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCode } from '../../src/errors/base.js';
-import { LeaseLostError, LockTimeoutError } from '../../src/errors/lock.js';
-import { ValidationError } from '../../src/errors/store.js';
+import { ErrorCode } from '../../src/contract/errors/base.js';
+import { LeaseLostError, LockTimeoutError } from '../../src/contract/errors/lock.js';
+import { ValidationError } from '../../src/contract/errors/store.js';
 import { simulation } from './support/sim.js';
 
 describe('lock: grants, release and cost', () => {

@@ -1,10 +1,10 @@
 import { TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CallEvent } from '../../src/backend/types.js';
+import type { CallEvent } from '../../src/contract/backend.js';
+import { FencedError, type LeaseLostError } from '../../src/contract/errors/lock.js';
 import { toTransactWriteItem } from '../../src/dynamodb/transact-item.js';
-import { FencedError, type LeaseLostError } from '../../src/errors/lock.js';
+import { Dynastore } from '../../src/facade/dynastore.js';
 import type { Lease } from '../../src/lock/lease.js';
-import { Dynastore } from '../../src/store/dynastore.js';
 import { localDynamoClient } from '../../src/testing/local-client.js';
 import { type DynamoTable, useDynamoTable } from '../support/dynamo.js';
 

@@ -1,7 +1,7 @@
 import { firstValueFrom } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LockTimeoutError } from '../../src/errors/lock.js';
-import { BackendError, ValidationError } from '../../src/errors/store.js';
+import { LockTimeoutError } from '../../src/contract/errors/lock.js';
+import { BackendError, ValidationError } from '../../src/contract/errors/store.js';
 import type { Lease } from '../../src/lock/lease.js';
 import { settle, simulation, trackUnhandled } from './support/sim.js';
 

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Dynastore } from '../../src/facade/dynastore.js';
 import { decodeLockRow } from '../../src/lock/row.js';
-import { Dynastore } from '../../src/store/dynastore.js';
 import { type GuardedProcess, spawnGuarded } from '../../src/testing/guarded-process.js';
 import { type DynamoTable, useDynamoTable } from '../support/dynamo.js';
 

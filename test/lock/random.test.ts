@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { prng } from '../../chaos/util/random.js';
-import { VirtualClock } from '../../src/clock/virtual.js';
-import { ValidationError } from '../../src/errors/index.js';
+import { VirtualClock } from '../../src/contract/clock/virtual.js';
+import { ValidationError } from '../../src/contract/errors/index.js';
+import { Dynastore } from '../../src/facade/dynastore.js';
 import { MemoryBackend } from '../../src/memory/backend.js';
-import { Dynastore } from '../../src/store/dynastore.js';
 import { FaultyBackend, isGrant, transient } from './support/sim.js';
 
 /**

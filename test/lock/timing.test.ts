@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { LeaseLostError } from '../../src/errors/lock.js';
-import { BackendError } from '../../src/errors/store.js';
+import type { LeaseLostError } from '../../src/contract/errors/lock.js';
+import { BackendError } from '../../src/contract/errors/store.js';
 import type { Lease } from '../../src/lock/lease.js';
 import { isGrant, isRelease, isRenewal, settle, simulation, trackUnhandled } from './support/sim.js';
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ChangeFeed } from '../../src/backend/types.js';
-import { FencedError, LeaseLostError } from '../../src/errors/lock.js';
-import { BackendError } from '../../src/errors/store.js';
+import type { ChangeFeed } from '../../src/contract/backend.js';
+import { FencedError, LeaseLostError } from '../../src/contract/errors/lock.js';
+import { BackendError } from '../../src/contract/errors/store.js';
 import type { Lease } from '../../src/lock/lease.js';
 import { settle, simulation, trackUnhandled } from './support/sim.js';
 

@@ -8,9 +8,9 @@
 import { type AttributeValue, CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createTable } from '../../src/dynamodb/create-table.js';
 import type { Election } from '../../src/election/index.js';
+import { Dynastore, type Partition } from '../../src/facade/index.js';
 import type { Lease } from '../../src/lock/index.js';
 import { MemoryBackend } from '../../src/memory/backend.js';
-import { Dynastore, type Partition } from '../../src/store/index.js';
 import { localDynamoClient } from '../../src/testing/local-client.js';
 
 /** The AWS Lambda context, as much of it as the README's handler uses. */

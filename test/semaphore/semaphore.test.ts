@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BackendError, ValidationError } from '../../src/errors/store.js';
+import { BackendError, ValidationError } from '../../src/contract/errors/store.js';
 import type { Lease } from '../../src/lock/lease.js';
 import { settle, simulation } from '../lock/support/sim.js';
 

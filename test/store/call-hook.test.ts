@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { CallEvent } from '../../src/backend/types.js';
-import { BackendError } from '../../src/errors/index.js';
-import { Dynastore } from '../../src/store/dynastore.js';
+import type { CallEvent } from '../../src/contract/backend.js';
+import { BackendError } from '../../src/contract/errors/index.js';
+import { Dynastore } from '../../src/facade/dynastore.js';
 import { useDynamoTable } from '../support/dynamo.js';
 
 describe('the onCall hook on DynamoDB Local', () => {

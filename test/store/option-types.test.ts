@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../../src/contract/errors/index.js';
 import { createTable } from '../../src/dynamodb/create-table.js';
-import { ValidationError } from '../../src/errors/index.js';
+import { Dynastore } from '../../src/facade/dynastore.js';
 import { MemoryBackend } from '../../src/memory/backend.js';
-import { Dynastore } from '../../src/store/dynastore.js';
 import { startLocalDynamo } from '../../src/testing/local-dynamo.js';
 
 /**

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../src/errors/index.js';
+import { ValidationError } from '../../src/contract/errors/index.js';
+import { checkDuration, resolveOptions } from '../../src/contract/validate.js';
+import { Dynastore } from '../../src/facade/dynastore.js';
 import { MemoryBackend } from '../../src/memory/backend.js';
-import { Dynastore } from '../../src/store/dynastore.js';
-import { checkDuration, resolveOptions } from '../../src/store/validate.js';
 
 describe('options and construction', () => {
   it('fills defaults and rejects unknown option names, naming the known ones', () => {

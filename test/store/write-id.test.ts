@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newWriteId } from '../../src/store/write-id.js';
+import { newWriteId } from '../../src/contract/write-id.js';
 
 describe('write ids', () => {
   it('are unique within a process and carry a random per-process prefix', () => {

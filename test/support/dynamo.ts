@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
 import { DeleteTableCommand, type DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { expect, inject } from 'vitest';
+import type { AttributeNames } from '../../src/contract/names.js';
 import { createTable } from '../../src/dynamodb/create-table.js';
-import type { AttributeNames } from '../../src/dynamodb/names.js';
 import { localDynamoClient } from '../../src/testing/local-client.js';
 
 /** A fresh table on the run's shared DynamoDB Local. */

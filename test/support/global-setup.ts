@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { TestProject } from 'vitest/node';
+import { silenceNodeVersionWarning } from '../../src/process/quiet.js';
 import { type LocalDynamo, startLocalDynamo } from '../../src/testing/local-dynamo.js';
-import { silenceNodeVersionWarning } from '../../src/testing/quiet.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -1,3 +1,3 @@
-import { silenceNodeVersionWarning } from '../../src/testing/quiet.js';
+import { silenceNodeVersionWarning } from '../../src/process/quiet.js';
 
 silenceNodeVersionWarning();

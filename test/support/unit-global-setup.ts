@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { TestProject } from 'vitest/node';
-import { silenceNodeVersionWarning } from '../../src/testing/quiet.js';
+import { silenceNodeVersionWarning } from '../../src/process/quiet.js';
 
 let server: Server | undefined;
 

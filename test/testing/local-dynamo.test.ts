@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ErrorCode } from '../../src/errors/base.js';
-import { LocalDynamoError } from '../../src/errors/local.js';
-import { ValidationError } from '../../src/errors/store.js';
+import { ErrorCode } from '../../src/contract/errors/base.js';
+import { LocalDynamoError } from '../../src/contract/errors/local.js';
+import { ValidationError } from '../../src/contract/errors/store.js';
 import { type LocalDynamo, startLocalDynamo } from '../../src/testing/local-dynamo.js';
 
 const JVM_TEST_MS = 90_000;

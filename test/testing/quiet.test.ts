@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { isNodeVersionSupportWarning } from '../../src/testing/quiet.js';
+import { isNodeVersionSupportWarning } from '../../src/process/quiet.js';
 
 const run = promisify(execFile);
 

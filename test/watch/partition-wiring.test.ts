@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../src/clock/virtual.js';
+import { VirtualClock } from '../../src/contract/clock/virtual.js';
+import { Dynastore } from '../../src/facade/dynastore.js';
 import { MemoryBackend } from '../../src/memory/backend.js';
-import { Dynastore } from '../../src/store/dynastore.js';
 import { type DynamoTable, useDynamoTable } from '../support/dynamo.js';
 import { collect, until } from './support.js';
 

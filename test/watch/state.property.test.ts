@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ChangeRecord, StoredItem } from '../../src/backend/types.js';
-import { VirtualClock } from '../../src/clock/virtual.js';
+import type { ChangeRecord, StoredItem } from '../../src/contract/backend.js';
+import { VirtualClock } from '../../src/contract/clock/virtual.js';
 import { WatchState } from '../../src/watch/state.js';
 import type { WatchEvent } from '../../src/watch/types.js';
 

@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { CallEvent, ChangeRecord } from '../../src/backend/types.js';
-import { VirtualClock } from '../../src/clock/virtual.js';
-import { defaultAttributeNames } from '../../src/dynamodb/names.js';
-import { BackendError, ValidationError } from '../../src/errors/store.js';
-import { StreamDisabledError, WatchCompactedError } from '../../src/errors/watch.js';
-import { createStreamFeed, type StreamFeed, type StreamPollOptions } from '../../src/watch/dynamo/index.js';
+import type { CallEvent, ChangeRecord } from '../../src/contract/backend.js';
+import { VirtualClock } from '../../src/contract/clock/virtual.js';
+import { BackendError, ValidationError } from '../../src/contract/errors/store.js';
+import { StreamDisabledError, WatchCompactedError } from '../../src/contract/errors/watch.js';
+import { defaultAttributeNames } from '../../src/contract/names.js';
+import {
+  createStreamFeed,
+  type StreamFeed,
+  type StreamPollOptions,
+} from '../../src/dynamodb/streams/index.js';
 import { awsError, deleteRecord, FakeStreams, putRecord } from './fake-streams.js';
 
 function setup(options: Omit<StreamPollOptions, 'streamsClient'> = {}) {

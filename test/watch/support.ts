@@ -1,5 +1,5 @@
 import type { Observable } from 'rxjs';
-import type { Backend, ChangeFeed } from '../../src/backend/types.js';
+import type { Backend, ChangeFeed } from '../../src/contract/backend.js';
 import type { WatchEvent } from '../../src/watch/index.js';
 
 /** `backend` with its change feed (or other methods) replaced; its own methods stay bound to it. */

@@ -1,11 +1,11 @@
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import type { Backend, ChangeFeed, FeedSubscription } from '../../src/backend/types.js';
-import { VirtualClock } from '../../src/clock/virtual.js';
-import { BackendError, ValidationError } from '../../src/errors/store.js';
-import { WatchCompactedError } from '../../src/errors/watch.js';
+import type { Backend, ChangeFeed, FeedSubscription } from '../../src/contract/backend.js';
+import { VirtualClock } from '../../src/contract/clock/virtual.js';
+import { BackendError, ValidationError } from '../../src/contract/errors/store.js';
+import { WatchCompactedError } from '../../src/contract/errors/watch.js';
+import { Dynastore } from '../../src/facade/dynastore.js';
 import { MemoryBackend } from '../../src/memory/backend.js';
-import { Dynastore } from '../../src/store/dynastore.js';
 import { watchKey, watchPrefix } from '../../src/watch/index.js';
 import { fmt, collect as record, withOverrides as wrap } from './support.js';
 

@@ -1,4 +1,4 @@
-import { toPair } from '../../store/kv-pair.js';
+import { toPair } from '../../contract/kv-pair.js';
 import type { OptionSpec } from '../spec.js';
 
 /**

@@ -11,12 +11,12 @@ import type {
   TransactResult,
   WriteInput,
   WriteResult,
-} from '../../../src/backend/types.js';
-import type { Clock } from '../../../src/clock/types.js';
-import { VirtualClock } from '../../../src/clock/virtual.js';
-import { BackendError } from '../../../src/errors/store.js';
+} from '../../../src/contract/backend.js';
+import type { Clock } from '../../../src/contract/clock/types.js';
+import { VirtualClock } from '../../../src/contract/clock/virtual.js';
+import { BackendError } from '../../../src/contract/errors/store.js';
+import { Dynastore } from '../../../src/facade/dynastore.js';
 import { MemoryBackend } from '../../../src/memory/backend.js';
-import { Dynastore } from '../../../src/store/dynastore.js';
 
 export type Op = 'get' | 'write' | 'delete' | 'query' | 'transact';
 

@@ -1,6 +1,8 @@
+export { KVPair } from '../contract/kv-pair.js';
+export { MAX_TTL_MS } from '../contract/validate.js';
+export type { Value } from '../contract/value.js';
 export type { DynastoreOptions } from './dynastore.js';
 export { Dynastore } from './dynastore.js';
-export { KVPair } from './kv-pair.js';
 export type {
   AtomicPutOptions,
   GetOptions,
@@ -10,5 +12,3 @@ export type {
   PutOptions,
 } from './partition.js';
 export { Partition } from './partition.js';
-export { MAX_TTL_MS } from './validate.js';
-export type { Value } from './value.js';

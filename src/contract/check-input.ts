@@ -1,6 +1,6 @@
-import { ValidationError } from '../errors/store.js';
-import { isWellFormed } from '../store/validate.js';
-import type { Condition, DeleteInput, QueryInput, TransactItem, WriteInput } from './types.js';
+import type { Condition, DeleteInput, QueryInput, TransactItem, WriteInput } from './backend.js';
+import { ValidationError } from './errors/store.js';
+import { isWellFormed } from './validate.js';
 
 /**
  * Refuses, before any call, a store request carrying a string that has no UTF-8 form (a lone

@@ -1,11 +1,11 @@
 import type { DescribeTableCommandOutput } from '@aws-sdk/client-dynamodb';
 import type { ShardIteratorType } from '@aws-sdk/client-dynamodb-streams';
-import type { ChangeRecord } from '../../backend/types.js';
-import type { Clock } from '../../clock/types.js';
-import { wrapAwsError } from '../../dynamodb/errors.js';
-import type { AttributeNames } from '../../dynamodb/names.js';
-import { DynastoreError } from '../../errors/base.js';
-import { StreamDisabledError, WatchCompactedError } from '../../errors/watch.js';
+import type { ChangeRecord } from '../../contract/backend.js';
+import type { Clock } from '../../contract/clock/types.js';
+import { DynastoreError } from '../../contract/errors/base.js';
+import { StreamDisabledError, WatchCompactedError } from '../../contract/errors/watch.js';
+import type { AttributeNames } from '../../contract/names.js';
+import { wrapAwsError } from '../errors.js';
 import type { StreamCalls, StreamListing } from './calls.js';
 import { toChangeRecord } from './decode.js';
 import { ShardTracker, type TrackedShard } from './shards.js';

@@ -1,5 +1,5 @@
-import { ValidationError } from '../errors/store.js';
-import { isWellFormed } from './validate.js';
+import { ValidationError } from '../contract/errors/store.js';
+import { isWellFormed } from '../contract/validate.js';
 
 interface CursorBody {
   v: 1;

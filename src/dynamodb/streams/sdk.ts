@@ -1,5 +1,5 @@
 import type * as Streams from '@aws-sdk/client-dynamodb-streams';
-import { ValidationError } from '../../errors/store.js';
+import { ValidationError } from '../../contract/errors/store.js';
 
 /** The parts of `@aws-sdk/client-dynamodb-streams` the poller uses. */
 export type StreamsSdk = Pick<

@@ -1,6 +1,6 @@
-import { isCanonicalBase64 } from '../backend/decode-row.js';
-import type { StoredItem } from '../backend/types.js';
-import { InvalidItemError } from '../errors/store.js';
+import type { StoredItem } from './backend.js';
+import { isCanonicalBase64 } from './decode-row.js';
+import { InvalidItemError } from './errors/store.js';
 
 /**
  * One key's value as read from the store. Immutable.

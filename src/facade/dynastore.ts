@@ -1,21 +1,21 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Backend, CallListener } from '../backend/types.js';
-import { systemClock } from '../clock/system.js';
-import type { Clock } from '../clock/types.js';
+import type { Backend, CallListener } from '../contract/backend.js';
+import { systemClock } from '../contract/clock/system.js';
+import type { Clock } from '../contract/clock/types.js';
+import { ValidationError } from '../contract/errors/store.js';
+import { type AttributeNames, defaultAttributeNames } from '../contract/names.js';
+import { checkBoolean, checkFunction, checkShape, checkText, resolveOptions } from '../contract/validate.js';
 import { DynamoBackend, type DynamoBackendOptions } from '../dynamodb/backend.js';
-import { type AttributeNames, defaultAttributeNames } from '../dynamodb/names.js';
+import { resolveFeedOptions } from '../dynamodb/streams/options.js';
 import { checkTableName } from '../dynamodb/table-name.js';
 import { Election } from '../election/election.js';
 import type { ElectionOptions } from '../election/options.js';
-import { ValidationError } from '../errors/store.js';
 import type { Lease } from '../lock/lease.js';
 import { Lock } from '../lock/lock.js';
 import type { LockOptions } from '../lock/options.js';
 import { type WithLockOptions, withLock } from '../lock/with-lock.js';
 import { Semaphore, type SemaphoreOptions } from '../semaphore/semaphore.js';
-import { resolveFeedOptions } from '../watch/dynamo/options.js';
 import { Partition } from './partition.js';
-import { checkBoolean, checkFunction, checkShape, checkText, resolveOptions } from './validate.js';
 
 /** Options of a {@link Dynastore}: a DynamoDB table (`client` + `tableName`) or a `backend`. */
 export interface DynastoreOptions {

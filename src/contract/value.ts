@@ -1,4 +1,4 @@
-import { ValidationError } from '../errors/store.js';
+import { ValidationError } from './errors/store.js';
 import { checkText, Limits } from './validate.js';
 
 /** A value the store accepts: text, or bytes (stored base64, as Go dynastore does). */

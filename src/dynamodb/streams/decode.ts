@@ -1,7 +1,7 @@
 import type { _Record, AttributeValue } from '@aws-sdk/client-dynamodb-streams';
-import type { ChangeRecord, StoredItem } from '../../backend/types.js';
-import { decodeItem, type RawItem } from '../../dynamodb/codec.js';
-import type { AttributeNames } from '../../dynamodb/names.js';
+import type { ChangeRecord, StoredItem } from '../../contract/backend.js';
+import type { AttributeNames } from '../../contract/names.js';
+import { decodeItem, type RawItem } from '../codec.js';
 
 /**
  * Whether a stream record is DynamoDB's TTL reaper removing an expired item: AWS marks those

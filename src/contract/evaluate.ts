@@ -1,4 +1,4 @@
-import type { AttrName, Condition, FieldValue, StoredItem } from './types.js';
+import type { AttrName, Condition, FieldValue, StoredItem } from './backend.js';
 
 /**
  * Evaluates a {@link Condition} against a row the way DynamoDB does: a comparison with a missing

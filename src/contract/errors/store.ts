@@ -1,4 +1,4 @@
-import type { KVPair } from '../store/kv-pair.js';
+import type { KVPair } from '../kv-pair.js';
 import { DynastoreError, ErrorCode } from './base.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { Clock } from '../clock/types.js';
+import type { Clock } from './clock/types.js';
 
 /** Options of {@link retry}. */
 export interface RetryOptions {

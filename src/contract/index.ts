@@ -1,2 +1,2 @@
+export type * from './backend.js';
 export { evaluate, isLive } from './evaluate.js';
-export type * from './types.js';

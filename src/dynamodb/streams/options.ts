@@ -1,17 +1,17 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import type { CallListener } from '../../backend/types.js';
-import { systemClock } from '../../clock/system.js';
-import type { Clock } from '../../clock/types.js';
-import type { AttributeNames } from '../../dynamodb/names.js';
-import { ValidationError } from '../../errors/store.js';
+import type { CallListener } from '../../contract/backend.js';
+import { systemClock } from '../../contract/clock/system.js';
+import type { Clock } from '../../contract/clock/types.js';
+import { ValidationError } from '../../contract/errors/store.js';
+import type { AttributeNames } from '../../contract/names.js';
 import {
   checkDuration,
   checkFunction,
   checkShape,
   MAX_TIMER_MS,
   resolveOptions,
-} from '../../store/validate.js';
+} from '../../contract/validate.js';
 
 /**
  * Tuning of the DynamoDB Streams poller (what `Dynastore`'s `stream` option takes).

@@ -1,6 +1,6 @@
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import type { ChangeFeed, ChangeRecord, FeedSubscription } from '../../backend/types.js';
-import type { TimerHandle } from '../../clock/types.js';
+import type { ChangeFeed, ChangeRecord, FeedSubscription } from '../../contract/backend.js';
+import type { TimerHandle } from '../../contract/clock/types.js';
 import { StreamCalls } from './calls.js';
 import { streamsClientFor } from './client.js';
 import { type ResolvedFeedOptions, resolveFeedOptions, type StreamFeedOptions } from './options.js';

@@ -11,11 +11,11 @@ import type {
   ShardIteratorType,
   StreamDescription,
 } from '@aws-sdk/client-dynamodb-streams';
-import type { CallListener } from '../../backend/types.js';
-import type { Clock } from '../../clock/types.js';
-import { isConnectFailure, isRetryable, wrapAwsError } from '../../dynamodb/errors.js';
-import { type MiddlewareAdder, traceEndpoint } from '../../dynamodb/retry-guard.js';
-import { retry } from '../retry.js';
+import type { CallListener } from '../../contract/backend.js';
+import type { Clock } from '../../contract/clock/types.js';
+import { retry } from '../../contract/retry.js';
+import { isConnectFailure, isRetryable, wrapAwsError } from '../errors.js';
+import { type MiddlewareAdder, traceEndpoint } from '../retry-guard.js';
 import type { StreamsSdk } from './sdk.js';
 
 /** An SDK command, whose middleware stack can take the endpoint tracer. */

@@ -1,4 +1,4 @@
-import type { Condition } from '../backend/types.js';
+import type { Condition } from './backend.js';
 
 /*
  * The key/value state machine, in named clauses. A row is *live* when it exists and its `expires`

@@ -1,5 +1,5 @@
-import type { AttributeNames } from '../dynamodb/names.js';
-import type { FieldValue, InvalidAttribute, StoredItem } from './types.js';
+import type { FieldValue, InvalidAttribute, StoredItem } from './backend.js';
+import type { AttributeNames } from './names.js';
 
 /**
  * A DynamoDB attribute value in its wire shape (`{ S: 'x' }`, `{ N: '1' }`, `{ M: {...} }`, ...),

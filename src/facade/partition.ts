@@ -1,7 +1,7 @@
 import type { Observable } from 'rxjs';
-import { isLive } from '../backend/evaluate.js';
-import type { Backend, StoredItem, WriteInput, WriteResult } from '../backend/types.js';
-import type { Clock } from '../clock/types.js';
+import type { Backend, StoredItem, WriteInput, WriteResult } from '../contract/backend.js';
+import type { Clock } from '../contract/clock/types.js';
+import { absentOrExpired, liveAt, liveAtVersion } from '../contract/conditions.js';
 import {
   AmbiguousWriteError,
   BackendError,
@@ -10,19 +10,9 @@ import {
   KeyModifiedError,
   KeyNotFoundError,
   ValidationError,
-} from '../errors/store.js';
-import { checkFence, fencedTransact } from '../lock/fence.js';
-import type { Lease } from '../lock/lease.js';
-import {
-  type WatchEvent,
-  type WatchOptions,
-  type WatchPrefixOptions,
-  watchKey,
-  watchPrefix,
-} from '../watch/index.js';
-import { absentOrExpired, liveAt, liveAtVersion } from './conditions.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
-import { invalidItemError, KVPair, toPair } from './kv-pair.js';
+} from '../contract/errors/store.js';
+import { isLive } from '../contract/evaluate.js';
+import { invalidItemError, KVPair, toPair } from '../contract/kv-pair.js';
 import {
   checkBoolean,
   checkDuration,
@@ -33,9 +23,19 @@ import {
   Limits,
   MAX_TTL_MS,
   resolveOptions,
-} from './validate.js';
-import { encodeValue, type Value } from './value.js';
-import { newWriteId, WRITE_ID_FIELD } from './write-id.js';
+} from '../contract/validate.js';
+import { encodeValue, type Value } from '../contract/value.js';
+import { newWriteId, WRITE_ID_FIELD } from '../contract/write-id.js';
+import { checkFence, fencedTransact } from '../lock/fence.js';
+import type { Lease } from '../lock/lease.js';
+import {
+  type WatchEvent,
+  type WatchOptions,
+  type WatchPrefixOptions,
+  watchKey,
+  watchPrefix,
+} from '../watch/index.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
 
 /** Options of `put`. */
 export interface PutOptions {

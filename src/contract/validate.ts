@@ -1,4 +1,4 @@
-import { ValidationError } from '../errors/store.js';
+import { ValidationError } from './errors/store.js';
 
 /** DynamoDB limits the layout inherits. */
 export const Limits = {

@@ -36,16 +36,18 @@ const accounts = store.partition('accounts');
 const SAFETY_MS = 500;
 
 export async function handler(event: DepositEvent, context: LambdaContext): Promise<DepositResult> {
-  const budgetMs = context.getRemainingTimeInMillis() - SAFETY_MS;
+  // Half the time left to wait for the lock, half to hold it: the lease runs from its grant, so
+  // it ends before this invocation must have ended.
+  const halfMs = Math.floor((context.getRemainingTimeInMillis() - SAFETY_MS) / 2);
   const lock = store.lock(`accounts/${event.account}`, {
-    leaseMs: budgetMs, // the lease ends when this invocation must have ended
+    leaseMs: halfMs,
     heartbeatMs: false, // no timers: Lambda may freeze the process at any moment
     maxClockSkewMs: 200,
     owner: context.awsRequestId,
   });
   let lease: Awaited<ReturnType<typeof lock.acquire>>;
   try {
-    lease = await lock.acquire({ waitMs: budgetMs / 2 });
+    lease = await lock.acquire({ waitMs: halfMs });
   } catch (err) {
     if (err instanceof LockTimeoutError) return { ok: false, reason: 'busy' };
     throw err;

@@ -5,14 +5,14 @@
  *
  *   npm run example:lambda                 # embedded DynamoDB Local, or AWS_ENDPOINT_URL_DYNAMODB
  *
- * Environment: INVOCATIONS (default 20), TIMEOUT_MS (the simulated function timeout, default 10000).
+ * Environment: INVOCATIONS (default 20), TIMEOUT_MS (the simulated function timeout, default 30000).
  */
 import { randomUUID } from 'node:crypto';
 import { connectFromEnv } from '../shared/connect.js';
 import type { DepositResult, LambdaContext } from './handler.js';
 
 const invocations = Number(process.env.INVOCATIONS ?? 20);
-const timeoutMs = Number(process.env.TIMEOUT_MS ?? 10_000);
+const timeoutMs = Number(process.env.TIMEOUT_MS ?? 30_000);
 
 // Before the handler module loads: it builds its client from the environment, as on Lambda.
 const { store, endpoint, close } = await connectFromEnv();

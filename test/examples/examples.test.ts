@@ -38,7 +38,7 @@ describe('examples (smoke tests against DynamoDB Local)', () => {
   });
 
   it('lambda-mutex: concurrent invocations lose no deposit', async () => {
-    const r = await start('examples/lambda-mutex/harness.ts', [], { INVOCATIONS: '8', TIMEOUT_MS: '6000' })
+    const r = await start('examples/lambda-mutex/harness.ts', [], { INVOCATIONS: '8', TIMEOUT_MS: '30000' })
       .done;
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);

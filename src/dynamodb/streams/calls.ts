@@ -14,7 +14,7 @@ import type {
 import type { CallListener } from '../../contract/backend.js';
 import type { Clock } from '../../contract/clock/types.js';
 import { retry } from '../../contract/retry.js';
-import { isConnectFailure, isRetryable, wrapAwsError } from '../errors.js';
+import { isConnectFailure, isRetryableAwsError, wrapAwsError } from '../errors.js';
 import { type MiddlewareAdder, traceEndpoint } from '../retry-guard.js';
 import type { StreamsSdk } from './sdk.js';
 
@@ -162,7 +162,7 @@ export class StreamCalls {
         clock,
         signal,
         budgetMs: this.#d.retryForMs,
-        retryable: isRetryable,
+        retryable: isRetryableAwsError,
         ...(this.#d.onRetry && { onRetry: this.#d.onRetry }),
       },
     );

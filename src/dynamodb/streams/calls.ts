@@ -13,6 +13,7 @@ import type {
 } from '@aws-sdk/client-dynamodb-streams';
 import type { CallListener } from '../../contract/backend.js';
 import type { Clock } from '../../contract/clock/types.js';
+import { reportCall } from '../../contract/report-call.js';
 import { retry } from '../../contract/retry.js';
 import { isConnectFailure, isRetryableAwsError, wrapAwsError } from '../errors.js';
 import { type MiddlewareAdder, traceEndpoint } from '../retry-guard.js';
@@ -169,17 +170,11 @@ export class StreamCalls {
   }
 
   #report(operation: string, started: number, error?: unknown): void {
-    const listener = this.#d.onCall;
-    if (!listener) return;
-    try {
-      listener({
-        operation,
-        table: this.#d.tableName,
-        durationMs: this.#d.clock.monotonic() - started,
-        ...(error !== undefined && { error }),
-      });
-    } catch {
-      // a metrics listener must never break the poller
-    }
+    reportCall(this.#d.onCall, () => ({
+      operation,
+      table: this.#d.tableName,
+      durationMs: this.#d.clock.monotonic() - started,
+      ...(error !== undefined && { error }),
+    }));
   }
 }

@@ -1,4 +1,3 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Backend, CallListener } from '../contract/backend.js';
 import { systemClock } from '../contract/clock/system.js';
 import type { Clock } from '../contract/clock/types.js';
@@ -6,6 +5,7 @@ import { ValidationError } from '../contract/errors/store.js';
 import { type AttributeNames, resolveAttributeNames } from '../contract/names.js';
 import { checkBoolean, checkFunction, checkShape, resolveOptions } from '../contract/validate.js';
 import { DynamoBackend, type DynamoBackendOptions } from '../dynamodb/backend.js';
+import type { DynamoDBClient } from '../dynamodb/client.js';
 import { resolveFeedOptions } from '../dynamodb/streams/options.js';
 import { checkTableName } from '../dynamodb/table-name.js';
 import { Election } from '../election/election.js';

@@ -1,6 +1,6 @@
-import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import type { CallListener } from '../contract/backend.js';
 import { ValidationError } from '../contract/errors/store.js';
+import { createDynamoClient, type DynamoDBClient, type DynamoDBClientConfig } from '../dynamodb/client.js';
 import { createTable } from '../dynamodb/create-table.js';
 import { Dynastore } from '../facade/dynastore.js';
 import { startLocalDynamo } from '../testing/local-dynamo.js';
@@ -139,7 +139,7 @@ export async function connect(
     }
   }
   const config = clientConfig(o, env);
-  const client = new DynamoDBClient({
+  const client = createDynamoClient({
     ...config,
     requestHandler: { connectionTimeout: CONNECTION_TIMEOUT_MS },
   });

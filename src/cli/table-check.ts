@@ -1,6 +1,5 @@
-import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { BackendError, TableMismatchError } from '../contract/errors/store.js';
-import { keySchemaDifferences, resolveKeyNames } from '../dynamodb/create-table-input.js';
+import { describeKeySchemaDifferences } from '../dynamodb/key-schema.js';
 import type { Connection } from './connect.js';
 
 /** What DynamoDB (and DynamoDB Local) say when a key does not fit the table's key schema. */
@@ -23,11 +22,7 @@ export async function explainKeySchema<T>(conn: Connection, work: () => Promise<
     const cause =
       err instanceof BackendError ? (err.cause as { name?: string; message?: string }) : undefined;
     if (cause?.name !== 'ValidationException' || !KEY_SCHEMA_COMPLAINT.test(cause.message ?? '')) throw err;
-    const table = await conn.client
-      .send(new DescribeTableCommand({ TableName: conn.tableName }))
-      .then((out) => out.Table)
-      .catch(() => undefined);
-    const diffs = table ? keySchemaDifferences(table, resolveKeyNames(undefined)) : [];
+    const diffs = (await describeKeySchemaDifferences(conn.client, conn.tableName)) ?? [];
     if (diffs.length === 0) throw err;
     throw new TableMismatchError(
       `table "${conn.tableName}" does not have the dynastore key schema: ${diffs.join('; ')} (\`dynastore init --table <new name>\` makes a table that has it)`,

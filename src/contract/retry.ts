@@ -1,3 +1,4 @@
+import { equalJitterMs } from './backoff.js';
 import type { Clock } from './clock/types.js';
 
 /** Options of {@link retry}. */
@@ -21,12 +22,12 @@ export interface RetryOptions {
 
 /**
  * Runs `fn` until it succeeds, waiting between tries with exponential backoff and "equal jitter"
- * (half the cap fixed, half random), on the injected clock. Non-retryable errors, an aborted
+ * ({@link equalJitterMs}: half the cap fixed, half random), on the injected clock. Non-retryable errors, an aborted
  * signal, or an exhausted time budget rethrow the last error.
  *
  * @example
  * ```ts
- * const out = await retry(() => client.send(cmd), { clock: systemClock, retryable: isRetryable });
+ * const out = await retry(() => client.send(cmd), { clock: systemClock, retryable: isRetryableAwsError });
  * ```
  */
 export async function retry<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
@@ -41,8 +42,7 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, options: Ret
       return await fn(attempt);
     } catch (err) {
       if (signal?.aborted || !retryable(err)) throw err;
-      const cap = Math.min(maxMs, baseMs * 2 ** attempt);
-      const delayMs = cap / 2 + (random() * cap) / 2;
+      const delayMs = equalJitterMs(attempt, baseMs, maxMs, random);
       if (clock.monotonic() - started + delayMs > budgetMs) throw err;
       onRetry?.(err, attempt, delayMs);
       await clock.sleep(delayMs, signal);

@@ -30,6 +30,7 @@ import { checkStoreInput, checkTransact } from '../contract/check-input.js';
 import { systemClock } from '../contract/clock/system.js';
 import type { Clock } from '../contract/clock/types.js';
 import type { AttributeNames } from '../contract/names.js';
+import { reportCall } from '../contract/report-call.js';
 import { buildDelete, buildGet, buildQuery, buildTransact, buildUpdate, type TableRef } from './builders.js';
 import { decodeItem, type RawItem } from './codec.js';
 import { wrapAwsError } from './errors.js';
@@ -210,18 +211,13 @@ export class DynamoBackend implements Backend {
     capacity: { total: number; readUnits?: number; writeUnits?: number } | undefined,
     error?: unknown,
   ): void {
-    if (!this.#onCall) return;
-    try {
-      this.#onCall({
-        operation,
-        table: this.#ref.tableName,
-        durationMs: performance.now() - started,
-        ...(capacity && { consumedCapacity: capacity }),
-        ...(error !== undefined && { error }),
-      });
-    } catch {
-      // a metrics listener must never break a store call
-    }
+    reportCall(this.#onCall, () => ({
+      operation,
+      table: this.#ref.tableName,
+      durationMs: performance.now() - started,
+      ...(capacity && { consumedCapacity: capacity }),
+      ...(error !== undefined && { error }),
+    }));
   }
 }
 

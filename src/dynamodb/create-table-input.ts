@@ -5,9 +5,7 @@ import type {
   UpdateTableCommandInput,
   UpdateTimeToLiveCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { ValidationError } from '../contract/errors/store.js';
-import { type AttributeNames, defaultAttributeNames } from '../contract/names.js';
-import { checkText, resolveOptions } from '../contract/validate.js';
+import { type AttributeNames, resolveAttributeNames } from '../contract/names.js';
 
 /**
  * The attribute names `createTable` cares about: the key schema and the TTL attribute.
@@ -20,8 +18,8 @@ import { checkText, resolveOptions } from '../contract/validate.js';
 export type TableKeyNames = Pick<AttributeNames, 'partition' | 'key' | 'expires'>;
 
 /**
- * Fills Go dynastore's defaults into partial attribute names and checks the three `createTable`
- * uses: non-empty strings, all different.
+ * The three names `createTable` uses, after the one attribute-name resolver
+ * ({@link resolveAttributeNames}: Go dynastore's defaults, 1 to 255 bytes, all different).
  *
  * @example
  * ```ts
@@ -30,21 +28,8 @@ export type TableKeyNames = Pick<AttributeNames, 'partition' | 'key' | 'expires'
  */
 export function resolveKeyNames(names: Partial<AttributeNames> | undefined): TableKeyNames {
   // every layout name is accepted (the same object serves `new Dynastore`); only three matter here
-  const all = resolveOptions('attributeNames', names, { ...defaultAttributeNames });
-  for (const [field, value] of Object.entries(all)) {
-    checkText(`attributeNames.${field}`, value);
-    if (value === '' || Buffer.byteLength(value, 'utf8') > 255) {
-      throw new ValidationError(`attributeNames.${field}`, 'must be 1 to 255 bytes (UTF-8)');
-    }
-  }
-  const out: TableKeyNames = { partition: all.partition, key: all.key, expires: all.expires };
-  if (new Set([out.partition, out.key, out.expires]).size !== 3) {
-    throw new ValidationError(
-      'attributeNames',
-      `partition, key and expires must differ: ${JSON.stringify(out)}`,
-    );
-  }
-  return out;
+  const all = resolveAttributeNames(names);
+  return { partition: all.partition, key: all.key, expires: all.expires };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { BackendError } from '../contract/errors/store.js';
+import { BackendError, isRetryable } from '../contract/errors/store.js';
 
 const RETRYABLE_NAMES = new Set([
   'ProvisionedThroughputExceededException',
@@ -115,17 +115,19 @@ function connectReason(err: unknown, depth = 0): string | undefined {
 }
 
 /**
- * Whether repeating a failed AWS call may succeed: throttling, 5xx, timeouts and network errors.
- * A retryable write may still have been applied (the answer was lost): callers that must know
- * re-read.
+ * How the DynamoDB backend classifies a raw AWS SDK error as worth repeating: throttling, 5xx,
+ * timeouts and network errors. This becomes `BackendError.retryable` when {@link wrapAwsError}
+ * wraps it; an error already wrapped answers with the one rule above the backends
+ * ({@link isRetryable}). A retryable write may still have been applied (the answer was lost):
+ * callers that must know re-read.
  *
  * @example
  * ```ts
- * if (isRetryable(err)) await sleep(backoff);
+ * if (isRetryableAwsError(err)) await sleep(backoff);
  * ```
  */
-export function isRetryable(err: unknown): boolean {
-  if (err instanceof BackendError) return err.retryable;
+export function isRetryableAwsError(err: unknown): boolean {
+  if (err instanceof BackendError) return isRetryable(err);
   if (typeof err !== 'object' || err === null) return false;
   const e = err as {
     name?: string;
@@ -166,7 +168,7 @@ export function wrapAwsError(operation: string, err: unknown, endpoint?: string)
   return new BackendError(
     operation,
     `${e?.name ?? 'Error'}: ${e?.message ?? String(err)}`,
-    isRetryable(err),
+    isRetryableAwsError(err),
     { cause: err },
   );
 }

@@ -1,11 +1,11 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Backend, CallListener } from '../contract/backend.js';
 import { systemClock } from '../contract/clock/system.js';
 import type { Clock } from '../contract/clock/types.js';
 import { ValidationError } from '../contract/errors/store.js';
-import { type AttributeNames, defaultAttributeNames } from '../contract/names.js';
-import { checkBoolean, checkFunction, checkShape, checkText, resolveOptions } from '../contract/validate.js';
+import { type AttributeNames, resolveAttributeNames } from '../contract/names.js';
+import { checkBoolean, checkFunction, checkShape, resolveOptions } from '../contract/validate.js';
 import { DynamoBackend, type DynamoBackendOptions } from '../dynamodb/backend.js';
+import type { DynamoDBClient } from '../dynamodb/client.js';
 import { resolveFeedOptions } from '../dynamodb/streams/options.js';
 import { checkTableName } from '../dynamodb/table-name.js';
 import { Election } from '../election/election.js';
@@ -102,7 +102,7 @@ export class Dynastore {
     const client = checkShape<DynamoDBClient>('Dynastore.client', o.client, ['send'], 'a DynamoDBClient');
     if (o.tableName === undefined) throw new ValidationError('Dynastore.tableName', 'is required');
     const tableName = checkTableName(o.tableName);
-    const names = resolveNames(o.attributeNames);
+    const names = resolveAttributeNames(o.attributeNames);
     // The Streams poller is made lazily (first watch); its options are checked now.
     if (o.stream !== undefined) resolveFeedOptions({ ...o.stream, client, tableName, names, clock: o.clock });
     this.backend = new DynamoBackend({
@@ -182,16 +182,3 @@ export class Dynastore {
 
 const CLOCK_METHODS = ['now', 'monotonic', 'setTimeout', 'sleep'];
 const BACKEND_METHODS = ['get', 'write', 'delete', 'query', 'transact', 'changes'];
-
-function resolveNames(names: Partial<AttributeNames> | undefined): AttributeNames {
-  const resolved = resolveOptions('attributeNames', names, { ...defaultAttributeNames });
-  const seen = new Set<string>();
-  for (const [field, value] of Object.entries(resolved)) {
-    checkText(`attributeNames.${field}`, value);
-    if (value.length === 0 || Buffer.byteLength(value, 'utf8') > 255)
-      throw new ValidationError(`attributeNames.${field}`, 'must be 1 to 255 bytes (UTF-8)');
-    if (seen.has(value)) throw new ValidationError(`attributeNames.${field}`, `"${value}" is used twice`);
-    seen.add(value);
-  }
-  return resolved;
-}

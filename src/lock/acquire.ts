@@ -1,7 +1,7 @@
 import type { StoredItem } from '../contract/backend.js';
 import { backoffMs } from '../contract/backoff.js';
 import { LockTimeoutError } from '../contract/errors/lock.js';
-import { BackendError, InvalidItemError } from '../contract/errors/store.js';
+import { InvalidItemError, isRetryable } from '../contract/errors/store.js';
 import { Contender } from './contender.js';
 import type { Lease } from './lease.js';
 import type { ResolvedLockOptions } from './options.js';
@@ -184,18 +184,6 @@ export async function contend(
   } finally {
     waker?.close();
   }
-}
-
-/**
- * Store errors worth retrying: throttling, timeouts, 5xx, network (the backend decides).
- *
- * @example
- * ```ts
- * if (!isRetryable(err)) throw err;
- * ```
- */
-export function isRetryable(error: unknown): boolean {
-  return error instanceof BackendError && error.retryable;
 }
 
 function shuffle<T>(items: T[], random: () => number): T[] {

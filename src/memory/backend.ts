@@ -20,6 +20,7 @@ import { decodeRow, type RawRow } from '../contract/decode-row.js';
 import { BackendError, ValidationError } from '../contract/errors/store.js';
 import { compareUtf8, evaluate } from '../contract/evaluate.js';
 import { defaultAttributeNames } from '../contract/names.js';
+import { reportCall } from '../contract/report-call.js';
 import {
   checkDuration,
   checkFunction,
@@ -272,19 +273,16 @@ export class MemoryBackend implements Backend {
     consumedCapacity: { readUnits?: number; writeUnits?: number },
     error?: Error,
   ): void {
-    if (!this.#onCall) return;
-    const total = (consumedCapacity.readUnits ?? 0) + (consumedCapacity.writeUnits ?? 0);
-    try {
-      this.#onCall({
-        operation,
-        table: 'memory',
-        durationMs: 0,
-        consumedCapacity: { ...consumedCapacity, total },
-        ...(error && { error }),
-      });
-    } catch {
-      // listeners must not break the store
-    }
+    reportCall(this.#onCall, () => ({
+      operation,
+      table: 'memory',
+      durationMs: 0,
+      consumedCapacity: {
+        ...consumedCapacity,
+        total: (consumedCapacity.readUnits ?? 0) + (consumedCapacity.writeUnits ?? 0),
+      },
+      ...(error && { error }),
+    }));
   }
 }
 

@@ -1,4 +1,4 @@
-import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { createDynamoClient, type DynamoDBClient, type DynamoDBClientConfig } from '../dynamodb/client.js';
 import { silenceNodeVersionWarning } from '../process/quiet.js';
 
 /**
@@ -14,7 +14,7 @@ import { silenceNodeVersionWarning } from '../process/quiet.js';
  */
 export function localDynamoClient(endpoint: string, overrides: DynamoDBClientConfig = {}): DynamoDBClient {
   silenceNodeVersionWarning();
-  return new DynamoDBClient({
+  return createDynamoClient({
     endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'dynastore', secretAccessKey: 'local' },

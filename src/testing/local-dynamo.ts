@@ -1,10 +1,10 @@
 import '../contract/disposable.js';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { type DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { LocalDynamoError } from '../contract/errors/local.js';
 import { ValidationError } from '../contract/errors/store.js';
 import { checkDuration, checkInteger, MAX_TIMER_MS, resolveOptions } from '../contract/validate.js';
+import { type DynamoDBClient, pingDynamo } from '../dynamodb/client.js';
 import { silenceNodeVersionWarning } from '../process/quiet.js';
 import { type GuardedProcess, spawnGuarded } from './guarded-process.js';
 import { localDynamoClient } from './local-client.js';
@@ -178,7 +178,7 @@ async function waitUntilAnswering(
       if (remaining <= 0) return 'timeout';
       try {
         const signal = AbortSignal.timeout(Math.max(1, Math.min(2_000, remaining)));
-        await probe.send(new ListTablesCommand({ Limit: 1 }), { abortSignal: signal });
+        await pingDynamo(probe, signal);
         return proc.exitInfo() ? 'exited' : 'ready';
       } catch {
         // not listening yet

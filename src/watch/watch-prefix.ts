@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
 import { ValidationError } from '../contract/errors/store.js';
+import { queryPages } from '../contract/query-pages.js';
 import { checkName, checkText, Limits, resolveOptions } from '../contract/validate.js';
 import { observeWatch } from './observe.js';
 import type { WatchDeps, WatchEvent, WatchPrefixOptions } from './types.js';
@@ -40,18 +41,10 @@ export function watchPrefix(
     partition,
     matches: (k) => k.startsWith(prefix),
     snapshot: async (state, closed) => {
-      let after: string | undefined;
-      do {
-        const page = await backend.query({
-          partition,
-          prefix,
-          consistent: true,
-          ...(after !== undefined && { after }),
-        });
+      for await (const page of queryPages(backend, { partition, prefix, consistent: true })) {
         if (closed()) return;
         for (const row of page.items) state.snapshot(row.key, row, false);
-        after = page.lastKey;
-      } while (after !== undefined);
+      }
     },
   });
 }

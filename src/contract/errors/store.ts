@@ -137,6 +137,21 @@ export class BackendError extends DynastoreError {
 }
 
 /**
+ * The one retry rule above the backends: a store call is worth repeating when it failed with a
+ * {@link BackendError} the backend marked `retryable` (throttling, timeouts, 5xx, network). Any
+ * other error (a failed condition, a validation error, a bug) is not. How a raw DynamoDB error
+ * becomes `retryable` is the DynamoDB backend's business.
+ *
+ * @example
+ * ```ts
+ * if (!isRetryable(err)) throw err;
+ * ```
+ */
+export function isRetryable(error: unknown): boolean {
+  return error instanceof BackendError && error.retryable;
+}
+
+/**
  * A conditional write whose outcome cannot be known: the SDK retried it after an ambiguous error
  * (timeout, 5xx), and the retry found the row changed by someone else. It may or may not have
  * applied; read the key again. `current` is the row the retry found.

@@ -13,8 +13,9 @@ import type {
 } from '@aws-sdk/client-dynamodb-streams';
 import type { CallListener } from '../../contract/backend.js';
 import type { Clock } from '../../contract/clock/types.js';
+import { reportCall } from '../../contract/report-call.js';
 import { retry } from '../../contract/retry.js';
-import { isConnectFailure, isRetryable, wrapAwsError } from '../errors.js';
+import { isConnectFailure, isRetryableAwsError, wrapAwsError } from '../errors.js';
 import { type MiddlewareAdder, traceEndpoint } from '../retry-guard.js';
 import type { StreamsSdk } from './sdk.js';
 
@@ -162,24 +163,18 @@ export class StreamCalls {
         clock,
         signal,
         budgetMs: this.#d.retryForMs,
-        retryable: isRetryable,
+        retryable: isRetryableAwsError,
         ...(this.#d.onRetry && { onRetry: this.#d.onRetry }),
       },
     );
   }
 
   #report(operation: string, started: number, error?: unknown): void {
-    const listener = this.#d.onCall;
-    if (!listener) return;
-    try {
-      listener({
-        operation,
-        table: this.#d.tableName,
-        durationMs: this.#d.clock.monotonic() - started,
-        ...(error !== undefined && { error }),
-      });
-    } catch {
-      // a metrics listener must never break the poller
-    }
+    reportCall(this.#d.onCall, () => ({
+      operation,
+      table: this.#d.tableName,
+      durationMs: this.#d.clock.monotonic() - started,
+      ...(error !== undefined && { error }),
+    }));
   }
 }

@@ -42,7 +42,7 @@ module.exports = {
       comment: 'everything AWS lives in src/dynamodb (the backend and its Streams poller)',
       severity: 'error',
       from: { path: '^src/', pathNot: '^src/dynamodb/' },
-      to: { path: '@aws-sdk/', dependencyTypesNot: ['type-only'] },
+      to: { path: '@aws-sdk/' },
     },
     {
       name: 'lock-through-its-api',
@@ -51,6 +51,22 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/(semaphore|election|facade)/' },
       to: { path: '^src/lock/', pathNot: '^src/lock/(index|internal)\\.ts$' },
+    },
+    {
+      name: 'cli-on-the-public-api',
+      comment:
+        'the CLI uses the library through its entry points, plus the small process and AWS-client helpers it shares',
+      severity: 'error',
+      from: { path: '^src/cli/' },
+      to: {
+        path: '^src/',
+        pathNot: [
+          '^src/cli/',
+          '^src/(index|testing)\\.ts$',
+          '^src/process/',
+          '^src/dynamodb/(client|errors|key-schema)\\.ts$',
+        ],
+      },
     },
     {
       name: 'no-circular',

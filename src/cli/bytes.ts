@@ -1,4 +1,4 @@
-import type { KVPair } from '../contract/kv-pair.js';
+import type { KVPair } from '../index.js';
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 

@@ -1,9 +1,7 @@
-import type { CallListener } from '../contract/backend.js';
-import { ValidationError } from '../contract/errors/store.js';
 import { createDynamoClient, type DynamoDBClient, type DynamoDBClientConfig } from '../dynamodb/client.js';
-import { createTable } from '../dynamodb/create-table.js';
-import { Dynastore } from '../facade/dynastore.js';
-import { startLocalDynamo } from '../testing/local-dynamo.js';
+import type { CallListener } from '../index.js';
+import { createTable, Dynastore, ValidationError } from '../index.js';
+import { startLocalDynamo } from '../testing.js';
 
 /**
  * Where the CLI connects: flags first, then the usual AWS environment.

@@ -1,6 +1,5 @@
-import { DynastoreError, ErrorCode } from '../contract/errors/base.js';
-import { BackendError } from '../contract/errors/store.js';
 import { connectFailureReason } from '../dynamodb/errors.js';
+import { BackendError, DynastoreError, ErrorCode } from '../index.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
 import { cliHint } from './hints.js';
 

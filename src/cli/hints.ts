@@ -1,7 +1,10 @@
-import { DynastoreError } from '../contract/errors/base.js';
-import { LocalDynamoError } from '../contract/errors/local.js';
-import { BackendError, ValidationError } from '../contract/errors/store.js';
-import { StreamDisabledError } from '../contract/errors/watch.js';
+import {
+  BackendError,
+  DynastoreError,
+  LocalDynamoError,
+  StreamDisabledError,
+  ValidationError,
+} from '../index.js';
 
 /** Library option names and the CLI flags that set them. */
 const FLAGS: Readonly<Record<string, string>> = {

@@ -1,5 +1,5 @@
-import { BackendError, TableMismatchError } from '../contract/errors/store.js';
 import { describeKeySchemaDifferences } from '../dynamodb/key-schema.js';
+import { BackendError, TableMismatchError } from '../index.js';
 import type { Connection } from './connect.js';
 
 /** What DynamoDB (and DynamoDB Local) say when a key does not fit the table's key schema. */

@@ -1,4 +1,4 @@
-import { ValidationError } from '../contract/errors/store.js';
+import { ValidationError } from '../index.js';
 
 const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 

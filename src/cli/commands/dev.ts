@@ -1,5 +1,5 @@
-import { createTable } from '../../dynamodb/create-table.js';
-import { startLocalDynamo } from '../../testing/local-dynamo.js';
+import { createTable } from '../../index.js';
+import { startLocalDynamo } from '../../testing.js';
 import { tableNameFrom } from '../connect.js';
 import { ExitCode } from '../exit-codes.js';
 import { untilAborted } from '../keep-alive.js';

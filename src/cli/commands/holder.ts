@@ -1,4 +1,4 @@
-import type { LockHolder } from '../../lock/types.js';
+import type { LockHolder } from '../../index.js';
 import { CliError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CommandSpec } from '../spec.js';

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { LeaseLostError } from '../../contract/errors/lock.js';
+import type { LeaseLostError } from '../../index.js';
 import { startChild } from '../child.js';
 import { CliError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';

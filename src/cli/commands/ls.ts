@@ -1,4 +1,4 @@
-import type { KVPair } from '../../contract/kv-pair.js';
+import type { KVPair } from '../../index.js';
 import { pairJson, valueFields } from '../bytes.js';
 import type { Connection } from '../connect.js';
 import { ExitCode } from '../exit-codes.js';

@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline/promises';
-import { ValidationError } from '../../contract/errors/store.js';
+import { ValidationError } from '../../index.js';
 import { CliError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CommandSpec, Invocation } from '../spec.js';

@@ -1,4 +1,4 @@
-import { toPair } from '../../contract/kv-pair.js';
+import { KVPair } from '../../index.js';
 import type { OptionSpec } from '../spec.js';
 
 /**
@@ -37,5 +37,5 @@ export function str(value: string | boolean | undefined): string | undefined {
  * ```
  */
 export function versionPair(partition: string, key: string, version: number) {
-  return toPair({ partition, key, version, fields: {} });
+  return new KVPair({ partition, key, version, fields: {} });
 }

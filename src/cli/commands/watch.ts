@@ -1,4 +1,4 @@
-import type { WatchEvent } from '../../watch/types.js';
+import type { WatchEvent } from '../../index.js';
 import { valueFields } from '../bytes.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CommandSpec } from '../spec.js';

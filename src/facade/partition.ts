@@ -26,8 +26,8 @@ import {
 } from '../contract/validate.js';
 import { encodeValue, type Value } from '../contract/value.js';
 import { newWriteId, WRITE_ID_FIELD } from '../contract/write-id.js';
-import { checkFence, fencedTransact } from '../lock/fence.js';
-import type { Lease } from '../lock/lease.js';
+import type { Lease } from '../lock/index.js';
+import { checkFence, fencedTransact } from '../lock/internal.js';
 import {
   type WatchEvent,
   type WatchOptions,

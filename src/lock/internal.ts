@@ -7,7 +7,7 @@
  * - {@link liveHolder}: the holder a lock row names, if its lease is live;
  * - {@link resolveAcquireOptions}: validation of `acquire`'s options;
  * - {@link decodeLockRow}: a lock row's fields, read leniently;
- * - {@link lockOptionNames} / {@link LockOptionName}: the one list of lock option names;
+ * - {@link lockOptionNames}: the lock option names, from the one list in `options.ts`;
  * - {@link checkFence} / {@link fencedTransact}: writes fenced by a lease.
  *
  * @example
@@ -16,8 +16,8 @@
  * const lease = await contend(ctx, slots, options, { wait: false });
  * ```
  */
-export { type ContendMode, contend, type SlotSet } from './acquire.js';
+export { contend, type SlotSet } from './acquire.js';
 export { checkFence, fencedTransact } from './fence.js';
 export { liveHolder, resolveAcquireOptions } from './lock.js';
-export { type LockOptionName, lockOptionNames } from './options.js';
-export { decodeLockRow, type LockRow } from './row.js';
+export { lockOptionNames } from './options.js';
+export { decodeLockRow } from './row.js';

@@ -143,16 +143,6 @@ function lockOptionDefaults(partition: string) {
 }
 
 /**
- * The name of one {@link LockOptions} option.
- *
- * @example
- * ```ts
- * const name: LockOptionName = 'leaseMs';
- * ```
- */
-export type LockOptionName = keyof LockOptions;
-
-/**
  * The option names {@link resolveLockOptions} knows, for callers that mix them with their own.
  *
  * @example

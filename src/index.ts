@@ -52,15 +52,16 @@ export type { DeleteOptions, PartitionContext } from './facade/partition.js';
 export type {
   AcquireOptions,
   FenceCheck,
+  LeaseInit,
+  LeaseTerms,
   LockContext,
   LockHolder,
   LockOptions,
   ResolvedLockOptions,
+  RowTarget,
   WithLockOptions,
 } from './lock/index.js';
 export { Lease, Lock } from './lock/index.js';
-export type { LeaseInit } from './lock/lease.js';
-export type { LeaseTerms, RowTarget } from './lock/row.js';
 export type { SemaphoreOptions } from './semaphore/index.js';
 export { Semaphore } from './semaphore/index.js';
 export type {

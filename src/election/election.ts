@@ -1,11 +1,15 @@
 import { type Observable, shareReplay } from 'rxjs';
 import { checkName, Limits } from '../contract/validate.js';
-import { Lock, resolveAcquireOptions } from '../lock/lock.js';
-import type { ResolvedLockOptions } from '../lock/options.js';
-import type { LockContext } from '../lock/types.js';
+import { Lock, type LockContext, type ResolvedLockOptions } from '../lock/index.js';
+import { resolveAcquireOptions } from '../lock/internal.js';
 import { Leadership } from './leadership.js';
 import { type Leader, leaderChanges, leaderOf } from './observe.js';
-import { candidateLockOptions, type ElectionOptions, resolveElectionOptions } from './options.js';
+import {
+  candidateLockOptions,
+  type ElectionOptions,
+  electionTiming,
+  resolveElectionOptions,
+} from './options.js';
 import { type LeaderCallbacks, type LeaderRunOptions, type LeaderRunResult, runForLeader } from './runner.js';
 
 /**
@@ -48,8 +52,7 @@ export class Election {
   constructor(ctx: LockContext, name: string, options?: ElectionOptions) {
     this.name = checkName('election', name, Limits.keyBytes);
     this.#lockOptions = resolveElectionOptions(options);
-    const { owner: _owner, data: _data, ...rest } = this.#lockOptions;
-    this.options = rest;
+    this.options = electionTiming(this.#lockOptions);
     this.#ctx = ctx;
   }
 

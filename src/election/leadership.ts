@@ -1,5 +1,5 @@
 import '../contract/disposable.js';
-import type { FenceCheck, Lease } from '../lock/lease.js';
+import type { FenceCheck, Lease } from '../lock/index.js';
 
 /**
  * Being the leader of an election: a held lease on the election's lock row. `term` is the

@@ -3,7 +3,7 @@ import type { Backend, ChangeRecord, StoredItem } from '../contract/backend.js';
 import type { Clock, TimerHandle } from '../contract/clock/types.js';
 import { InvalidItemError } from '../contract/errors/store.js';
 import { isLive } from '../contract/evaluate.js';
-import { decodeLockRow } from '../lock/row.js';
+import { decodeLockRow } from '../lock/internal.js';
 
 /**
  * Who leads an election: the candidate id and its term (the lock's fencing token).

@@ -1,6 +1,6 @@
 import { ValidationError } from '../contract/errors/store.js';
-import type { LockOptions, ResolvedLockOptions } from '../lock/options.js';
-import { lockOptionNames, resolveLockOptions } from '../lock/options.js';
+import { type LockOptions, type ResolvedLockOptions, resolveLockOptions } from '../lock/index.js';
+import { lockOptionNames } from '../lock/internal.js';
 
 /**
  * The partition election rows live in, unless `partition` says otherwise.
@@ -54,8 +54,21 @@ export interface ElectionOptions {
   maxOutageMs?: number;
 }
 
-/** The option names {@link ElectionOptions} knows. */
+/** The option names {@link ElectionOptions} knows: every lock option but `owner` and `data`. */
 const ELECTION_OPTION_NAMES = lockOptionNames.filter((n) => n !== 'owner' && n !== 'data');
+
+/**
+ * The election part of resolved lock options (drops `owner` and `data`).
+ *
+ * @example
+ * ```ts
+ * electionTiming(resolveElectionOptions({ leaseMs: 2_000 })).leaseMs; // 2000
+ * ```
+ */
+export function electionTiming(resolved: ResolvedLockOptions): Omit<ResolvedLockOptions, 'owner' | 'data'> {
+  const { owner: _owner, data: _data, ...timing } = resolved;
+  return timing;
+}
 
 /**
  * Validates {@link ElectionOptions} and turns them into the options of the lock underneath
@@ -92,15 +105,5 @@ export function resolveElectionOptions(options: ElectionOptions | undefined): Re
  * ```
  */
 export function candidateLockOptions(resolved: ResolvedLockOptions, candidateId: string): LockOptions {
-  return {
-    leaseMs: resolved.leaseMs,
-    heartbeatMs: resolved.heartbeatMs,
-    maxClockSkewMs: resolved.maxClockSkewMs,
-    partition: resolved.partition,
-    retentionMs: resolved.retentionMs,
-    pollMs: resolved.pollMs,
-    wakeOnChange: resolved.wakeOnChange,
-    maxOutageMs: resolved.maxOutageMs,
-    owner: candidateId,
-  };
+  return { ...electionTiming(resolved), owner: candidateId };
 }

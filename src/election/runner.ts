@@ -3,7 +3,7 @@ import { systemClock } from '../contract/clock/system.js';
 import type { Clock, TimerHandle } from '../contract/clock/types.js';
 import { ValidationError } from '../contract/errors/store.js';
 import { checkName } from '../contract/validate.js';
-import { resolveAcquireOptions } from '../lock/lock.js';
+import { resolveAcquireOptions } from '../lock/internal.js';
 import type { Leadership } from './leadership.js';
 import type { Leader } from './observe.js';
 

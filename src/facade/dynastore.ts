@@ -10,10 +10,7 @@ import { resolveFeedOptions } from '../dynamodb/streams/options.js';
 import { checkTableName } from '../dynamodb/table-name.js';
 import { Election } from '../election/election.js';
 import type { ElectionOptions } from '../election/options.js';
-import type { Lease } from '../lock/lease.js';
-import { Lock } from '../lock/lock.js';
-import type { LockOptions } from '../lock/options.js';
-import { type WithLockOptions, withLock } from '../lock/with-lock.js';
+import { type Lease, Lock, type LockOptions, type WithLockOptions, withLock } from '../lock/index.js';
 import { Semaphore, type SemaphoreOptions } from '../semaphore/semaphore.js';
 import { Partition } from './partition.js';
 

@@ -4,7 +4,6 @@ import type { Clock } from '../contract/clock/types.js';
 import { absentOrExpired, liveAt, liveAtVersion } from '../contract/conditions.js';
 import {
   AmbiguousWriteError,
-  BackendError,
   InvalidItemError,
   KeyExistsError,
   KeyModifiedError,
@@ -13,6 +12,7 @@ import {
 } from '../contract/errors/store.js';
 import { isLive } from '../contract/evaluate.js';
 import { invalidItemError, KVPair, toPair } from '../contract/kv-pair.js';
+import { readBackIfAmbiguous, settledWrite } from '../contract/settle.js';
 import {
   checkBoolean,
   checkDuration,
@@ -25,9 +25,8 @@ import {
   resolveOptions,
 } from '../contract/validate.js';
 import { encodeValue, type Value } from '../contract/value.js';
-import { newWriteId, WRITE_ID_FIELD } from '../contract/write-id.js';
-import { checkFence, fencedTransact } from '../lock/fence.js';
-import type { Lease } from '../lock/lease.js';
+import type { Lease } from '../lock/index.js';
+import { checkFence, fencedTransact } from '../lock/internal.js';
 import {
   type WatchEvent,
   type WatchOptions,
@@ -353,38 +352,31 @@ export class Partition {
   /**
    * One write, tagged with a fresh write id so that its outcome is known even when DynamoDB's
    * answer was lost. The DynamoDB backend never resends a write whose attempt may have applied;
-   * it fails with an ambiguous `BackendError`, settled here by reading the row back: our id there
-   * means it applied; otherwise it did not, or was overwritten since, and the caller gets an
-   * `AmbiguousWriteError`. A failed condition against a row carrying our id is our own write too.
+   * it fails with an ambiguous `BackendError`, settled by reading the row back (`settledWrite`):
+   * our id there means it applied; otherwise it did not, or was overwritten since, and the caller
+   * gets an `AmbiguousWriteError`. A failed condition against a row carrying our id is our own
+   * write too. Other errors (unreachable endpoint, non-ambiguous failures) are thrown unread.
    */
   async #writeOnce(input: WriteInput, what: string): Promise<WriteResult> {
-    const writeId = newWriteId();
-    const tagged: WriteInput = { ...input, fields: { ...input.fields, [WRITE_ID_FIELD]: writeId } };
-    const ours = (item: StoredItem | undefined): item is StoredItem =>
-      item?.fields[WRITE_ID_FIELD] === writeId;
-    try {
-      const result = await this.#ctx.backend.write(tagged);
-      return !result.ok && ours(result.current) ? { ok: true, item: result.current } : result;
-    } catch (err) {
-      if (!(err instanceof BackendError) || !err.ambiguous) throw err;
-      const row = await this.#ctx.backend
-        .get(this.name, input.key, { consistent: true })
-        .catch((readErr: unknown) => {
-          throw new AmbiguousWriteError(
-            `${what} of key "${input.key}": outcome unknown (and reading it back failed)`,
-            undefined,
-            {
-              cause: readErr,
-            },
-          );
-        });
-      if (ours(row)) return { ok: true, item: row };
+    const settled = await settledWrite(this.#ctx.backend, input, { readBackOn: readBackIfAmbiguous });
+    if (settled.outcome === 'applied') return { ok: true, item: settled.item };
+    if (settled.outcome === 'refused') return settled.result;
+    const { error, readBack } = settled;
+    if (!readBack) throw error;
+    if (!readBack.ok) {
       throw new AmbiguousWriteError(
-        `${what} of key "${input.key}" in partition "${this.name}": the request failed after it was sent and the row does not carry it (not applied, or overwritten since); read the key again`,
-        this.#livePair(row),
-        { cause: err },
+        `${what} of key "${input.key}": outcome unknown (and reading it back failed)`,
+        undefined,
+        {
+          cause: readBack.error,
+        },
       );
     }
+    throw new AmbiguousWriteError(
+      `${what} of key "${input.key}" in partition "${this.name}": the request failed after it was sent and the row does not carry it (not applied, or overwritten since); read the key again`,
+      this.#livePair(readBack.row),
+      { cause: error },
+    );
   }
 
   #prepare(key: string, value: Value, ttlMs: number | undefined) {

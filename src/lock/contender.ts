@@ -1,6 +1,5 @@
 import type { StoredItem } from '../contract/backend.js';
-import { BackendError } from '../contract/errors/store.js';
-import { newWriteId, WRITE_ID_FIELD } from '../contract/write-id.js';
+import { readBackUnlessUnreachable, settledWrite } from '../contract/settle.js';
 import { Lease } from './lease.js';
 import { testMutants } from './mutants.js';
 import type { ResolvedLockOptions } from './options.js';
@@ -119,8 +118,9 @@ export class Contender {
 
   /**
    * One conditional write granting `key` to this contender; a failed condition teaches the
-   * current row (no extra read). An error is settled by reading the row back: the write may have
-   * applied before the answer was lost (not when nothing answered: then it never reached the store).
+   * current row (no extra read). An error is settled by reading the row back (`settledWrite`): the
+   * write may have applied before the answer was lost (not when nothing answered: then it never
+   * reached the store); the read also teaches the current row.
    */
   async attempt(key: string): Promise<Attempt> {
     const known = this.#known.get(key);
@@ -144,31 +144,20 @@ export class Contender {
       expiredBefore: wall - this.#skewMargin(),
       ...(observed && { observed }),
     });
-    // A unique id per attempt tells this grant apart from any other by the same owner (two
-    // acquires of one semaphore may compute the same token within a millisecond).
-    const writeId = newWriteId();
-    const input = { ...grant, fields: { ...grant.fields, [WRITE_ID_FIELD]: writeId } };
-    const mine = (item: StoredItem | undefined) => item?.fields[WRITE_ID_FIELD] === writeId;
-    try {
-      const result = await this.#ctx.backend.write(input);
-      this.#onAnswer();
-      if (result.ok) return { kind: 'granted', lease: this.#lease(key, terms, sentAt) };
-      // a resent grant whose first attempt applied (answer lost) is refused by our own row
-      if (mine(result.current)) return { kind: 'granted', lease: this.#lease(key, terms, sentAt) };
-      this.learn(key, result.current);
+    // settledWrite tags the grant with a unique write id: it tells this grant apart from any other
+    // by the same owner (two acquires of one semaphore may compute the same token within a
+    // millisecond), and a resent grant refused by our own row is granted.
+    const settled = await settledWrite(this.#ctx.backend, grant, {
+      readBackOn: readBackUnlessUnreachable,
+      onAnswer: this.#onAnswer,
+    });
+    if (settled.outcome === 'applied') return { kind: 'granted', lease: this.#lease(key, terms, sentAt) };
+    if (settled.outcome === 'refused') {
+      this.learn(key, settled.result.current);
       return { kind: 'refused' };
-    } catch (error) {
-      if (error instanceof BackendError && error.unreachable) return { kind: 'error', error };
-      try {
-        const item = await this.#ctx.backend.get(this.#partition, key, { consistent: true });
-        this.#onAnswer();
-        if (mine(item)) return { kind: 'granted', lease: this.#lease(key, terms, sentAt) };
-        this.learnRow(key, decodeLockRow(item));
-      } catch {
-        // the error that matters is the write's
-      }
-      return { kind: 'error', error };
     }
+    if (settled.readBack?.ok) this.learn(key, settled.readBack.row);
+    return { kind: 'error', error: settled.error };
   }
 
   #lease(key: string, terms: LeaseTerms, sentAt: number): Lease {

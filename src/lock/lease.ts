@@ -4,7 +4,7 @@ import { backoffMs } from '../contract/backoff.js';
 import { sleepWith } from '../contract/clock/system.js';
 import type { TimerHandle } from '../contract/clock/types.js';
 import { type LeaseEndReason, LeaseLostError } from '../contract/errors/lock.js';
-import { BackendError } from '../contract/errors/store.js';
+import { readBackUnlessUnreachable, settledWrite } from '../contract/settle.js';
 import { testMutants } from './mutants.js';
 import {
   decodeLockRow,
@@ -177,7 +177,7 @@ export class Lease implements AsyncDisposable {
    * A check of the lock row, for a store transaction: passes only while the row still carries
    * this lease's owner and token. DynamoDB evaluates it inside `TransactWriteItems`, so a stale
    * holder's write is refused by the server, whatever its clock or pauses. Partition writes take
-   * it through their `fence` option; for your own DynamoDB tables, `toConditionCheck(store, lease.guard())`.
+   * it through their `fence` option; for your own DynamoDB tables, `toTransactWriteItem(store, lease.guard())`.
    *
    * @example
    * ```ts
@@ -254,35 +254,41 @@ export class Lease implements AsyncDisposable {
     }
   }
 
+  /**
+   * One renewal write, settled by reading the row back after an error (`settledWrite`; not when
+   * nothing answered: then it never reached the store, and a read would fail alike). A renewal
+   * carries no write id: it is recognised by its own lease end on a row still naming this holder.
+   * A row naming someone else (or none) loses the lease; anything else is retried.
+   */
   async #renewOnce(): Promise<Outcome> {
     const sentAt = this.#ctx.clock.monotonic();
     const input = renewWrite(this.#target, this.#terms, this.#ctx.clock.now());
-    try {
-      const result = await this.#ctx.backend.write(input);
-      if (result.ok) return this.#renewed(sentAt);
-      this.#loseToRow(decodeLockRow(result.current));
+    const sentLeaseUntil = input.fields?.leaseUntil;
+    const settled = await settledWrite(this.#ctx.backend, input, {
+      readBackOn: readBackUnlessUnreachable,
+      isOurs: (item) => {
+        const row = decodeLockRow(item);
+        return this.#names(row) && row?.leaseUntil === sentLeaseUntil;
+      },
+    });
+    if (settled.outcome === 'applied') return this.#renewed(sentAt);
+    if (settled.outcome === 'refused') {
+      this.#loseToRow(decodeLockRow(settled.result.current));
       return 'lost';
-    } catch (error) {
-      return this.#reconcile(error, sentAt, input.fields?.leaseUntil);
     }
-  }
-
-  /** After a renewal error: read the row back to learn whether the write applied. */
-  async #reconcile(error: unknown, sentAt: number, sentLeaseUntil: unknown): Promise<Outcome> {
-    // Nothing answered: the renewal never reached the store, and a read would fail alike.
-    if (error instanceof BackendError && error.unreachable) return { error };
-    let row: LockRow | undefined;
-    try {
-      row = decodeLockRow(await this.#ctx.backend.get(this.partition, this.key, { consistent: true }));
-    } catch {
-      return { error };
-    }
-    if (!row || row.owner !== this.owner || row.token !== this.token) {
+    const { error, readBack } = settled;
+    if (!readBack?.ok) return { error };
+    const row = decodeLockRow(readBack.row);
+    if (!this.#names(row)) {
       this.#loseToRow(row);
       return 'lost';
     }
-    if (row.leaseUntil === sentLeaseUntil) return this.#renewed(sentAt);
     return { error };
+  }
+
+  /** Whether `row` still names this holder (owner and token). */
+  #names(row: LockRow | undefined): boolean {
+    return row !== undefined && row.owner === this.owner && row.token === this.token;
   }
 
   #renewed(sentAt: number): Outcome {

@@ -122,6 +122,27 @@ const MAX_OWNER_BYTES = 512;
 const MAX_DATA_BYTES = 1024;
 
 /**
+ * The one list of lock options: each name with its default, in the order error messages name
+ * them. {@link lockOptionNames}, the names `withLock` and elections accept, and the "known: ..."
+ * list of an unknown-option error all come from here; the compiler keeps it in step with
+ * {@link LockOptions}.
+ */
+function lockOptionDefaults(partition: string) {
+  return {
+    leaseMs: 10_000,
+    heartbeatMs: undefined as number | false | undefined,
+    maxClockSkewMs: 1_000,
+    owner: undefined as string | undefined,
+    data: undefined as string | undefined,
+    partition,
+    retentionMs: 86_400_000,
+    pollMs: undefined as number | undefined,
+    wakeOnChange: true,
+    maxOutageMs: DEFAULT_MAX_OUTAGE_MS,
+  } satisfies { readonly [K in keyof Required<LockOptions>]: unknown };
+}
+
+/**
  * The option names {@link resolveLockOptions} knows, for callers that mix them with their own.
  *
  * @example
@@ -129,18 +150,7 @@ const MAX_DATA_BYTES = 1024;
  * lockOptionNames.includes('leaseMs'); // true
  * ```
  */
-export const lockOptionNames: readonly string[] = [
-  'leaseMs',
-  'heartbeatMs',
-  'maxClockSkewMs',
-  'owner',
-  'data',
-  'partition',
-  'retentionMs',
-  'pollMs',
-  'wakeOnChange',
-  'maxOutageMs',
-];
+export const lockOptionNames: readonly string[] = Object.keys(lockOptionDefaults(DEFAULT_LOCK_PARTITION));
 
 /**
  * Fills in defaults and validates a {@link LockOptions} object (unknown names, bad values and
@@ -156,18 +166,7 @@ export function resolveLockOptions(
   options: LockOptions | undefined,
   defaults: { partition: string } = { partition: DEFAULT_LOCK_PARTITION },
 ): ResolvedLockOptions {
-  const o = resolveOptions(context, options, {
-    leaseMs: 10_000,
-    heartbeatMs: undefined as number | false | undefined,
-    maxClockSkewMs: 1_000,
-    owner: undefined as string | undefined,
-    data: undefined as string | undefined,
-    partition: defaults.partition,
-    retentionMs: 86_400_000,
-    pollMs: undefined as number | undefined,
-    wakeOnChange: true,
-    maxOutageMs: DEFAULT_MAX_OUTAGE_MS,
-  });
+  const o = resolveOptions(context, options, lockOptionDefaults(defaults.partition));
   const leaseMs = checkDuration(`${context}.leaseMs`, o.leaseMs, { max: 7 * 86_400_000 });
   const heartbeatMs =
     o.heartbeatMs === false ? false : checkDuration(`${context}.heartbeatMs`, o.heartbeatMs ?? leaseMs / 3);

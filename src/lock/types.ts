@@ -1,28 +1,7 @@
 import type { Backend } from '../contract/backend.js';
 import type { Clock } from '../contract/clock/types.js';
 
-/**
- * Who holds a lock (or a semaphore permit), as its row says.
- *
- * @example
- * ```ts
- * const h = await lock.holder();
- * if (h) console.log(`${h.owner} holds token ${h.token} until ${h.expiresAt.toISOString()}`);
- * ```
- */
-export interface LockHolder {
-  /** The lock row's key (for a semaphore permit: `<key>#<slot>`). */
-  readonly key: string;
-  readonly owner: string;
-  /** The holder's fencing token. */
-  readonly token: bigint;
-  /** The holder's `data` option, if it set one. */
-  readonly data: string | undefined;
-  /** The lease end the holder last wrote (its own wall clock). */
-  readonly expiresAt: Date;
-  /** The holder's lease length. */
-  readonly leaseMs: number;
-}
+export type { LockHolder } from '../contract/lock-holder.js';
 
 /**
  * Options of `acquire`.

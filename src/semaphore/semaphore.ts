@@ -1,11 +1,16 @@
 import type { StoredItem } from '../contract/backend.js';
 import { InvalidItemError, ValidationError } from '../contract/errors/store.js';
 import { checkInteger, checkName, Limits } from '../contract/validate.js';
-import { contend, type SlotSet } from '../lock/acquire.js';
-import type { Lease } from '../lock/lease.js';
-import { liveHolder, resolveAcquireOptions } from '../lock/lock.js';
-import { type LockOptions, type ResolvedLockOptions, resolveLockOptions } from '../lock/options.js';
-import type { AcquireOptions, LockContext, LockHolder } from '../lock/types.js';
+import {
+  type AcquireOptions,
+  type Lease,
+  type LockContext,
+  type LockHolder,
+  type LockOptions,
+  type ResolvedLockOptions,
+  resolveLockOptions,
+} from '../lock/index.js';
+import { contend, liveHolder, resolveAcquireOptions, type SlotSet } from '../lock/internal.js';
 
 /**
  * The default partition of semaphore slot rows.

@@ -1,4 +1,4 @@
-import type { LockHolder } from '../../lock/types.js';
+import type { LockHolder } from '../lock-holder.js';
 import { DynastoreError, ErrorCode } from './base.js';
 
 /**

@@ -152,9 +152,12 @@ export function isRetryable(error: unknown): boolean {
 }
 
 /**
- * A conditional write whose outcome cannot be known: the SDK retried it after an ambiguous error
- * (timeout, 5xx), and the retry found the row changed by someone else. It may or may not have
- * applied; read the key again. `current` is the row the retry found.
+ * A write (`put`, `atomicPut`) whose outcome dynastore could not confirm: the request failed after
+ * it was sent (timeout, reset, 5xx), so it may have applied; dynastore read the row back and did
+ * not find its write id there: the write did not apply, or was overwritten since. Read the key
+ * again. `current` is the live pair the read found (undefined when the key is absent or expired);
+ * `cause` is the write's error. When reading back failed as well, the outcome is unknown:
+ * `current` is undefined and `cause` is the read's error.
  *
  * @example
  * ```ts

@@ -1,0 +1,23 @@
+/**
+ * The lock folder's internal API: what the recipes built on locks (semaphore, election) and the
+ * facade need beyond the public `index.ts`. Not exported from the package; code outside `lock/`
+ * imports lock only through `index.ts` and this file.
+ *
+ * - {@link contend}: acquire one of a set of rows ({@link SlotSet}), waiting or not;
+ * - {@link liveHolder}: the holder a lock row names, if its lease is live;
+ * - {@link resolveAcquireOptions}: validation of `acquire`'s options;
+ * - {@link decodeLockRow}: a lock row's fields, read leniently;
+ * - {@link lockOptionNames}: the lock option names, from the one list in `options.ts`;
+ * - {@link checkFence} / {@link fencedTransact}: writes fenced by a lease.
+ *
+ * @example
+ * ```ts
+ * import { contend, type SlotSet } from '../lock/internal.js';
+ * const lease = await contend(ctx, slots, options, { wait: false });
+ * ```
+ */
+export { contend, type SlotSet } from './acquire.js';
+export { checkFence, fencedTransact } from './fence.js';
+export { liveHolder, resolveAcquireOptions } from './lock.js';
+export { lockOptionNames } from './options.js';
+export { decodeLockRow } from './row.js';

@@ -12,6 +12,7 @@ import {
 } from '../contract/errors/store.js';
 import { isLive } from '../contract/evaluate.js';
 import { invalidItemError, KVPair, toPair } from '../contract/kv-pair.js';
+import { queryPages } from '../contract/query-pages.js';
 import { readBackIfAmbiguous, settledWrite } from '../contract/settle.js';
 import {
   checkBoolean,
@@ -254,15 +255,13 @@ export class Partition {
     const prefix = this.#checkPrefix(o.prefix);
     checkInteger('list.pageSize', o.pageSize, { min: 1, max: MAX_PAGE_ROWS });
     checkBoolean('list.consistent', o.consistent);
-    let after: string | undefined;
-    do {
-      const page = await this.#ctx.backend.query({
-        partition: this.name,
-        ...(prefix && { prefix }),
-        limit: o.pageSize,
-        consistent: o.consistent,
-        ...(after !== undefined && { after }),
-      });
+    const pages = queryPages(this.#ctx.backend, {
+      partition: this.name,
+      ...(prefix && { prefix }),
+      limit: o.pageSize,
+      consistent: o.consistent,
+    });
+    for await (const page of pages) {
       const now = this.#ctx.clock.now();
       for (const item of page.items) {
         if (!isLive(item, now)) continue;
@@ -274,8 +273,7 @@ export class Partition {
           invalidCount++;
         }
       }
-      after = page.lastKey;
-    } while (after !== undefined);
+    }
     if (firstInvalid) {
       if (invalidCount === 1) throw firstInvalid;
       throw new InvalidItemError(

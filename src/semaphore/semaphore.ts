@@ -1,5 +1,6 @@
 import type { StoredItem } from '../contract/backend.js';
 import { InvalidItemError, ValidationError } from '../contract/errors/store.js';
+import { queryPages } from '../contract/query-pages.js';
 import { checkInteger, checkName, Limits } from '../contract/validate.js';
 import {
   type AcquireOptions,
@@ -146,16 +147,8 @@ async function readSlots(
   keys: ReadonlySet<string>,
 ): Promise<Map<string, StoredItem | undefined>> {
   const rows = new Map<string, StoredItem | undefined>();
-  let after: string | undefined;
-  do {
-    const page = await ctx.backend.query({
-      partition,
-      prefix: `${key}#`,
-      consistent: true,
-      ...(after !== undefined && { after }),
-    });
+  for await (const page of queryPages(ctx.backend, { partition, prefix: `${key}#`, consistent: true })) {
     for (const item of page.items) if (keys.has(item.key)) rows.set(item.key, item);
-    after = page.lastKey;
-  } while (after !== undefined);
+  }
   return rows;
 }

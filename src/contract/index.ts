@@ -1,2 +1,0 @@
-export type * from './backend.js';
-export { evaluate, isLive } from './evaluate.js';

@@ -1,11 +1,10 @@
-import type { ReadOutput, RegisterInput, RegisterOutput } from '../chaos/checker/model.js';
+import type { RegisterInput } from '../chaos/checker/model.js';
 import { between, pick } from '../chaos/util/random.js';
+import { applyRegisterOp } from '../chaos/workers/register-op.js';
 import {
   AmbiguousWriteError,
   type Dynastore,
   FencedError,
-  KeyExistsError,
-  KeyModifiedError,
   type KVPair,
   type Leadership,
   type Lease,
@@ -296,9 +295,6 @@ export async function electionActor(p: Proc): Promise<void> {
   }
 }
 
-const seen = (pair: KVPair | undefined): ReadOutput =>
-  pair ? { value: pair.text(), version: pair.version } : { value: null, version: 0 };
-
 /**
  * Key/value client: get / put / atomicPut (create or CAS on the last pair seen) / delete on a
  * few keys, as a Jepsen-style history for the linearizability checker (`chaos/checker`).
@@ -328,7 +324,7 @@ export async function kvActor(p: Proc, index: number): Promise<void> {
             : { f: 'delete' };
     p.rec.op({ type: 'invoke', process: proc, key, input });
     try {
-      const { output, pair } = await applyKv(kv, key, input, prev);
+      const { output, pair } = await applyRegisterOp(kv, key, input, prev);
       last.set(key, pair);
       p.rec.op({ type: 'ok', process: proc, key, output });
     } catch (err) {
@@ -338,37 +334,6 @@ export async function kvActor(p: Proc, index: number): Promise<void> {
     }
     p.rec.ops++;
     await p.clock.sleep(between(p.rand, 0, 30));
-  }
-}
-
-async function applyKv(
-  kv: ReturnType<Dynastore['partition']>,
-  key: string,
-  input: RegisterInput,
-  prev: KVPair | undefined,
-): Promise<{ output: RegisterOutput; pair: KVPair | undefined }> {
-  switch (input.f) {
-    case 'read': {
-      const pair = await kv.get(key);
-      return { output: seen(pair), pair };
-    }
-    case 'write': {
-      const pair = await kv.put(key, input.value);
-      return { output: { version: pair.version }, pair };
-    }
-    case 'delete':
-      await kv.delete(key);
-      return { output: {}, pair: undefined };
-    case 'cas':
-      try {
-        const pair = await kv.atomicPut(key, input.value, prev ? { previous: prev } : {});
-        return { output: { ok: true, version: pair.version }, pair };
-      } catch (err) {
-        if (err instanceof KeyExistsError || err instanceof KeyModifiedError) {
-          return { output: { ok: false, current: seen(err.current) }, pair: err.current };
-        }
-        throw err;
-      }
   }
 }
 

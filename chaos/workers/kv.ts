@@ -1,20 +1,12 @@
 import { DynastoreError } from '../../src/contract/errors/base.js';
-import {
-  AmbiguousWriteError,
-  BackendError,
-  KeyExistsError,
-  KeyModifiedError,
-  ValidationError,
-} from '../../src/contract/errors/store.js';
+import { AmbiguousWriteError, BackendError, ValidationError } from '../../src/contract/errors/store.js';
 import type { KVPair } from '../../src/contract/kv-pair.js';
 import type { Partition } from '../../src/facade/partition.js';
-import type { ReadOutput, RegisterInput, RegisterOutput } from '../checker/model.js';
+import type { RegisterInput } from '../checker/model.js';
 import { between, pick, prng } from '../util/random.js';
 import { emitter, errorText, type Sink, sleep, stdoutSink, workerStore } from './common.js';
 import type { KvConfig, WorkerConfig } from './config.js';
-
-const seen = (pair: KVPair | undefined): ReadOutput =>
-  pair ? { value: pair.text(), version: pair.version } : { value: null, version: 0 };
+import { applyRegisterOp } from './register-op.js';
 
 /**
  * The key/value history workload: `clients` concurrent loops of get / put / atomicPut (create, or
@@ -68,7 +60,7 @@ async function clientLoop(
             : { f: 'delete' };
     record('invoke', key, { input });
     try {
-      const { output, pair } = await apply(kv, key, input, prev);
+      const { output, pair } = await applyRegisterOp(kv, key, input, prev);
       last.set(key, pair);
       record('ok', key, { output });
     } catch (err) {
@@ -101,35 +93,4 @@ export function failureOf(input: RegisterInput, err: unknown): { type: 'fail' | 
   if (err instanceof AmbiguousWriteError) return { type: 'info', why: 'ambiguous-write' };
   if (err instanceof BackendError) return { type: 'info', why: err.retryable ? 'retryable' : 'backend' };
   return { type: 'info', why: err instanceof DynastoreError ? 'backend' : 'other' };
-}
-
-async function apply(
-  kv: Partition,
-  key: string,
-  input: RegisterInput,
-  prev: KVPair | undefined,
-): Promise<{ output: RegisterOutput; pair: KVPair | undefined }> {
-  switch (input.f) {
-    case 'read': {
-      const pair = await kv.get(key);
-      return { output: seen(pair), pair };
-    }
-    case 'write': {
-      const pair = await kv.put(key, input.value);
-      return { output: { version: pair.version }, pair };
-    }
-    case 'delete':
-      await kv.delete(key);
-      return { output: {}, pair: undefined };
-    case 'cas':
-      try {
-        const pair = await kv.atomicPut(key, input.value, prev ? { previous: prev } : {});
-        return { output: { ok: true, version: pair.version }, pair };
-      } catch (err) {
-        if (err instanceof KeyExistsError || err instanceof KeyModifiedError) {
-          return { output: { ok: false, current: seen(err.current) }, pair: err.current };
-        }
-        throw err;
-      }
-  }
 }

@@ -10,6 +10,7 @@ export type {
   DeleteResult,
   FeedSubscription,
   FieldValue,
+  InvalidAttribute,
   QueryInput,
   QueryPage,
   StoredItem,

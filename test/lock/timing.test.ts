@@ -410,6 +410,25 @@ describe('rule (b): a whole lease plus the drift margin on the monotonic clock, 
     }
   });
 
+  it('without the change feed the waiter learns the last renewal at a poll: deadline + margin + pollMs at most', async () => {
+    const polling = { ...wide, wakeOnChange: false };
+    for (const crashAt of [100, 450, 777, 1_234]) {
+      const sim = simulation();
+      const a = sim.store();
+      const lease = await a.store.lock('job', polling).acquire();
+      const aborted = abortTime(lease, sim.clock);
+      const waiter = settle(sim.store(-5_000).store.lock('job', polling).acquire());
+      await sim.clock.advance(crashAt);
+      a.backend.down = () => new BackendError('UpdateItem', 'ECONNREFUSED', true);
+      const lastRenewal = Math.floor(crashAt / 300) * 300;
+      expect(await sim.clock.advanceUntil(() => waiter.done, 5 * LEASE, 1)).toBe(true);
+      const takenAt = sim.clock.monotonic();
+      expect(takenAt).toBeGreaterThan(aborted.at as number);
+      expect(takenAt).toBeLessThanOrEqual(lastRenewal + wide.pollMs + ruleBWaitMs(LEASE) + 1);
+      await (waiter.value as Lease).release();
+    }
+  });
+
   /**
    * A holder renewing by hand 1 ms before each deadline (the latest a live holder renews), and a
    * waiter whose monotonic clock runs `rate` times as fast: whether the waiter ever takes it.

@@ -1,5 +1,5 @@
 /**
- * `npm run chaos [-- --duration 120 | --quick] [--seed n] [--strict]`: starts DynamoDB Local, a
+ * `npm run chaos [-- --duration 120 | --quick] [--seed n] [--strict] [--wide-skew]`: starts DynamoDB Local, a
  * fault-injecting proxy, and worker processes; attacks them for the duration; checks what they
  * recorded; writes `chaos/report.json` and prints a summary. Exit status: 1 when the fenced
  * counter, lease exclusion (clocks within `maxClockSkewMs`) or the election shows a violation
@@ -42,12 +42,14 @@ async function main(): Promise<number> {
       quick: { type: 'boolean', default: false },
       seed: { type: 'string' },
       strict: { type: 'boolean', default: false },
+      'wide-skew': { type: 'boolean', default: false },
       report: { type: 'string', default: join(HERE, 'report.json') },
       dump: { type: 'string' },
     },
   });
   const settings = settingsFor({
     quick: values.quick ?? false,
+    wideSkew: values['wide-skew'] ?? false,
     ...(values.duration !== undefined && { durationS: Number(values.duration) }),
     seed: values.seed === undefined ? Math.floor(Math.random() * 1e9) : Number(values.seed),
   });

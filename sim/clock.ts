@@ -4,6 +4,9 @@ import type { Owner, World } from './world.js';
 /** The wall clock every process would show if it were exact: 2023-11-14T22:13:20Z at true time 0. */
 export const EPOCH_MS = 1_700_000_000_000;
 
+/** The shortest true-time delay of a positive timer (1 ns). */
+const MIN_DELAY_MS = 1e-6;
+
 /**
  * One simulated process's view of time. Its monotonic clock runs at `rate` times true time
  * (drift); its wall clock runs at the same rate plus an error that jumps when the simulator says
@@ -41,7 +44,10 @@ export class SimClock implements Clock {
   }
 
   setTimeout(fn: () => void, ms: number): TimerHandle {
-    const delay = Math.max(0, ms) / this.rate;
+    // At least 1 ns of true time for any positive delay: a delay below the float resolution of
+    // `world.now` (about 4e-12 ms at 20 s) would fire at the same instant, with this monotonic
+    // clock not moved, and a loop sleeping "what is left" would spin forever.
+    const delay = ms > 0 ? Math.max(ms / this.rate, MIN_DELAY_MS) : 0;
     return this.#world.at(this.#world.now + delay, this.#owner, fn);
   }
 

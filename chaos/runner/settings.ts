@@ -44,6 +44,8 @@ export interface RunSettings {
 
 const LEASE_MS = 2_000;
 const MAX_SKEW_MS = 300;
+/** The lease workers' `maxClockSkewMs` under `--wide-skew`. */
+const WIDE_SKEW_MS = 1_900;
 
 /**
  * The settings of a run: `--quick` is a one-minute run for CI; otherwise `durationS` (default 120).
@@ -53,7 +55,18 @@ const MAX_SKEW_MS = 300;
  * const s = settingsFor({ quick: true, seed: 1 });
  * ```
  */
-export function settingsFor(o: { quick: boolean; durationS?: number; seed: number }): RunSettings {
+export function settingsFor(o: {
+  quick: boolean;
+  durationS?: number;
+  seed: number;
+  /**
+   * `--wide-skew`: the lease workers allow `maxClockSkewMs` 1 900 and their clocks are up to 1.8 s
+   * apart, so a killed holder is taken over by rule (b) (a lease + drift margin, about 2 s) long
+   * before rule (a) (its lease end + 1.9 s): 0 overlaps says rule (b) never takes a live holder
+   * however far apart the wall clocks are. The beyond-skew control moves to clocks 5 s apart.
+   */
+  wideSkew?: boolean;
+}): RunSettings {
   const durationS = o.durationS ?? (o.quick ? 60 : 120);
   if (!Number.isFinite(durationS) || durationS < 10)
     throw new Error(`--duration must be at least 10 seconds, got ${o.durationS}`);
@@ -75,12 +88,18 @@ export function settingsFor(o: { quick: boolean; durationS?: number; seed: numbe
     kvPauseEveryMs: 12_000,
     infoHorizonMs: 10_000,
     leaseWorkers: 3,
-    lease: { leaseMs: LEASE_MS, maxClockSkewMs: MAX_SKEW_MS, holdMs: [200, LEASE_MS * 2.5], sampleMs: 50 },
-    // Pairwise differences up to 290 ms, just inside maxClockSkewMs (300).
-    leaseSkews: [0, 145, -145, 90, -90, 40],
-    // 2 000 ms apart: more than leaseMs + maxClockSkewMs - heartbeatMs, so the fast clock's worker
-    // takes the lock from a live holder between two renewals, faults or not.
-    leaseBeyondSkews: [0, 2_000],
+    lease: {
+      leaseMs: LEASE_MS,
+      maxClockSkewMs: o.wideSkew ? WIDE_SKEW_MS : MAX_SKEW_MS,
+      holdMs: [200, LEASE_MS * 2.5],
+      sampleMs: 50,
+    },
+    // Pairwise differences up to 290 ms, just inside maxClockSkewMs (300); with --wide-skew up to
+    // 1 800 ms, inside 1 900.
+    leaseSkews: o.wideSkew ? [0, 900, -900, 450, -450, 200] : [0, 145, -145, 90, -90, 40],
+    // 2 000 ms apart (5 000 with --wide-skew): more than leaseMs + maxClockSkewMs - heartbeatMs, so
+    // the fast clock's worker takes the lock from a live holder between two renewals, faults or not.
+    leaseBeyondSkews: [0, o.wideSkew ? 5_000 : 2_000],
     electionWorkers: 3,
     election: {
       leaseMs: LEASE_MS,

@@ -25,7 +25,7 @@ export const DEFAULT_ELECTION_PARTITION = '_elections';
 export interface ElectionOptions {
   /**
    * How long a leader stays leader without renewing. A crashed leader is replaced about this
-   * long (+ `maxClockSkewMs`) after its last renewal.
+   * long (+ 0.5 % rate-drift margin) after its last renewal reached the waiting candidates.
    * @default 10_000
    */
   leaseMs?: number;

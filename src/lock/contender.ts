@@ -42,14 +42,53 @@ interface Observation {
 }
 
 /**
+ * Rule (b)'s rate-drift margin, in parts per million of the holder's `leaseMs`: 5 000 ppm (0.5 %).
+ *
+ * Rule (b) compares two monotonic clocks, the holder's (its deadline is `leaseMs` after it *sent*
+ * its last successful renewal) and this contender's (it counts from when a read of that renewal
+ * returned, which is later). Monotonic clocks have no offset to speak of here, only a rate error:
+ * if this contender's clock runs at most a factor `f` faster than the holder's, waiting `f ×
+ * leaseMs` on it outlasts the holder's deadline. Quartz oscillators are within about 100 ppm and
+ * NTP slews a clock by at most 500 ppm, so two clocks differ by at most about 1 200 ppm; 5 000 ppm
+ * is four times that (room for virtual machines whose timekeeping is worse). It does not depend on
+ * `maxClockSkewMs`: wall-clock skew never enters rule (b). With a 2 s lease it is 10 ms; with the
+ * default 10 s, 50 ms.
+ *
+ * @example
+ * ```ts
+ * ruleBWaitMs(2_000); // 2_011: 2 000 + 10 (drift) + 1 (rounding)
+ * ```
+ */
+export const RULE_B_DRIFT_PPM = 5_000;
+
+/**
+ * How long rule (b) makes a contender watch an unchanged row held with `leaseMs` before taking it:
+ * `leaseMs` plus {@link RULE_B_DRIFT_PPM} of it, plus 1 ms for clocks and timers that count whole
+ * milliseconds (either reading may be up to 1 ms off the instant it stands for).
+ *
+ * @example
+ * ```ts
+ * ruleBWaitMs(10_000); // 10_051
+ * ```
+ */
+export function ruleBWaitMs(leaseMs: number): number {
+  return Math.ceil(leaseMs * (1 + RULE_B_DRIFT_PPM / 1e6)) + 1;
+}
+
+/**
  * One contender's knowledge of a set of lock rows (one for a lock, the slots of a semaphore),
  * the takeover rules applied to it, and grant attempts.
  *
  * Takeover rules (DESIGN, "Clock skew"): a row held by someone else may be taken when
  * (a) the holder's recorded lease end + `maxClockSkewMs` is behind this process's wall clock, or
  * (b) this process has seen the very same row (version and token) unchanged for the holder's
- *     `leaseMs` + `maxClockSkewMs` on its monotonic clock, counted from when the read returned.
- * Both are re-checked by the store inside the grant's condition.
+ *     `leaseMs` plus a rate-drift margin ({@link ruleBWaitMs}) on its monotonic clock, counted from
+ *     when the read (or change record) that showed it arrived. No skew margin: the holder's
+ *     deadline runs `leaseMs` from when it *sent* that renewal, before anyone could read it, and
+ *     monotonic clocks differ only in rate. The waiter learns each renewal from the change feed
+ *     (`ChangeWaker`), so its observation restarts close to the renewal.
+ * Both are re-checked by the store inside the grant's condition (rule (b): the row still has the
+ * observed version and token).
  *
  * @example
  * ```ts
@@ -175,11 +214,10 @@ export class Contender {
     return testMutants.ruleAWithoutSkewMargin ? 0 : this.#o.maxClockSkewMs;
   }
 
-  /** Ms until rule (b) allows taking `row` (<= 0: now). */
+  /** Ms until rule (b) allows taking `row` (<= 0: now): {@link ruleBWaitMs} after it was first seen. */
   #observedFor(key: string, row: LockRow): number {
     const seen = this.#seen.get(key);
     if (!seen || seen.version !== row.version || seen.token !== row.token) return Number.POSITIVE_INFINITY;
-    const needed = (row.leaseMs ?? this.#o.leaseMs) + this.#o.maxClockSkewMs;
-    return seen.since + needed - this.#ctx.clock.monotonic();
+    return seen.since + ruleBWaitMs(row.leaseMs ?? this.#o.leaseMs) - this.#ctx.clock.monotonic();
   }
 }

@@ -24,7 +24,8 @@ import {
 export interface LockOptions {
   /**
    * How long a grant or renewal holds the lock without another renewal. A crashed holder's lock
-   * is taken over about this long (+ `maxClockSkewMs`) after its last renewal.
+   * is taken over about this long (+ 0.5 % rate-drift margin) after its last renewal reached the
+   * waiter.
    * @default 10_000
    */
   leaseMs?: number;

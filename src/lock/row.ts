@@ -183,7 +183,7 @@ export function tokenFloor(nowMs: number): bigint {
 export interface TakeoverClauses {
   /** Rule (a): the recorded lease end is before this (contender's wall clock minus max skew). */
   readonly expiredBefore: number;
-  /** Rule (b): the row is still exactly the one observed unchanged for a full lease + skew. */
+  /** Rule (b): the row is still exactly the one observed unchanged for a full lease + drift margin. */
   readonly observed?: { readonly version: number; readonly token: bigint };
 }
 

@@ -62,7 +62,7 @@ async function waitForEvent(
 const lockOptions = { leaseMs: LEASE, maxClockSkewMs: SKEW, heartbeatMs: LEASE / 4, pollMs: POLL };
 
 describe('child-process holders on DynamoDB Local', () => {
-  it('kill -9 of the holder: taken over after its last lease end + skew, within one poll and a round trip', async () => {
+  it('kill -9 of the holder: taken over after its last lease end, within the skew, one poll and a round trip', async () => {
     const child = startHolder('killed');
     const acquired = await waitForEvent(child, 'acquired');
     process.kill(await child.pid, 'SIGKILL');
@@ -73,7 +73,10 @@ describe('child-process holders on DynamoDB Local', () => {
     const lease = await store.lock('killed', lockOptions).acquire({ waitMs: 10_000 });
     const takenAt = Date.now();
     expect(lease.token).toBeGreaterThan(BigInt(acquired.token as string));
-    expect(takenAt).toBeGreaterThan(lastLeaseEnd + SKEW); // never before the dead holder's lease (+ skew) ended
+    // Never before the dead holder's lease ended (one machine: one wall clock). Rule (b) (first
+    // sight + a lease + drift margin) may beat rule (a) (lease end + skew) when the kill followed
+    // a renewal closely, so the skew is no lower bound.
+    expect(takenAt).toBeGreaterThan(lastLeaseEnd);
     // Slack for DynamoDB Local round trips on a loaded machine; a full extra lease would be a bug.
     expect(takenAt - (lastLeaseEnd + SKEW)).toBeLessThan(POLL + LEASE);
     await lease.release();

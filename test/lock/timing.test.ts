@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LeaseLostError } from '../../src/contract/errors/lock.js';
 import { BackendError } from '../../src/contract/errors/store.js';
+import { RULE_B_DRIFT_PPM, ruleBWaitMs } from '../../src/lock/contender.js';
 import type { Lease } from '../../src/lock/lease.js';
 import { isGrant, isRelease, isRenewal, settle, simulation, trackUnhandled } from './support/sim.js';
 
@@ -372,5 +373,102 @@ describe('a grant confirmed too late', () => {
     await sim.clock.advanceUntil(() => pending.done, 5 * LEASE);
     expect(pending.error).toBeUndefined();
     expect(pending.value).toBeUndefined();
+  });
+});
+
+describe('rule (b): a whole lease plus the drift margin on the monotonic clock, no skew margin', () => {
+  // A skew allowance half the lease: under the old rule (b) it would show as a 500 ms late takeover.
+  const wide = { leaseMs: LEASE, maxClockSkewMs: 500, heartbeatMs: 300, pollMs: 250 };
+  const grantObserved = (input: unknown) =>
+    isGrant(input) &&
+    JSON.stringify((input as { condition?: unknown }).condition, (_k, v) =>
+      typeof v === 'bigint' ? String(v) : v,
+    ).includes('"attr":"version"');
+
+  it('a holder that stops renewing is taken at its own deadline + the drift margin, not + maxClockSkewMs', async () => {
+    expect(ruleBWaitMs(LEASE)).toBe(LEASE + (LEASE * RULE_B_DRIFT_PPM) / 1e6 + 1);
+    for (const crashAt of [100, 450, 777, 1_234]) {
+      const sim = simulation();
+      const a = sim.store();
+      const lease = await a.store.lock('job', wide).acquire();
+      const aborted = abortTime(lease, sim.clock);
+      // its wall clock is 5 s behind: rule (a) cannot fire within this test, only rule (b)
+      const b = sim.store(-5_000);
+      const waiter = settle(b.store.lock('job', wide).acquire());
+      await sim.clock.advance(crashAt);
+      a.backend.down = () => new BackendError('UpdateItem', 'ECONNREFUSED', true); // killed: no more renewals
+      const lastRenewal = Math.floor(crashAt / 300) * 300;
+      expect(await sim.clock.advanceUntil(() => waiter.done, 5 * LEASE, 1)).toBe(true);
+      const takenAt = sim.clock.monotonic();
+      expect(aborted.at).toBe(lastRenewal + LEASE); // the holder's own deadline
+      expect(takenAt).toBeGreaterThan(aborted.at as number);
+      // the waiter learnt the last renewal from the change feed at once, so: deadline + margin (+1 step)
+      expect(takenAt).toBeLessThanOrEqual(lastRenewal + ruleBWaitMs(LEASE) + 1);
+      expect(b.backend.calls.filter((c) => c.op === 'write' && grantObserved(c.input)).length).toBe(1);
+      expect((waiter.value as Lease).token).toBeGreaterThan(lease.token);
+      await (waiter.value as Lease).release();
+    }
+  });
+
+  it('without the change feed the waiter learns the last renewal at a poll: deadline + margin + pollMs at most', async () => {
+    const polling = { ...wide, wakeOnChange: false };
+    for (const crashAt of [100, 450, 777, 1_234]) {
+      const sim = simulation();
+      const a = sim.store();
+      const lease = await a.store.lock('job', polling).acquire();
+      const aborted = abortTime(lease, sim.clock);
+      const waiter = settle(sim.store(-5_000).store.lock('job', polling).acquire());
+      await sim.clock.advance(crashAt);
+      a.backend.down = () => new BackendError('UpdateItem', 'ECONNREFUSED', true);
+      const lastRenewal = Math.floor(crashAt / 300) * 300;
+      expect(await sim.clock.advanceUntil(() => waiter.done, 5 * LEASE, 1)).toBe(true);
+      const takenAt = sim.clock.monotonic();
+      expect(takenAt).toBeGreaterThan(aborted.at as number);
+      expect(takenAt).toBeLessThanOrEqual(lastRenewal + wide.pollMs + ruleBWaitMs(LEASE) + 1);
+      await (waiter.value as Lease).release();
+    }
+  });
+
+  /**
+   * A holder renewing by hand 1 ms before each deadline (the latest a live holder renews), and a
+   * waiter whose monotonic clock runs `rate` times as fast: whether the waiter ever takes it.
+   */
+  async function liveHolderTaken(holderSkewMs: number, waiterSkewMs: number, rate: number): Promise<boolean> {
+    const sim = simulation();
+    const a = sim.store(holderSkewMs);
+    const manual = { ...wide, heartbeatMs: false as const };
+    const lease = await a.store.lock('job', manual).acquire();
+    const waiter = settle(sim.store(waiterSkewMs, rate).store.lock('job', wide).acquire());
+    for (let i = 0; i < 10 && !waiter.done; i++) {
+      await sim.clock.advance(LEASE - 1);
+      if (waiter.done) break;
+      expect(lease.remainingMs()).toBe(1);
+      await lease.renew();
+      expect(lease.signal.aborted).toBe(false);
+    }
+    if (!waiter.done) {
+      await lease.release();
+      await sim.clock.advanceUntil(() => waiter.done, LEASE, 1);
+      await (waiter.value as Lease).release();
+      return false;
+    }
+    await (waiter.value as Lease).release();
+    return true;
+  }
+
+  for (const [holderSkew, waiterSkew] of [
+    [0, -5_000],
+    [5_000, 0],
+    [3_000, -3_000],
+    [0, 0],
+    [-400, 99],
+  ] as const) {
+    it(`a live holder is never taken by rule (b): wall clocks ${holderSkew} / ${waiterSkew} ms, the waiter's monotonic clock ${RULE_B_DRIFT_PPM} ppm fast`, async () => {
+      expect(await liveHolderTaken(holderSkew, waiterSkew, 1 + RULE_B_DRIFT_PPM / 1e6)).toBe(false);
+    });
+  }
+
+  it('the margin is what holds: a waiter whose clock runs twice the margin fast takes a live holder', async () => {
+    expect(await liveHolderTaken(0, -5_000, 1 + (2 * RULE_B_DRIFT_PPM) / 1e6)).toBe(true);
   });
 });

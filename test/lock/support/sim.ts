@@ -12,6 +12,7 @@ import type {
   WriteInput,
   WriteResult,
 } from '../../../src/contract/backend.js';
+import { sleepWith } from '../../../src/contract/clock/system.js';
 import type { Clock } from '../../../src/contract/clock/types.js';
 import { VirtualClock } from '../../../src/contract/clock/virtual.js';
 import { BackendError } from '../../../src/contract/errors/store.js';
@@ -97,13 +98,32 @@ export const isRenewal = (input: unknown) => {
 export const isRelease = (input: unknown) => (input as WriteInput).fields?.owner === null;
 export const isGrant = (input: unknown) => typeof (input as WriteInput).fields?.owner === 'string';
 
-/** One memory table under one virtual clock; `store()` makes a process (its own wrapper and clock skew). */
+/**
+ * A view of `clock` whose wall clock is off by `skewMs` and whose monotonic clock (and timers) run
+ * `rate` times as fast as true time (1.005: 5 000 ppm fast), from monotonic 0 on.
+ */
+export function driftedClock(clock: VirtualClock, skewMs: number, rate: number): Clock {
+  const view: Clock = {
+    now: () => clock.now() + skewMs,
+    monotonic: () => clock.monotonic() * rate,
+    // a timer of `ms` on this clock fires once this clock has advanced at least `ms`
+    setTimeout: (fn, ms, options) => clock.setTimeout(fn, Math.ceil(Math.max(0, ms) / rate), options),
+    sleep: (ms, signal) => sleepWith(view, ms, signal),
+  };
+  return view;
+}
+
+/**
+ * One memory table under one virtual clock; `store()` makes a process (its own wrapper, wall-clock
+ * skew and, when `rate` is not 1, a monotonic clock drifting at that rate).
+ */
 export function simulation(options: { start?: number } = {}) {
   const clock = new VirtualClock(options.start);
   const events: CallEvent[] = [];
   const memory = new MemoryBackend({ clock, onCall: (e) => events.push(e) });
-  const store = (skewMs = 0) => {
-    const pclock = skewMs === 0 ? clock : clock.skewed(skewMs);
+  const store = (skewMs = 0, rate = 1) => {
+    const pclock =
+      rate !== 1 ? driftedClock(clock, skewMs, rate) : skewMs === 0 ? clock : clock.skewed(skewMs);
     const backend = new FaultyBackend(memory, pclock);
     return { store: new Dynastore({ backend, clock: pclock }), backend };
   };

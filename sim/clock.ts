@@ -1,3 +1,4 @@
+import { sleepWith } from '../src/contract/clock/system.js';
 import type { Clock, TimerHandle } from '../src/index.js';
 import type { Owner, World } from './world.js';
 
@@ -52,21 +53,7 @@ export class SimClock implements Clock {
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) {
-        reject(signal.reason);
-        return;
-      }
-      const onAbort = () => {
-        timer.cancel();
-        reject(signal?.reason);
-      };
-      const timer = this.setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return sleepWith(this, ms, signal);
   }
 
   /** How far this wall clock is from true time now (ms, positive: ahead). */

@@ -105,16 +105,8 @@ export class MemoryBackend implements Backend {
       return { ok: false, current };
     }
     const item = applyWrite(current, input);
-    this.#store(item);
+    this.#put(item, current);
     this.#report('UpdateItem', { writeUnits: writeUnits(item, current) });
-    this.#feed.push({
-      type: 'put',
-      partition: item.partition,
-      key: item.key,
-      item,
-      cause: 'write',
-      ...prev(current),
-    });
     return { ok: true, item };
   }
 
@@ -164,15 +156,7 @@ export class MemoryBackend implements Backend {
     for (const [i, t] of items.entries()) {
       if (t.kind === 'write') {
         const item = applyWrite(currents[i], t);
-        this.#store(item);
-        this.#feed.push({
-          type: 'put',
-          partition: t.partition,
-          key: t.key,
-          item,
-          cause: 'write',
-          ...prev(currents[i]),
-        });
+        this.#put(item, currents[i]);
       } else if (t.kind === 'delete') {
         this.#remove(t.partition, t.key, 'write');
       }
@@ -217,15 +201,7 @@ export class MemoryBackend implements Backend {
       throw new ValidationError('row', `the key attribute ${item.invalid.attribute} ${item.invalid.reason}`);
     checkStoreInput({ partition: item.partition, key: item.key });
     const current = this.#current(item.partition, item.key);
-    this.#store(item);
-    this.#feed.push({
-      type: 'put',
-      partition: item.partition,
-      key: item.key,
-      item,
-      cause: 'write',
-      ...prev(current),
-    });
+    this.#put(item, current);
     return item;
   }
 
@@ -259,6 +235,19 @@ export class MemoryBackend implements Backend {
     rows.delete(key);
     if (rows.size === 0) this.#rows.delete(partition);
     this.#feed.push({ type: 'delete', partition, key, previous, cause });
+  }
+
+  /** Stores a written row and tells the change feed (the mirror of `#remove`). */
+  #put(item: StoredItem, current: StoredItem | undefined): void {
+    this.#store(item);
+    this.#feed.push({
+      type: 'put',
+      partition: item.partition,
+      key: item.key,
+      item,
+      cause: 'write',
+      ...prev(current),
+    });
   }
 
   #scheduleReap(intervalMs: number): void {

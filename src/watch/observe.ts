@@ -1,5 +1,6 @@
 import { Observable } from 'rxjs';
-import type { ChangeRecord, FeedSubscription } from '../contract/backend.js';
+import type { ChangeRecord, FeedSubscription, StoredItem } from '../contract/backend.js';
+import { type SnapshotRead, sharedReads } from './shared-read.js';
 import { WatchState } from './state.js';
 import type { WatchDeps, WatchEvent } from './types.js';
 
@@ -8,21 +9,34 @@ export interface WatchSpec {
   readonly partition: string;
   /** Whether a key of `partition` belongs to this watch. */
   readonly matches: (key: string) => boolean;
-  /** Reads the current state (strongly consistent) into `state`; stops early once `closed()`. */
-  readonly snapshot: (state: WatchState, closed: () => boolean) => Promise<void>;
+  /** Names the snapshot read: watches of one backend with the same id can share one read. */
+  readonly snapshotId: string;
+  /** Reads the current state (strongly consistent), in parts; stops early once `abandoned()`. */
+  readonly read: SnapshotRead;
+  /** Records one part of the snapshot in a watcher's `state` (which reports it). */
+  readonly record: (state: WatchState, rows: readonly StoredItem[]) => void;
 }
 
 /**
  * The cold Observable behind `watch` and `watchPrefix`. Per subscription: subscribe to the
  * backend's change feed first (buffering this watch's records), wait until the feed is positioned,
- * read the snapshot, emit it, then apply the buffered records and every later one through
- * {@link WatchState}. Never completes on its own. Errors with the feed's error
- * (`WatchCompactedError`, `StreamDisabledError`, `BackendError`) or the snapshot read's. Teardown
- * (unsubscribe, or after an error) leaves the feed and cancels every expiry timer.
+ * then join the next snapshot read of the same key or prefix ({@link sharedReads}: subscriptions
+ * that start together share one read, which starts only after each of them is positioned), emit
+ * the snapshot, then apply the buffered records and every later one through {@link WatchState}.
+ * Never completes on its own. Errors with the feed's error (`WatchCompactedError`,
+ * `StreamDisabledError`, `BackendError`) or the snapshot read's. Teardown (unsubscribe, or after an
+ * error) leaves the feed and the shared read (without cancelling it for the others) and cancels
+ * every expiry timer.
  *
  * @example
  * ```ts
- * observeWatch(deps, { partition: 'p', matches: (k) => k === 'a', snapshot: async (s) => s.snapshot('a', await backend.get('p', 'a'), true) });
+ * observeWatch(deps, {
+ *   partition: 'p',
+ *   matches: (k) => k === 'a',
+ *   snapshotId: JSON.stringify(['key', 'p', 'a']),
+ *   read: async (deliver) => deliver([(await backend.get('p', 'a', { consistent: true }))].filter((r) => r !== undefined)),
+ *   record: (state, rows) => state.snapshot('a', rows[0], true),
+ * });
  * ```
  */
 export function observeWatch(deps: WatchDeps, spec: WatchSpec): Observable<WatchEvent> {
@@ -32,6 +46,7 @@ export function observeWatch(deps: WatchDeps, spec: WatchSpec): Observable<Watch
     });
     let buffer: ChangeRecord[] | undefined = [];
     let feed: FeedSubscription | undefined;
+    let leave: (() => void) | undefined;
     const fail = (err: unknown) => {
       if (!subscriber.closed) subscriber.error(err);
     };
@@ -49,20 +64,33 @@ export function observeWatch(deps: WatchDeps, spec: WatchSpec): Observable<Watch
       fail(err);
       return;
     }
-    const ready = feed.ready;
-    (async () => {
-      await ready;
+    // Once positioned, any read that starts leaves no gap before the buffered records.
+    const join = () => {
       if (subscriber.closed) return;
-      await spec.snapshot(state, () => subscriber.closed);
-      const pending = buffer ?? [];
-      buffer = undefined;
-      for (const change of pending) {
-        if (subscriber.closed) return;
-        state.apply(change);
-      }
-    })().catch(fail);
+      leave = sharedReads(deps.backend).join(spec.snapshotId, spec.read, {
+        onRows: (rows) => {
+          if (!subscriber.closed) spec.record(state, rows);
+        },
+        onDone: () => {
+          leave = undefined;
+          const pending = buffer ?? [];
+          buffer = undefined;
+          for (const change of pending) {
+            if (subscriber.closed) return;
+            state.apply(change);
+          }
+        },
+        onError: (err) => {
+          leave = undefined;
+          fail(err);
+        },
+      });
+    };
+    feed.ready.then(join, fail).catch(fail);
     return () => {
       buffer = undefined;
+      leave?.();
+      leave = undefined;
       feed?.unsubscribe();
       state.dispose();
     };

@@ -9,8 +9,10 @@ import type { WatchDeps, WatchEvent, WatchOptions } from './types.js';
  * write order (`cause: 'write'`, or `'expiry'` when the item's `expires` passes). No change made
  * after the snapshot is missed and none is emitted twice.
  *
- * The Observable is cold: each subscription does its own snapshot (and shares the backend's one
- * change feed). It never completes on its own; it errors with `WatchCompactedError` (the stream
+ * The Observable is cold: each subscription gets its own snapshot and state (and shares the
+ * backend's one change feed). Subscriptions to the same key of the same backend that start
+ * together (in the same tick, or while an earlier snapshot read of that key is running) share one
+ * snapshot read, which starts only once each of them is positioned on the feed. It never completes on its own; it errors with `WatchCompactedError` (the stream
  * lost records this watch had not read: subscribe again), `StreamDisabledError` (the table has no
  * usable stream) or a `BackendError`; unsubscribing (or the error) tears it down, leaving no timer
  * and, once the last watcher of the table is gone, no poller. Arguments are checked at once
@@ -38,9 +40,11 @@ export function watchKey(
   return observeWatch(deps, {
     partition,
     matches: (k) => k === key,
-    snapshot: async (state) => {
+    snapshotId: JSON.stringify(['key', partition, key]),
+    read: async (deliver) => {
       const row = await backend.get(partition, key, { consistent: true });
-      state.snapshot(key, row, true);
+      deliver(row ? [row] : []);
     },
+    record: (state, rows) => state.snapshot(key, rows[0], true),
   });
 }

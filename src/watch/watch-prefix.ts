@@ -13,7 +13,8 @@ import type { WatchDeps, WatchEvent, WatchPrefixOptions } from './types.js';
  * different keys are not ordered with respect to each other, and a multi-key transaction is not
  * seen as one unit.
  *
- * Cold, never completes on its own, errors and tears down as `watchKey` does.
+ * Cold, never completes on its own, errors and tears down as `watchKey` does; subscriptions to the
+ * same prefix that start together share one snapshot read (every page), as there.
  *
  * @example
  * ```ts
@@ -40,11 +41,15 @@ export function watchPrefix(
   return observeWatch(deps, {
     partition,
     matches: (k) => k.startsWith(prefix),
-    snapshot: async (state, closed) => {
+    snapshotId: JSON.stringify(['prefix', partition, prefix]),
+    read: async (deliver, abandoned) => {
       for await (const page of queryPages(backend, { partition, prefix, consistent: true })) {
-        if (closed()) return;
-        for (const row of page.items) state.snapshot(row.key, row, false);
+        if (abandoned()) return;
+        deliver(page.items);
       }
+    },
+    record: (state, rows) => {
+      for (const row of rows) state.snapshot(row.key, row, false);
     },
   });
 }

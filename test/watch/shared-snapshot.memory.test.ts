@@ -213,7 +213,7 @@ describe('watchers that start together share one snapshot read (memory backend)'
   it('stops a prefix read at the next page once every sharer has left', async () => {
     const { clock, backend } = setup();
     for (let i = 0; i < 6; i++) await backend.write({ partition: 'p', key: `k${i}`, payload: 'v' });
-    const pages: StoredItem[][] = [];
+    const pages: (readonly StoredItem[])[] = [];
     const slow = gate();
     const b = withOverrides(backend, {
       query: async (input: Parameters<Backend['query']>[0]) => {

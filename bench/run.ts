@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--only kv,lock,handoff,failover,holding,watch]`: starts DynamoDB
+ * `npm run bench [-- --quick] [--only kv,lock,handoff,failover,holding,watch,fanout]`: starts DynamoDB
  * Local, runs every scenario for dynastore and for dynamodb-lock-client (interleaved), prints a
  * table and writes bench/results.json and bench/latency.svg.
  */
@@ -17,6 +17,7 @@ import { holdingCost } from './scenarios/holding.js';
 import { kvOverhead } from './scenarios/kv-overhead.js';
 import { lockCycle } from './scenarios/lock-cycle.js';
 import { watchScenarios } from './scenarios/watch.js';
+import { watchFanout } from './scenarios/watch-fanout.js';
 
 type Scenario = (env: BenchEnv, profile: Profile) => Promise<ScenarioResult | ScenarioResult[]>;
 
@@ -27,6 +28,7 @@ const PLAN: readonly (readonly [string, Scenario])[] = [
   ['failover', failover],
   ['holding', holdingCost],
   ['watch', watchScenarios],
+  ['watch-fanout', watchFanout],
 ];
 
 silenceNodeVersionWarning();

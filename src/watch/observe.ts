@@ -1,6 +1,6 @@
-import { Observable } from 'rxjs';
+import { Observable, type Subscriber } from 'rxjs';
 import type { ChangeRecord, FeedSubscription, StoredItem } from '../contract/backend.js';
-import { type SnapshotRead, sharedReads } from './shared-read.js';
+import { type SnapshotRead, type SnapshotSharer, sharedReads } from './shared-read.js';
 import { WatchState } from './state.js';
 import type { WatchDeps, WatchEvent } from './types.js';
 
@@ -41,58 +41,92 @@ export interface WatchSpec {
  */
 export function observeWatch(deps: WatchDeps, spec: WatchSpec): Observable<WatchEvent> {
   return new Observable<WatchEvent>((subscriber) => {
-    const state = new WatchState(spec.partition, deps.clock, (event) => {
+    const watcher = new Watcher(deps, spec, subscriber);
+    watcher.start();
+    return watcher;
+  });
+}
+
+/**
+ * One subscription (a class, not a bundle of closures: a process may start 10 000 at once).
+ * It is the subscription's teardown, and its part in the shared snapshot read.
+ */
+class Watcher implements SnapshotSharer {
+  readonly #deps: WatchDeps;
+  readonly #spec: WatchSpec;
+  readonly #subscriber: Subscriber<WatchEvent>;
+  readonly #state: WatchState;
+  /** This watch's records until the snapshot is applied; then undefined. */
+  #buffer: ChangeRecord[] | undefined = [];
+  #feed: FeedSubscription | undefined;
+  #leave: (() => void) | undefined;
+
+  constructor(deps: WatchDeps, spec: WatchSpec, subscriber: Subscriber<WatchEvent>) {
+    this.#deps = deps;
+    this.#spec = spec;
+    this.#subscriber = subscriber;
+    this.#state = new WatchState(spec.partition, deps.clock, (event) => {
       if (!subscriber.closed) subscriber.next(event);
     });
-    let buffer: ChangeRecord[] | undefined = [];
-    let feed: FeedSubscription | undefined;
-    let leave: (() => void) | undefined;
-    const fail = (err: unknown) => {
-      if (!subscriber.closed) subscriber.error(err);
-    };
-    const onChanges = (changes: readonly ChangeRecord[]) => {
-      for (const change of changes) {
-        if (subscriber.closed) return;
-        if (change.partition !== spec.partition || !spec.matches(change.key)) continue;
-        if (buffer) buffer.push(change);
-        else state.apply(change);
-      }
-    };
+  }
+
+  start(): void {
+    const fail = (err: unknown) => this.#fail(err);
     try {
-      feed = deps.backend.changes().subscribe(onChanges, fail);
+      this.#feed = this.#deps.backend.changes().subscribe((changes) => this.#onChanges(changes), fail);
     } catch (err) {
       fail(err);
       return;
     }
-    // Once positioned, any read that starts leaves no gap before the buffered records.
-    const join = () => {
-      if (subscriber.closed) return;
-      leave = sharedReads(deps.backend).join(spec.snapshotId, spec.read, {
-        onRows: (rows) => {
-          if (!subscriber.closed) spec.record(state, rows);
-        },
-        onDone: () => {
-          leave = undefined;
-          const pending = buffer ?? [];
-          buffer = undefined;
-          for (const change of pending) {
-            if (subscriber.closed) return;
-            state.apply(change);
-          }
-        },
-        onError: (err) => {
-          leave = undefined;
-          fail(err);
-        },
-      });
-    };
-    feed.ready.then(join, fail).catch(fail);
-    return () => {
-      buffer = undefined;
-      leave?.();
-      leave = undefined;
-      feed?.unsubscribe();
-      state.dispose();
-    };
-  });
+    this.#feed.ready.then(() => this.#join(), fail).catch(fail);
+  }
+
+  /** Teardown: leaves the feed and the shared read, cancels the expiry timers. */
+  unsubscribe(): void {
+    this.#buffer = undefined;
+    this.#leave?.();
+    this.#leave = undefined;
+    this.#feed?.unsubscribe();
+    this.#state.dispose();
+  }
+
+  onRows(rows: readonly StoredItem[]): void {
+    if (!this.#subscriber.closed) this.#spec.record(this.#state, rows);
+  }
+
+  onDone(): void {
+    this.#leave = undefined;
+    const pending = this.#buffer ?? [];
+    this.#buffer = undefined;
+    for (const change of pending) {
+      if (this.#subscriber.closed) return;
+      this.#state.apply(change);
+    }
+  }
+
+  onError(err: unknown): void {
+    this.#leave = undefined;
+    this.#fail(err);
+  }
+
+  /** Ends the subscription with `err` (teardown follows). */
+  #fail(err: unknown): void {
+    if (!this.#subscriber.closed) this.#subscriber.error(err);
+  }
+
+  /** Positioned on the feed: any read that starts from now on leaves no gap before the buffered records. */
+  #join(): void {
+    if (this.#subscriber.closed) return;
+    this.#leave = sharedReads(this.#deps.backend).join(this.#spec.snapshotId, this.#spec.read, this);
+  }
+
+  #onChanges(changes: readonly ChangeRecord[]): void {
+    const { partition, matches } = this.#spec;
+    for (const change of changes) {
+      if (this.#subscriber.closed) return;
+      if (change.partition !== partition || !matches(change.key)) continue;
+      if (this.#buffer) this.#buffer.push(change);
+      else this.#state.apply(change);
+    }
+  }
 }

@@ -1,20 +1,18 @@
 import { Observable, type Subscriber } from 'rxjs';
 import type { ChangeRecord, FeedSubscription, StoredItem } from '../contract/backend.js';
-import { type SnapshotRead, type SnapshotSharer, sharedReads } from './shared-read.js';
+import { type SnapshotSharer, type SnapshotSource, sharedReads } from './shared-read.js';
 import { WatchState } from './state.js';
 import type { WatchDeps, WatchEvent } from './types.js';
 
-/** How one kind of watch selects keys and reads its snapshot. */
-export interface WatchSpec {
+/** How one kind of watch selects keys and reads its snapshot (its `read` may be shared). */
+export interface WatchSpec extends SnapshotSource {
   readonly partition: string;
-  /** Whether a key of `partition` belongs to this watch. */
-  readonly matches: (key: string) => boolean;
   /** Names the snapshot read: watches of one backend with the same id can share one read. */
   readonly snapshotId: string;
-  /** Reads the current state (strongly consistent), in parts; stops early once `abandoned()`. */
-  readonly read: SnapshotRead;
+  /** Whether a key of `partition` belongs to this watch. */
+  matches(key: string): boolean;
   /** Records one part of the snapshot in a watcher's `state` (which reports it). */
-  readonly record: (state: WatchState, rows: readonly StoredItem[]) => void;
+  record(state: WatchState, rows: readonly StoredItem[]): void;
 }
 
 /**
@@ -32,9 +30,12 @@ export interface WatchSpec {
  * ```ts
  * observeWatch(deps, {
  *   partition: 'p',
- *   matches: (k) => k === 'a',
  *   snapshotId: JSON.stringify(['key', 'p', 'a']),
- *   read: async (deliver) => deliver([(await backend.get('p', 'a', { consistent: true }))].filter((r) => r !== undefined)),
+ *   matches: (k) => k === 'a',
+ *   read: async (deliver) => {
+ *     const row = await backend.get('p', 'a', { consistent: true });
+ *     deliver(row ? [row] : []);
+ *   },
  *   record: (state, rows) => state.snapshot('a', rows[0], true),
  * });
  * ```
@@ -59,7 +60,8 @@ class Watcher implements SnapshotSharer {
   /** This watch's records until the snapshot is applied; then undefined. */
   #buffer: ChangeRecord[] | undefined = [];
   #feed: FeedSubscription | undefined;
-  #leave: (() => void) | undefined;
+  /** In a shared snapshot read, not yet ended. */
+  #joined = false;
 
   constructor(deps: WatchDeps, spec: WatchSpec, subscriber: Subscriber<WatchEvent>) {
     this.#deps = deps;
@@ -84,8 +86,8 @@ class Watcher implements SnapshotSharer {
   /** Teardown: leaves the feed and the shared read, cancels the expiry timers. */
   unsubscribe(): void {
     this.#buffer = undefined;
-    this.#leave?.();
-    this.#leave = undefined;
+    if (this.#joined) sharedReads(this.#deps.backend).leave(this.#spec.snapshotId, this);
+    this.#joined = false;
     this.#feed?.unsubscribe();
     this.#state.dispose();
   }
@@ -95,7 +97,7 @@ class Watcher implements SnapshotSharer {
   }
 
   onDone(): void {
-    this.#leave = undefined;
+    this.#joined = false;
     const pending = this.#buffer ?? [];
     this.#buffer = undefined;
     for (const change of pending) {
@@ -105,7 +107,7 @@ class Watcher implements SnapshotSharer {
   }
 
   onError(err: unknown): void {
-    this.#leave = undefined;
+    this.#joined = false;
     this.#fail(err);
   }
 
@@ -117,14 +119,15 @@ class Watcher implements SnapshotSharer {
   /** Positioned on the feed: any read that starts from now on leaves no gap before the buffered records. */
   #join(): void {
     if (this.#subscriber.closed) return;
-    this.#leave = sharedReads(this.#deps.backend).join(this.#spec.snapshotId, this.#spec.read, this);
+    this.#joined = true;
+    sharedReads(this.#deps.backend).join(this.#spec.snapshotId, this.#spec, this);
   }
 
   #onChanges(changes: readonly ChangeRecord[]): void {
-    const { partition, matches } = this.#spec;
+    const spec = this.#spec;
     for (const change of changes) {
       if (this.#subscriber.closed) return;
-      if (change.partition !== partition || !matches(change.key)) continue;
+      if (change.partition !== spec.partition || !spec.matches(change.key)) continue;
       if (this.#buffer) this.#buffer.push(change);
       else this.#state.apply(change);
     }

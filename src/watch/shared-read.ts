@@ -1,26 +1,26 @@
 import type { Backend, StoredItem } from '../contract/backend.js';
 
-/**
- * One snapshot read: hands the rows it finds to `deliver` in parts (one page of a prefix, or the
- * one row of a key), in order; stops early once `abandoned()` (nobody wants the rest).
- */
-export type SnapshotRead = (
-  deliver: (rows: readonly StoredItem[]) => void,
-  abandoned: () => boolean,
-) => Promise<void>;
+/** What makes one snapshot read. */
+export interface SnapshotSource {
+  /**
+   * Reads the rows and hands them to `deliver` in parts (one page of a prefix, or the one row of
+   * a key), in order; stops early once `abandoned()` (nobody wants the rest).
+   */
+  read(deliver: (rows: readonly StoredItem[]) => void, abandoned: () => boolean): Promise<void>;
+}
 
 /** A watcher's part in a shared read. Its callbacks must not throw (a throw ends only that sharer). */
 export interface SnapshotSharer {
   /** Each part of the snapshot, in order. */
-  readonly onRows: (rows: readonly StoredItem[]) => void;
+  onRows(rows: readonly StoredItem[]): void;
   /** The read is complete; every part was delivered. */
-  readonly onDone: () => void;
+  onDone(): void;
   /** The read failed; no more calls follow. */
-  readonly onError: (err: unknown) => void;
+  onError(err: unknown): void;
 }
 
 interface Group {
-  readonly read: SnapshotRead;
+  readonly source: SnapshotSource;
   readonly sharers: Set<SnapshotSharer>;
 }
 
@@ -43,9 +43,9 @@ interface Slot {
  *
  * @example
  * ```ts
- * const leave = sharedReads(backend).join(id, read, { onRows, onDone, onError });
+ * sharedReads(backend).join(id, source, watcher); // watcher: onRows, onDone, onError
  * // on unsubscribe:
- * leave();
+ * sharedReads(backend).leave(id, watcher);
  * ```
  */
 export class SharedReads {
@@ -57,10 +57,10 @@ export class SharedReads {
   }
 
   /**
-   * Adds `sharer` to the next read of `id` (made by `read`; every sharer of one id must pass
-   * an equivalent read). Returns the function that takes it out again; idempotent.
+   * Adds `sharer` to the next read of `id` (made by `source`; every sharer of one id must pass an
+   * equivalent source). A sharer is in at most one read of an id at a time.
    */
-  join(id: string, read: SnapshotRead, sharer: SnapshotSharer): () => void {
+  join(id: string, source: SnapshotSource, sharer: SnapshotSharer): void {
     let slot = this.#slots.get(id);
     if (!slot) {
       slot = { running: undefined, gathering: undefined };
@@ -68,27 +68,31 @@ export class SharedReads {
     }
     let group = slot.gathering;
     if (!group) {
-      const gathering: Group = { read, sharers: new Set() };
+      const gathering: Group = { source, sharers: new Set() };
       group = gathering;
       slot.gathering = gathering;
       const s = slot;
       if (!slot.running) queueMicrotask(() => this.#start(id, s, gathering));
     }
     group.sharers.add(sharer);
-    const g = group;
-    const s = slot;
-    return () => {
-      if (!g.sharers.delete(sharer) || g.sharers.size > 0) return;
-      if (s.gathering === g) {
-        // not started: now it never will be
-        s.gathering = undefined;
-      } else if (s.running === g) {
+  }
+
+  /** Takes `sharer` out of the read of `id` it joined, if that has not ended; idempotent. */
+  leave(id: string, sharer: SnapshotSharer): void {
+    const slot = this.#slots.get(id);
+    if (!slot) return;
+    const { gathering, running } = slot;
+    if (gathering?.sharers.delete(sharer)) {
+      // not started: with nobody left, it never will be
+      if (gathering.sharers.size === 0) slot.gathering = undefined;
+    } else if (running?.sharers.delete(sharer)) {
+      if (running.sharers.size === 0) {
         // abandoned: its result goes nowhere; the next read need not wait for it
-        s.running = undefined;
-        if (s.gathering) this.#start(id, s, s.gathering);
+        slot.running = undefined;
+        if (slot.gathering) this.#start(id, slot, slot.gathering);
       }
-      this.#tidy(id, s);
-    };
+    }
+    this.#tidy(id, slot);
   }
 
   #start(id: string, slot: Slot, group: Group): void {
@@ -126,7 +130,7 @@ export class SharedReads {
     };
     let read: Promise<void>;
     try {
-      read = group.read(
+      read = group.source.read(
         (rows) => {
           if (!settled) each((sharer) => sharer.onRows(rows));
         },
@@ -154,7 +158,7 @@ const perBackend = new WeakMap<Backend, SharedReads>();
  *
  * @example
  * ```ts
- * sharedReads(backend).join(JSON.stringify(['key', 'config', 'flags']), read, sharer);
+ * sharedReads(backend).join(JSON.stringify(['key', 'config', 'flags']), source, sharer);
  * ```
  */
 export function sharedReads(backend: Backend): SharedReads {

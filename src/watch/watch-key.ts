@@ -1,6 +1,8 @@
 import type { Observable } from 'rxjs';
+import type { Backend, StoredItem } from '../contract/backend.js';
 import { checkName, Limits, resolveOptions } from '../contract/validate.js';
-import { observeWatch } from './observe.js';
+import { observeWatch, type WatchSpec } from './observe.js';
+import type { WatchState } from './state.js';
 import type { WatchDeps, WatchEvent, WatchOptions } from './types.js';
 
 /**
@@ -36,15 +38,33 @@ export function watchKey(
   checkName('partition', partition, Limits.partitionBytes);
   checkName('key', key, Limits.keyBytes);
   resolveOptions('watch', options, {});
-  const { backend } = deps;
-  return observeWatch(deps, {
-    partition,
-    matches: (k) => k === key,
-    snapshotId: JSON.stringify(['key', partition, key]),
-    read: async (deliver) => {
-      const row = await backend.get(partition, key, { consistent: true });
-      deliver(row ? [row] : []);
-    },
-    record: (state, rows) => state.snapshot(key, rows[0], true),
-  });
+  return observeWatch(deps, new KeyWatch(deps.backend, partition, key));
+}
+
+/** What `watchKey` watches: one key, read with one consistent GetItem (a class: no closures per watch). */
+class KeyWatch implements WatchSpec {
+  readonly #backend: Backend;
+  readonly partition: string;
+  readonly #key: string;
+  readonly snapshotId: string;
+
+  constructor(backend: Backend, partition: string, key: string) {
+    this.#backend = backend;
+    this.partition = partition;
+    this.#key = key;
+    this.snapshotId = JSON.stringify(['key', partition, key]);
+  }
+
+  matches(key: string): boolean {
+    return key === this.#key;
+  }
+
+  async read(deliver: (rows: readonly StoredItem[]) => void): Promise<void> {
+    const row = await this.#backend.get(this.partition, this.#key, { consistent: true });
+    deliver(row ? [row] : []);
+  }
+
+  record(state: WatchState, rows: readonly StoredItem[]): void {
+    state.snapshot(this.#key, rows[0], true);
+  }
 }

@@ -1,8 +1,10 @@
 import type { Observable } from 'rxjs';
+import type { Backend, StoredItem } from '../contract/backend.js';
 import { ValidationError } from '../contract/errors/store.js';
 import { queryPages } from '../contract/query-pages.js';
 import { checkName, checkText, Limits, resolveOptions } from '../contract/validate.js';
-import { observeWatch } from './observe.js';
+import { observeWatch, type WatchSpec } from './observe.js';
+import type { WatchState } from './state.js';
 import type { WatchDeps, WatchEvent, WatchPrefixOptions } from './types.js';
 
 /**
@@ -37,19 +39,36 @@ export function watchPrefix(
   if (bytes > Limits.keyBytes)
     throw new ValidationError('prefix', `is ${bytes} bytes in UTF-8; the limit is ${Limits.keyBytes}`);
   resolveOptions('watchPrefix', options, {});
-  const { backend } = deps;
-  return observeWatch(deps, {
-    partition,
-    matches: (k) => k.startsWith(prefix),
-    snapshotId: JSON.stringify(['prefix', partition, prefix]),
-    read: async (deliver, abandoned) => {
-      for await (const page of queryPages(backend, { partition, prefix, consistent: true })) {
-        if (abandoned()) return;
-        deliver(page.items);
-      }
-    },
-    record: (state, rows) => {
-      for (const row of rows) state.snapshot(row.key, row, false);
-    },
-  });
+  return observeWatch(deps, new PrefixWatch(deps.backend, partition, prefix));
+}
+
+/** What `watchPrefix` watches: the keys under a prefix, read with consistent query pages. */
+class PrefixWatch implements WatchSpec {
+  readonly #backend: Backend;
+  readonly partition: string;
+  readonly #prefix: string;
+  readonly snapshotId: string;
+
+  constructor(backend: Backend, partition: string, prefix: string) {
+    this.#backend = backend;
+    this.partition = partition;
+    this.#prefix = prefix;
+    this.snapshotId = JSON.stringify(['prefix', partition, prefix]);
+  }
+
+  matches(key: string): boolean {
+    return key.startsWith(this.#prefix);
+  }
+
+  async read(deliver: (rows: readonly StoredItem[]) => void, abandoned: () => boolean): Promise<void> {
+    const input = { partition: this.partition, prefix: this.#prefix, consistent: true };
+    for await (const page of queryPages(this.#backend, input)) {
+      if (abandoned()) return;
+      deliver(page.items);
+    }
+  }
+
+  record(state: WatchState, rows: readonly StoredItem[]): void {
+    for (const row of rows) state.snapshot(row.key, row, false);
+  }
 }

@@ -335,7 +335,8 @@ export class Partition {
   /**
    * Changes of `key`: first its current state from a consistent read (a `put`, or a `delete` with
    * cause `snapshot` when absent), then every change in write order, without gaps or duplicates.
-   * Cold: each subscription starts its own snapshot; all share one stream poller per table.
+   * Cold: each subscription gets its own snapshot (subscriptions to the same key that start
+   * together share one read of it); all share one stream poller per table.
    * Never completes on its own; errors with `WatchCompactedError` / `StreamDisabledError`.
    */
   watch(key: string, options?: WatchOptions): Observable<WatchEvent> {

@@ -153,7 +153,7 @@ async function pollerCost(env: BenchEnv, profile: Profile, subscribers: number):
       },
       peer: null,
       goal: 'Streams calls per minute flat in the number of subscribers',
-      note: 'calls counted over the window after every snapshot arrived; the snapshot reads (consistent GetItems, one per key here: subscriptions to one key that start together share it) are listed apart',
+      note: 'calls counted over the window after every snapshot arrived; the snapshot reads (one consistent GetItem per subscription here: each batch waits for its snapshots before the next subscribes) are listed apart',
     };
   } finally {
     for (const s of subs) s.unsubscribe();

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { Backend, CallEvent, StoredItem } from '../../src/contract/backend.js';
+import type {
+  Backend,
+  CallEvent,
+  ChangeFeed,
+  FeedSubscription,
+  StoredItem,
+} from '../../src/contract/backend.js';
 import { VirtualClock } from '../../src/contract/clock/virtual.js';
 import { BackendError } from '../../src/contract/errors/store.js';
 import { Dynastore } from '../../src/facade/dynastore.js';
@@ -113,6 +119,48 @@ describe('watchers that start together share one snapshot read (memory backend)'
     expect(early.labels()).toEqual(['a=v1@1 snapshot', 'a=v2@2 write (was v1@1)', 'a=v3@3 write (was v2@2)']);
     for (const w of late) expect(w.labels()).toEqual(['a=v2@2 snapshot', 'a=v3@3 write (was v2@2)']);
     for (const w of [early, ...late]) w.sub.unsubscribe();
+  });
+
+  it('a watcher whose feed is positioned only after a read started does not share that read', async () => {
+    const { clock, backend, count } = setup();
+    await backend.write({ partition: 'p', key: 'a', payload: 'v1' });
+    // The second listener of this feed is positioned late (as after a slow GetShardIterator), and
+    // until then the changes are not delivered to it.
+    const late = gate();
+    let listeners = 0;
+    const feed: ChangeFeed = {
+      subscribe(onChanges, onError): FeedSubscription {
+        const n = ++listeners;
+        if (n === 1) return backend.changes().subscribe(onChanges, onError);
+        let sub: FeedSubscription | undefined;
+        let gone = false;
+        const ready = late.wait().then(() => {
+          if (!gone) sub = backend.changes().subscribe(onChanges, onError);
+        });
+        return {
+          ready,
+          unsubscribe: () => {
+            gone = true;
+            sub?.unsubscribe();
+          },
+        };
+      },
+    };
+    const deps = { backend: withOverrides(backend, { changes: () => feed }), clock };
+    const first = collect(watchKey(deps, 'p', 'a'));
+    const second = collect(watchKey(deps, 'p', 'a'));
+    await clock.advance(0);
+    expect(count('GetItem')).toBe(1); // the first one's read, without the second
+    await backend.write({ partition: 'p', key: 'a', payload: 'v2' }); // the second one is not positioned yet
+    await clock.advance(0);
+    late.open();
+    await clock.advance(0);
+    expect(count('GetItem')).toBe(2); // its own read, after its position was fixed
+    await backend.write({ partition: 'p', key: 'a', payload: 'v3' });
+    await clock.advance(0);
+    expect(first.labels()).toEqual(['a=v1@1 snapshot', 'a=v2@2 write (was v1@1)', 'a=v3@3 write (was v2@2)']);
+    expect(second.labels()).toEqual(['a=v2@2 snapshot', 'a=v3@3 write (was v2@2)']);
+    for (const w of [first, second]) w.sub.unsubscribe();
   });
 
   it('loses nothing and repeats nothing while writers race the shared read', async () => {

@@ -130,6 +130,8 @@ describe('watch on DynamoDB Local', () => {
       await new Promise((resolve) => setTimeout(resolve, 15));
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
+    // enough writes to have raced the snapshots, however slow the machine is today
+    await until(() => last > 10, 20_000, 'ten writes');
     writing = false;
     await Promise.all(writers);
     for (const w of watchers) {

@@ -14,7 +14,8 @@ import type { WatchDeps, WatchEvent, WatchOptions } from './types.js';
  * The Observable is cold: each subscription gets its own snapshot and state (and shares the
  * backend's one change feed). Subscriptions to the same key of the same backend that start
  * together (in the same tick, or while an earlier snapshot read of that key is running) share one
- * snapshot read, which starts only once each of them is positioned on the feed. It never completes on its own; it errors with `WatchCompactedError` (the stream
+ * snapshot read, which starts only once each of them is positioned on the feed. It never
+ * completes on its own; it errors with `WatchCompactedError` (the stream
  * lost records this watch had not read: subscribe again), `StreamDisabledError` (the table has no
  * usable stream) or a `BackendError`; unsubscribing (or the error) tears it down, leaving no timer
  * and, once the last watcher of the table is gone, no poller. Arguments are checked at once

@@ -15,11 +15,11 @@ import type { WatchDeps, WatchEvent, WatchOptions } from './types.js';
  * backend's one change feed). Subscriptions to the same key of the same backend that start
  * together (in the same tick, or while an earlier snapshot read of that key is running) share one
  * snapshot read, which starts only once each of them is positioned on the feed. It never
- * completes on its own; it errors with `WatchCompactedError` (the stream
- * lost records this watch had not read: subscribe again), `StreamDisabledError` (the table has no
- * usable stream) or a `BackendError`; unsubscribing (or the error) tears it down, leaving no timer
- * and, once the last watcher of the table is gone, no poller. Arguments are checked at once
- * (`ValidationError`), before anything is read.
+ * completes on its own; it errors with `WatchCompactedError` (the stream lost records this watch
+ * had not read: subscribe again), `StreamDisabledError` (the table has no usable stream) or a
+ * `BackendError`; unsubscribing (or the error) tears it down, leaving no timer and, once the last
+ * watcher of the table is gone, no poller. Arguments are checked at once (`ValidationError`),
+ * before anything is read.
  *
  * @example
  * ```ts

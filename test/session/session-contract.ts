@@ -1,4 +1,4 @@
-import { firstValueFrom, filter } from 'rxjs';
+import { filter, firstValueFrom } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { FencedError, LeaseLostError } from '../../src/contract/errors/lock.js';
 import { ValidationError } from '../../src/contract/errors/store.js';
@@ -75,12 +75,16 @@ export function sessionContract(harness: () => Harness, t: SessionTiming): void 
       const store = h.store();
       const session = await store.session(t);
       const keys = Array.from({ length: 20 }, (_, i) => unique(`many${i}`));
-      const leases = await Promise.all(keys.map((k) => session.lock(k).acquire({ waitMs: 0 })));
+      const leases: Lease[] = [];
+      // one after the other: 20 writes at once queue for a second on a loaded DynamoDB Local
+      for (const k of keys) leases.push(await session.lock(k).acquire({ waitMs: 0 }));
       expect(session.size).toBe(20);
       // alone, the session writes one renewal per beat, none per lock
       const before = h.calls.length;
       await h.passTime(3 * t.leaseMs);
-      const beats = h.calls.slice(before).filter((c) => c.operation === 'UpdateItem' && c.error === undefined);
+      const beats = h.calls
+        .slice(before)
+        .filter((c) => c.operation === 'UpdateItem' && c.error === undefined);
       expect(beats.length).toBeGreaterThanOrEqual(Math.floor((3 * t.leaseMs) / t.heartbeatMs) - 1);
       expect(beats.length).toBeLessThanOrEqual(Math.ceil((3 * t.leaseMs) / t.heartbeatMs) + 1);
       const contender = h.store().lock(keys[0] as string, lockTiming);
@@ -124,10 +128,15 @@ export function sessionContract(harness: () => Harness, t: SessionTiming): void 
       expect(item?.fields.session).toBeUndefined();
       const srow = await store.backend.get(SESSION_PARTITION, session.id, { consistent: true });
       expect(srow?.fields.owner).toBeUndefined();
-      const next = await h.store().lock(keys[0] as string, lockTiming).tryAcquire();
+      const next = await h
+        .store()
+        .lock(keys[0] as string, lockTiming)
+        .tryAcquire();
       expect(next?.token).toBeGreaterThan(leases[0]?.token ?? 0n);
       await next?.release();
-      await expect(session.lock(unique('after')).acquire({ waitMs: 0 })).rejects.toBeInstanceOf(LeaseLostError);
+      await expect(session.lock(unique('after')).acquire({ waitMs: 0 })).rejects.toBeInstanceOf(
+        LeaseLostError,
+      );
     });
 
     it('a session that stops renewing loses every lease at once (reason session) and its locks are taken by transaction; its late renewal is refused', async () => {
@@ -182,7 +191,14 @@ export function sessionContract(harness: () => Harness, t: SessionTiming): void 
       await expect(session.renew()).rejects.toBeInstanceOf(LeaseLostError);
       // its other lock goes at once: the session row says dead, no wait
       const before = h.now();
-      const second = await within(h, h.store().lock(keys[1] as string, lockTiming).acquire({ waitMs: 0 }), 1_000);
+      const second = await within(
+        h,
+        h
+          .store()
+          .lock(keys[1] as string, lockTiming)
+          .acquire({ waitMs: 0 }),
+        1_000,
+      );
       expect(h.now() - before).toBeLessThan(t.leaseMs);
       expect(second.session).toBeUndefined();
       const row = decodeLockRow(await store.backend.get('_locks', keys[1] as string, { consistent: true }));
@@ -232,7 +248,12 @@ export function sessionContract(harness: () => Harness, t: SessionTiming): void 
       const permit = await sem.acquire({ waitMs: 0 });
       const observer = h.store();
       const h1 = await observer.lock(key, lockTiming).holder();
-      expect(h1).toMatchObject({ owner: session.owner, token: lease.token, session: session.id, data: 'shard 7' });
+      expect(h1).toMatchObject({
+        owner: session.owner,
+        token: lease.token,
+        session: session.id,
+        data: 'shard 7',
+      });
       const semAsSeen = observer.semaphore(sem.key, { ...lockTiming, permits: 2 });
       expect((await semAsSeen.holders()).map((x) => x.session)).toEqual([session.id]);
       expect(permit.session).toBe(session.id);
@@ -275,9 +296,13 @@ export function sessionContract(harness: () => Harness, t: SessionTiming): void 
       await expect(store.session({ leaseMs: 500, maxClockSkewMs: 500 })).rejects.toThrow(/maxClockSkewMs/);
       expect(h.calls.length).toBe(before);
       const session = await store.session(t);
-      expect(() => session.lock('k', { leaseMs: 5 } as never)).toThrow(/session.lock.leaseMs: is the session's/);
+      expect(() => session.lock('k', { leaseMs: 5 } as never)).toThrow(
+        /session.lock.leaseMs: is the session's/,
+      );
       expect(() => session.lock('k', { owner: 'x' } as never)).toThrow(ValidationError);
-      expect(() => session.election('e', { heartbeatMs: 5 } as never)).toThrow(/session.election.heartbeatMs/);
+      expect(() => session.election('e', { heartbeatMs: 5 } as never)).toThrow(
+        /session.election.heartbeatMs/,
+      );
       expect(() => session.semaphore('s', { permits: 0 })).toThrow(/permits/);
       expect(() => session.lock('', {})).toThrow(ValidationError);
       await expect(session.withLock('k', () => 1, { maxClockSkewMs: 1 } as never)).rejects.toThrow(

@@ -18,7 +18,7 @@ function skewed(clock: VirtualClock, offsetMs: number): Clock {
     now: () => clock.now() + offsetMs,
     monotonic: () => clock.monotonic(),
     setTimeout: (fn, ms, options) => clock.setTimeout(fn, ms, options),
-    sleep: (ms, signal, options) => clock.sleep(ms, signal, options),
+    sleep: (ms, signal) => clock.sleep(ms, signal),
   };
 }
 

@@ -57,7 +57,9 @@ export async function holdingManyLocks(env: BenchEnv, profile: Profile): Promise
     return { held, close: () => s.close() };
   });
   const perLock = await measure(env, windowMs, async (store) => {
-    const held = await takeAll(PER_LOCK_SAMPLE, (i) => store.lock(`many-${run}-p-${i}`, DEFAULT_TIMING).acquire());
+    const held = await takeAll(PER_LOCK_SAMPLE, (i) =>
+      store.lock(`many-${run}-p-${i}`, DEFAULT_TIMING).acquire(),
+    );
     return { held, close: async () => void (await takeAll(held.length, (i) => held[i]!.release())) };
   });
   return {

@@ -46,9 +46,14 @@ export type {
   ListPage,
   ListPageOptions,
   PutOptions,
+  SessionElectionOptions,
+  SessionLockOptions,
+  SessionOptions,
+  SessionSemaphoreOptions,
+  SessionWithLockOptions,
   Value,
 } from './facade/index.js';
-export { Dynastore, KVPair, MAX_TTL_MS, Partition } from './facade/index.js';
+export { Dynastore, KVPair, MAX_TTL_MS, Partition, Session } from './facade/index.js';
 export type { DeleteOptions, PartitionContext } from './facade/partition.js';
 export type {
   AcquireOptions,

@@ -20,4 +20,9 @@ export interface LockHolder {
   readonly expiresAt: Date;
   /** The holder's lease length. */
   readonly leaseMs: number;
+  /**
+   * The id of the session the lease is tied to (`store.session()`), if any: such a lease lives
+   * exactly as long as its session, and `expiresAt` is the session's lease end.
+   */
+  readonly session?: string;
 }

@@ -13,6 +13,7 @@ import type { ElectionOptions } from '../election/options.js';
 import { type Lease, Lock, type LockOptions, type WithLockOptions, withLock } from '../lock/index.js';
 import { Semaphore, type SemaphoreOptions } from '../semaphore/semaphore.js';
 import { Partition } from './partition.js';
+import { Session, type SessionOptions } from './session.js';
 
 /** Options of a {@link Dynastore}: a DynamoDB table (`client` + `tableName`) or a `backend`. */
 export interface DynastoreOptions {
@@ -174,6 +175,21 @@ export class Dynastore {
    */
   election(name: string, options?: ElectionOptions): Election {
     return new Election(this, name, options);
+  }
+
+  /**
+   * Opens a session (see {@link Session}): one session row renewed by one heartbeat, and locks,
+   * semaphores and elections whose leases are tied to it instead of renewing their own rows.
+   * One conditional write; rejects with the `BackendError` if it fails.
+   *
+   * @example
+   * ```ts
+   * await using session = await store.session({ leaseMs: 10_000 });
+   * const lease = await session.lock('shards/7').acquire();
+   * ```
+   */
+  session(options?: SessionOptions): Promise<Session> {
+    return Session.open(this, options);
   }
 }
 

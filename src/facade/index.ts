@@ -12,3 +12,11 @@ export type {
   PutOptions,
 } from './partition.js';
 export { Partition } from './partition.js';
+export type {
+  SessionElectionOptions,
+  SessionLockOptions,
+  SessionOptions,
+  SessionSemaphoreOptions,
+  SessionWithLockOptions,
+} from './session.js';
+export { Session } from './session.js';

@@ -1,9 +1,11 @@
-import type { StoredItem } from '../contract/backend.js';
+import type { StoredItem, WriteInput } from '../contract/backend.js';
 import { readBackUnlessUnreachable, settledWrite } from '../contract/settle.js';
 import { Lease } from './lease.js';
 import { testMutants } from './mutants.js';
 import type { ResolvedLockOptions } from './options.js';
 import { decodeLockRow, grantWrite, type LeaseTerms, type LockRow, tokenFloor } from './row.js';
+import { bindToSession } from './session-row.js';
+import { SessionRows } from './session-takeover.js';
 import type { LockContext } from './types.js';
 
 /**
@@ -104,6 +106,8 @@ export class Contender {
   readonly #known = new Map<string, LockRow | undefined>();
   readonly #seen = new Map<string, Observation>();
   readonly #onAnswer: () => void;
+  /** Session rows named by session-bound lock rows (made on first need). */
+  #sessions: SessionRows | undefined;
 
   /** `onAnswer` is told each time the store answered one of this contender's calls. */
   constructor(ctx: LockContext, partition: string, options: ResolvedLockOptions, onAnswer?: () => void) {
@@ -111,6 +115,17 @@ export class Contender {
     this.#partition = partition;
     this.#o = options;
     this.#onAnswer = onAnswer ?? (() => {});
+  }
+
+  #sessionRows(): SessionRows {
+    this.#sessions ??= new SessionRows(
+      this.#ctx,
+      () => this.#skewMargin(),
+      this.#o.retentionMs,
+      ruleBWaitMs,
+      this.#onAnswer,
+    );
+    return this.#sessions;
   }
 
   /** The last row learnt for `key` (undefined: absent or never read). */
@@ -144,6 +159,8 @@ export class Contender {
     // a row another writer left unreadable: nobody can tell who holds it, so it is never taken
     if (row?.invalid) return { takeable: false, waitMs: Number.POSITIVE_INFINITY };
     if (!row?.owner) return { takeable: true, waitMs: 0 };
+    // a session lease's row is never renewed: the takeover rules apply to its session row
+    if (row.session !== undefined) return this.#sessionRows().assess(row.session);
     let waitMs = Number.POSITIVE_INFINITY;
     if (row.leaseUntil !== undefined) {
       const byWall = row.leaseUntil + this.#skewMargin() - this.#ctx.clock.now();
@@ -162,6 +179,9 @@ export class Contender {
    * reached the store); the read also teaches the current row.
    */
   async attempt(key: string): Promise<Attempt> {
+    const session = this.#ctx.sessionBinding;
+    const ended = session?.ended();
+    if (ended) return { kind: 'error', error: ended };
     const known = this.#known.get(key);
     const sentAt = this.#ctx.clock.monotonic();
     const wall = this.#ctx.clock.now();
@@ -170,7 +190,7 @@ export class Contender {
     const terms: LeaseTerms = {
       owner: this.#o.owner,
       token,
-      leaseMs: this.#o.leaseMs,
+      leaseMs: session ? session.leaseMs : this.#o.leaseMs,
       retentionMs: this.#o.retentionMs,
       data: this.#o.data,
     };
@@ -179,10 +199,13 @@ export class Contender {
         ? { version: known.version, token: known.token }
         : undefined;
     const target = { partition: this.#partition, key };
-    const grant = grantWrite(target, terms, wall, {
+    const perLock = grantWrite(target, terms, wall, {
       expiredBefore: wall - this.#skewMargin(),
       ...(observed && { observed }),
     });
+    const grant = session ? bindToSession(perLock, session.id) : perLock;
+    if (known?.owner !== undefined && known.session !== undefined && !known.invalid)
+      return this.#takeFromSession(key, known, grant, terms, sentAt);
     // settledWrite tags the grant with a unique write id: it tells this grant apart from any other
     // by the same owner (two acquires of one semaphore may compute the same token within a
     // millisecond), and a resent grant refused by our own row is granted.
@@ -199,13 +222,29 @@ export class Contender {
     return { kind: 'error', error: settled.error };
   }
 
+  /** Takes over a row bound to a session the rules say is dead, in one transaction (session-takeover.ts). */
+  async #takeFromSession(
+    key: string,
+    known: LockRow,
+    grant: WriteInput,
+    terms: LeaseTerms,
+    sentAt: number,
+  ): Promise<Attempt> {
+    const r = await this.#sessionRows().take(known, grant);
+    if (r.kind === 'granted') return { kind: 'granted', lease: this.#lease(key, terms, sentAt) };
+    if ('lockRow' in r) this.learn(key, r.lockRow);
+    return r.kind === 'refused' ? { kind: 'refused' } : { kind: 'error', error: r.error };
+  }
+
   #lease(key: string, terms: LeaseTerms, sentAt: number): Lease {
+    const session = this.#ctx.sessionBinding;
     return new Lease({
       ctx: this.#ctx,
       target: { partition: this.#partition, key },
       terms,
-      heartbeatMs: this.#o.heartbeatMs,
+      heartbeatMs: session ? false : this.#o.heartbeatMs,
       sentAt,
+      ...(session && { session }),
     });
   }
 
@@ -216,6 +255,7 @@ export class Contender {
 
   /** Ms until rule (b) allows taking `row` (<= 0: now): {@link ruleBWaitMs} after it was first seen. */
   #observedFor(key: string, row: LockRow): number {
+    if (row.session !== undefined) return Number.POSITIVE_INFINITY;
     const seen = this.#seen.get(key);
     if (!seen || seen.version !== row.version || seen.token !== row.token) return Number.POSITIVE_INFINITY;
     return seen.since + ruleBWaitMs(row.leaseMs ?? this.#o.leaseMs) - this.#ctx.clock.monotonic();

@@ -8,7 +8,8 @@
  * - {@link resolveAcquireOptions}: validation of `acquire`'s options;
  * - {@link decodeLockRow}: a lock row's fields, read leniently;
  * - {@link lockOptionNames}: the lock option names, from the one list in `options.ts`;
- * - {@link checkFence} / {@link fencedTransact}: writes fenced by a lease.
+ * - {@link checkFence} / {@link fencedTransact}: writes fenced by a lease;
+ * - {@link SessionCore}: a session's row, heartbeat and tied leases (the facade's `Session`).
  *
  * @example
  * ```ts
@@ -18,6 +19,9 @@
  */
 export { contend, type SlotSet } from './acquire.js';
 export { checkFence, fencedTransact } from './fence.js';
-export { liveHolder, resolveAcquireOptions } from './lock.js';
+export { holderNow, liveHolder, sessionLive } from './holder.js';
+export { resolveAcquireOptions } from './lock.js';
 export { lockOptionNames } from './options.js';
 export { decodeLockRow } from './row.js';
+export { SessionCore, type SessionTerms } from './session.js';
+export { SESSION_PARTITION } from './session-row.js';

@@ -15,7 +15,8 @@ import {
   releaseWrite,
   renewWrite,
 } from './row.js';
-import type { LockContext } from './types.js';
+import { unbindFromSession } from './session-row.js';
+import type { LockContext, SessionBinding } from './types.js';
 
 /**
  * A `TransactItem` that checks a lock row: `lease.guard()`.
@@ -43,6 +44,12 @@ export interface LeaseInit {
   readonly heartbeatMs: number | false;
   /** Monotonic time at which the grant write was sent: the lease runs `leaseMs` from here. */
   readonly sentAt: number;
+  /**
+   * The session the grant tied this lease to: then the lease has no heartbeat and no deadline of
+   * its own, it lives as long as the session (`signal` aborts with reason `session` when the
+   * session is lost), and its release also unties the row from the session.
+   */
+  readonly session?: SessionBinding;
 }
 
 type State = 'held' | 'releasing' | 'lost' | 'released';
@@ -89,6 +96,7 @@ export class Lease implements AsyncDisposable {
   readonly #target: RowTarget;
   readonly #terms: LeaseTerms;
   readonly #heartbeatMs: number | false;
+  readonly #session: SessionBinding | undefined;
   readonly #abort = new AbortController();
   /** Aborts backoff sleeps once renewing must stop. */
   readonly #stop = new AbortController();
@@ -118,13 +126,25 @@ export class Lease implements AsyncDisposable {
     this.signal = this.#abort.signal;
     this.#lastSent = init.sentAt;
     this.#deadline = init.sentAt + init.terms.leaseMs;
+    this.#session = init.session;
+    if (this.#session) {
+      // no timers of its own: the session's heartbeat and deadline stand for it
+      this.#session.attach(this, (message, cause) => this.#lose('session', message, cause));
+      return;
+    }
     this.#armDeadline();
     this.#scheduleBeat();
   }
 
   /** Whether the lease is still held: not lost, not released, and within its deadline. */
   get held(): boolean {
+    if (this.#session) return this.#state === 'held' && this.#session.remainingMs() > 0;
     return this.#state === 'held' && this.#ctx.clock.monotonic() < this.#deadline;
+  }
+
+  /** The id of the session this lease is tied to (`store.session()`), if any. */
+  get session(): string | undefined {
+    return this.#session?.id;
   }
 
   /**
@@ -137,6 +157,7 @@ export class Lease implements AsyncDisposable {
    */
   remainingMs(): number {
     if (this.#state !== 'held') return 0;
+    if (this.#session) return this.#session.remainingMs();
     return Math.max(0, this.#deadline - this.#ctx.clock.monotonic());
   }
 
@@ -153,6 +174,12 @@ export class Lease implements AsyncDisposable {
    */
   async renew(): Promise<void> {
     if (this.#state !== 'held') throw this.#endError();
+    if (this.#session) {
+      // a session lease is renewed by renewing its session
+      await this.#session.renew().catch(() => undefined);
+      if (this.#state !== 'held') throw this.#endError();
+      return;
+    }
     await this.#enqueueRenewal();
     if (this.#state !== 'held') throw this.#endError();
   }
@@ -345,6 +372,7 @@ export class Lease implements AsyncDisposable {
     this.#beatTimer?.cancel();
     this.#deadlineTimer?.cancel();
     this.#stop.abort();
+    this.#session?.detach(this);
     this.#abort.abort(this.#ended);
   }
 
@@ -367,7 +395,8 @@ export class Lease implements AsyncDisposable {
     for (let attempt = 1; attempt <= RELEASE_ATTEMPTS; attempt++) {
       try {
         // Success, or a failed condition (no longer ours): either way nothing is left to clear.
-        await this.#ctx.backend.write(releaseWrite(this.#target, this.#terms, this.#ctx.clock.now()));
+        const release = releaseWrite(this.#target, this.#terms, this.#ctx.clock.now());
+        await this.#ctx.backend.write(this.#session ? unbindFromSession(release) : release);
         return;
       } catch (error) {
         lastError = error;

@@ -9,6 +9,9 @@ import type { LockHolder } from './types.js';
  *   leaseMs     N   the holder's lease length
  *   leaseUntil  N   lease end, epoch ms on the holder's wall clock; absent while free
  *   data        S   the holder's `data` option
+ *   session     S   the id of the session the lease is tied to (session leases only: such a row
+ *                   has no leaseUntil and no TTL while held; it is live exactly while its session
+ *                   row in `_sessions` is, see session-row.ts)
  *   expires     N   TTL (epoch s): lease end (or release time) + retentionMs
  *   version     N   +1 on every write (grant, renewal, release)
  */
@@ -27,6 +30,7 @@ export const LockField = {
   leaseMs: 'leaseMs',
   leaseUntil: 'leaseUntil',
   data: 'data',
+  session: 'session',
 } as const;
 
 const f = (name: string) => `field:${name}` as const;
@@ -48,6 +52,8 @@ export interface LockRow {
   readonly leaseMs: number | undefined;
   readonly leaseUntil: number | undefined;
   readonly data: string | undefined;
+  /** The session the lease is tied to (its liveness is the session row's), if any. */
+  readonly session?: string;
   /**
    * Set when another writer left the row unreadable as a lock (an owner that is not a string, a
    * token that is not a whole number, a lease end that is not a date, or an odd layout
@@ -73,6 +79,7 @@ export function decodeLockRow(item: StoredItem | undefined): LockRow | undefined
   const leaseMs = x[LockField.leaseMs];
   const leaseUntil = x[LockField.leaseUntil];
   const data = x[LockField.data];
+  const session = x[LockField.session];
   const invalid = item.invalid
     ? { attribute: item.invalid.attribute, reason: item.invalid.reason }
     : oddLockField(item);
@@ -91,6 +98,7 @@ export function decodeLockRow(item: StoredItem | undefined): LockRow | undefined
           ? Number(leaseUntil)
           : undefined,
     data: typeof data === 'string' ? data : undefined,
+    ...(typeof session === 'string' && { session }),
   };
 }
 
@@ -107,6 +115,7 @@ function oddLockField(item: StoredItem): { attribute: string; reason: string } |
     LockField.leaseMs,
     LockField.leaseUntil,
     LockField.data,
+    LockField.session,
   ]) {
     if (opaque.includes(name))
       return { attribute: name, reason: 'is of a type no lock writes (a map, list, set, binary or null)' };
@@ -117,6 +126,9 @@ function oddLockField(item: StoredItem): { attribute: string; reason: string } |
   const data = x[LockField.data];
   if (data !== undefined && typeof data !== 'string')
     return { attribute: LockField.data, reason: `is ${typeof data}, not a string` };
+  const session = x[LockField.session];
+  if (session !== undefined && typeof session !== 'string')
+    return { attribute: LockField.session, reason: `is ${typeof session}, not a string` };
   const token = x[LockField.token];
   if (token !== undefined && (asBigInt(token) === undefined || (asBigInt(token) as bigint) < 0n))
     return { attribute: LockField.token, reason: `is ${String(token)}, not a whole number >= 0` };
@@ -155,6 +167,7 @@ export function holderOf(row: LockRow | undefined): LockHolder | undefined {
     data: row.data,
     expiresAt: new Date(row.leaseUntil ?? 0),
     leaseMs: row.leaseMs ?? 0,
+    ...(row.session !== undefined && { session: row.session }),
   };
 }
 
@@ -207,6 +220,8 @@ export function grantCondition(token: bigint, takeover: TakeoverClauses): Condit
       all: [
         { op: 'cmp', attr: 'version', cmp: '=', value: takeover.observed.version },
         { op: 'cmp', attr: f(LockField.token), cmp: '=', value: takeover.observed.token },
+        // a session lease is never renewed on its own row: only its session row says it is dead
+        { op: 'attrNotExists', attr: f(LockField.session) },
       ],
     });
   }

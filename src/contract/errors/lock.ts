@@ -37,14 +37,16 @@ export class LockTimeoutError extends DynastoreError {
  * `cause` is the last renewal error, if any;
  * - `taken`: the row shows another holder (someone took it over after the lease ran out);
  * - `gone`: the lock row was deleted;
- * - `released`: this process released it.
+ * - `released`: this process released it;
+ * - `session`: the session the lease was tied to (`store.session()`) was lost (expired, taken
+ *   over, or its row gone); `cause` is the session's own `LeaseLostError`.
  *
  * @example
  * ```ts
  * if ((lease.signal.reason as LeaseLostError).reason === 'taken') alertOps();
  * ```
  */
-export type LeaseEndReason = 'expired' | 'taken' | 'gone' | 'released';
+export type LeaseEndReason = 'expired' | 'taken' | 'gone' | 'released' | 'session';
 
 /**
  * The reason `lease.signal` aborts with: the lease is no longer held, so work guarded by it must

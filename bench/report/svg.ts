@@ -1,8 +1,14 @@
-import type { BenchResults, SideName } from '../results.js';
+import { type BenchResults, SIDES, type SideName } from '../results.js';
 import type { Quantiles } from '../stats.js';
 import { SIDE_LABELS } from './table.js';
 
-const COLORS: Record<SideName, string> = { ours: '#2563eb', peer: '#ea580c', raw: '#6b7280' };
+const COLORS: Record<SideName, string> = {
+  ours: '#2563eb',
+  peer: '#ea580c',
+  peerFailClosed: '#a16207',
+  peerDefault: '#be123c',
+  raw: '#6b7280',
+};
 const WIDTH = 960;
 const LABEL_W = 250;
 const PLOT_X0 = LABEL_W + 14;
@@ -26,9 +32,9 @@ export function latencySvg(results: Pick<BenchResults, 'scenarios'>): string {
   const groups = results.scenarios
     .map((s) => ({
       name: s.name,
-      rows: (['ours', 'peer', 'raw'] as const)
-        .map((side) => ({ side, q: s[side]?.latency }))
-        .filter((r): r is { side: SideName; q: Quantiles } => r.q !== undefined && r.q.n > 0),
+      rows: SIDES.map((side) => ({ side, q: s[side]?.latency })).filter(
+        (r): r is { side: SideName; q: Quantiles } => r.q !== undefined && r.q.n > 0,
+      ),
     }))
     .filter((g) => g.rows.length > 0);
   const all = groups.flatMap((g) => g.rows.flatMap((r) => [r.q.minMs, r.q.maxMs])).filter((x) => x > 0);
@@ -82,12 +88,10 @@ export function latencySvg(results: Pick<BenchResults, 'scenarios'>): string {
 }
 
 function legend(): string {
-  return (['ours', 'peer', 'raw'] as const)
-    .map((side, i) => {
-      const lx = 10 + i * 190;
-      return `<rect x="${lx}" y="32" width="12" height="12" fill="${COLORS[side]}"/><text x="${lx + 18}" y="42">${SIDE_LABELS[side]}</text>`;
-    })
-    .join('');
+  return SIDES.map((side, i) => {
+    const lx = 10 + i * 188;
+    return `<rect x="${lx}" y="32" width="12" height="12" fill="${COLORS[side]}"/><text x="${lx + 18}" y="42">${SIDE_LABELS[side]}</text>`;
+  }).join('');
 }
 
 function diamond(cx: number, cy: number, color: string): string {

@@ -11,7 +11,7 @@ export interface DelayCheck {
   readonly delayMs: number;
   readonly directP50Ms: number;
   readonly proxiedP50Ms: number;
-  /** `proxiedP50Ms - directP50Ms`: what the proxy adds per call. */
+  /** What the proxy adds per call: the median of (proxied - direct) over adjacent pairs of calls. */
   readonly addedP50Ms: number;
   readonly samples: number;
 }
@@ -37,9 +37,8 @@ export function startDelayProxy(
 
 /**
  * Sets the proxy's delay so that a GetItem through it takes `targetRttMs` longer (p50) than the
- * same GetItem sent directly: measures with the delay at the target, takes the proxy's own hop
- * off the delay, and measures again (the figure reported). Samples alternate direct and proxied
- * calls so a slow spell of the machine hits both.
+ * same GetItem sent directly: measures the proxy's own hop with no delay, sets the delay to the
+ * target less that hop, and measures again (the figure reported).
  *
  * @example
  * ```ts
@@ -59,32 +58,46 @@ export async function calibrateDelay(
     const Key = { id: { S: 'bench-rtt' }, name: { S: 'probe' } };
     await direct.send(new PutItemCommand({ TableName: tableName, Item: { ...Key, version: { N: '1' } } }));
     const get = () => new GetItemCommand({ TableName: tableName, Key, ConsistentRead: true });
+    // Adjacent pairs, in alternating order: a slow spell of a loaded machine hits both calls of a
+    // pair, so the median of the differences is steadier than the difference of the medians.
     const measure = async (n: number) => {
       const d: number[] = [];
       const p: number[] = [];
+      const diff: number[] = [];
+      const time = async (c: DynamoDBClient) => {
+        const t = performance.now();
+        await c.send(get());
+        return performance.now() - t;
+      };
       for (let i = 0; i < n; i++) {
-        let t = performance.now();
-        await direct.send(get());
-        d.push(performance.now() - t);
-        t = performance.now();
-        await via.send(get());
-        p.push(performance.now() - t);
+        const [a, b] = i % 2 === 0 ? [await time(direct), await time(via)] : [0, 0];
+        const [b2, a2] = i % 2 === 1 ? [await time(via), await time(direct)] : [b, a];
+        d.push(a2);
+        p.push(b2);
+        diff.push(b2 - a2);
       }
-      return { direct: summarize(d).p50Ms, proxied: summarize(p).p50Ms };
+      return { direct: summarize(d).p50Ms, proxied: summarize(p).p50Ms, added: summarize(diff).p50Ms };
     };
-    proxy.setRttMs(targetRttMs);
-    await measure(30); // warm both connections and the JIT
-    const first = await measure(samples);
-    const hop = first.proxied - first.direct - targetRttMs;
-    const delayMs = Math.min(targetRttMs, Math.max(0, targetRttMs - hop));
+    proxy.setRttMs(0);
+    await measure(40); // warm both connections and the JIT
+    // The proxy's own hop (Node in the middle), at least 0 and at most half the target; the delay
+    // is whole milliseconds, so take the nearest, then one step towards the target if it is off.
+    const hop = Math.min(targetRttMs / 2, Math.max(0, (await measure(samples)).added));
+    let delayMs = Math.max(0, Math.round(targetRttMs - hop));
     proxy.setRttMs(delayMs);
-    const m = await measure(samples);
+    let m = await measure(samples);
+    const step = m.added < targetRttMs - 0.5 ? 1 : m.added > targetRttMs + 0.5 && delayMs > 0 ? -1 : 0;
+    if (step !== 0) {
+      delayMs += step;
+      proxy.setRttMs(delayMs);
+      m = await measure(samples);
+    }
     return {
       targetRttMs,
       delayMs,
       directP50Ms: m.direct,
       proxiedP50Ms: m.proxied,
-      addedP50Ms: m.proxied - m.direct,
+      addedP50Ms: m.added,
       samples,
     };
   } finally {

@@ -49,7 +49,8 @@ const THROTTLES = [
 export interface ProxyOptions {
   /**
    * A fixed round trip added to every call (half before forwarding it, half before answering), as
-   * a client in the same AWS region sees: the benchmark's network. @default 0
+   * a client in the same AWS region sees: the benchmark's network. Rounded to whole milliseconds
+   * (Node's timers have no finer grain). @default 0
    */
   readonly rttMs?: number;
   /** Enforce DynamoDB Streams' per-shard GetRecords limit across every client of this proxy. @default off */
@@ -91,7 +92,9 @@ export class FaultProxy {
   readonly #rand: () => number;
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #oneShot = new Map<CallClass, ProxyFaultName>();
-  #halfRttMs: number;
+  /** The added round trip in whole milliseconds (Node's timers have no finer grain), split in two. */
+  #inMs = 0;
+  #outMs = 0;
   readonly #listeners = new Set<(answer: ProxyAnswer) => void>();
   /** The per-shard GetRecords limit, when on (its counts: `served`, `refused`). */
   readonly shardLimit: ShardLimiter | undefined;
@@ -103,7 +106,6 @@ export class FaultProxy {
     seed: number,
     options: ProxyOptions,
   ) {
-    this.#halfRttMs = 0;
     this.shardLimit = options.shardLimit ? new ShardLimiter(options.shardLimit) : undefined;
     this.#target = target;
     this.#plan = plan;
@@ -144,7 +146,9 @@ export class FaultProxy {
   /** The round trip added to every call from now on (ms; see {@link ProxyOptions.rttMs}). */
   setRttMs(rttMs: number): void {
     if (!(rttMs >= 0) || rttMs > 10_000) throw new Error(`rttMs must be 0..10000, got ${rttMs}`);
-    this.#halfRttMs = rttMs / 2;
+    const whole = Math.round(rttMs);
+    this.#inMs = Math.ceil(whole / 2);
+    this.#outMs = whole - this.#inMs;
   }
 
   /** Replaces the plan (undefined: forward everything untouched). */
@@ -216,8 +220,8 @@ export class FaultProxy {
     const plan = this.#plan;
     const classPlan = plan && cls !== 'other' ? plan[cls] : undefined;
     const gone = () => res.destroyed || req.socket.destroyed;
-    if (this.#halfRttMs > 0) {
-      await this.#delay(this.#halfRttMs);
+    if (this.#inMs > 0) {
+      await this.#delay(this.#inMs);
       if (gone()) return;
     }
     const refusal = this.shardLimit?.admit(operation, body, performance.now());
@@ -279,7 +283,7 @@ export class FaultProxy {
       return;
     }
     if (answer.status === 200) this.shardLimit?.learn(operation, body, answer.body);
-    if (this.#halfRttMs > 0) await this.#delay(this.#halfRttMs);
+    if (this.#outMs > 0) await this.#delay(this.#outMs);
     if (gone()) return;
     res.writeHead(answer.status, answer.headers);
     res.end(answer.body);
@@ -294,7 +298,7 @@ export class FaultProxy {
     type: string,
     message: string,
   ): Promise<void> {
-    if (this.#halfRttMs > 0) await this.#delay(this.#halfRttMs);
+    if (this.#outMs > 0) await this.#delay(this.#outMs);
     this.#answerError(res, status, type, message);
     this.#tell(operation, status, type.slice(type.indexOf('#') + 1));
   }

@@ -49,7 +49,9 @@ async function runWith(env: BenchEnv, profile: Profile, processes: number): Prom
   const children: GuardedProcess[] = [];
   const startedAt = performance.now();
   try {
-    const held = await first.lock(key, SHORT_TIMING).acquire();
+    // A long lease: starting the processes loads the machine, and a late heartbeat must not let
+    // one of them in before the series starts.
+    const held = await first.lock(key, { leaseMs: 120_000 }).acquire();
     for (let i = 0; i < processes; i++) {
       children.push(
         spawnGuarded(
@@ -79,6 +81,7 @@ async function runWith(env: BenchEnv, profile: Profile, processes: number): Prom
     const broken = children.find((c) => c.exitInfo() !== undefined);
     if (broken) throw new Error(`a waiting process exited early: ${broken.output()}`);
     await sleep(3_000); // every poller past its first GetRecords
+    if (!held.held) throw new Error('the first holder lost the lock before the series started');
     const firstRelease = epochNow();
     await held.release();
     const timeoutMs = 60_000 + processes * profile.shardRounds * 10_000;

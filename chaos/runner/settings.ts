@@ -12,7 +12,8 @@ export interface RunSettings {
   /**
    * `--shard-limit`: the proxy serves each stream shard at most 5 GetRecords calls a second across
    * every worker (as AWS), the fenced counter runs 8 workers and the lease workload 20, so their
-   * waiters' Streams pollers are throttled. Undefined: no limit.
+   * waiters' Streams pollers are throttled; the key/value, watch and election workloads do not run
+   * (the default run checks them). Undefined: no limit.
    */
   readonly shardLimit: ShardLimitOptions | undefined;
   readonly requestTimeoutMs: number;

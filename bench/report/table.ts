@@ -35,6 +35,8 @@ export function tableRows(results: Pick<BenchResults, 'scenarios'>): string[][] 
     for (const side of SIDES) {
       const r = s[side];
       if (r === undefined || (r === null && side !== 'ours')) continue;
+      // A row measuring only the raw SDK (the delay proxy check) has no dynastore side to show.
+      if (r === null && s.raw && !s.peer) continue;
       rows.push([s.name, SIDE_LABELS[side], ...cells(r, s.note)]);
     }
   }

@@ -1,4 +1,4 @@
-/** Sizes of one benchmark run. `quick` stays under 3 minutes on 2 cores; `full` is for the README. */
+/** Sizes of one benchmark run. `quick` takes a few minutes on 2 cores; `full` (about 15) is for the README. */
 export interface Profile {
   readonly mode: 'quick' | 'full';
   readonly warmupOps: number;

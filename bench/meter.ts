@@ -28,6 +28,10 @@ export interface MeteredCall {
   readonly writeUnits?: number;
   /** The write was refused by its condition (ConditionalCheckFailed, or a cancelled transaction). */
   readonly failedCondition?: boolean;
+  /** The call failed (any error, a refused condition included). */
+  readonly failed?: boolean;
+  /** When the call was sent (epoch ms, `performance.timeOrigin + performance.now()`), where known. */
+  readonly startedAt?: number;
 }
 
 /**

@@ -1,4 +1,4 @@
-/** Sizes of one benchmark run. `quick` stays under 3 minutes on 2 cores; `full` is for the README. */
+/** Sizes of one benchmark run. `quick` takes a few minutes on 2 cores; `full` (about 15) is for the README. */
 export interface Profile {
   readonly mode: 'quick' | 'full';
   readonly warmupOps: number;
@@ -16,6 +16,12 @@ export interface Profile {
   readonly watchEvents: number;
   /** Window over which the Streams poller's calls are counted, per subscriber count. */
   readonly pollerWindowMs: number;
+  /** Rounds of the uncontended cycle through the delay proxy (3 sides, `cycleOpsPerRound` each). */
+  readonly rttCycleRounds: number;
+  /** Kill -9 trials per side through the delay proxy. */
+  readonly rttFailovers: number;
+  /** Acquisitions per waiting process in the shard-limited handoff scenarios. */
+  readonly shardRounds: number;
 }
 
 const QUICK: Profile = {
@@ -30,6 +36,9 @@ const QUICK: Profile = {
   holdingWindowMs: 11_000,
   watchEvents: 40,
   pollerWindowMs: 8_000,
+  rttCycleRounds: 6,
+  rttFailovers: 2,
+  shardRounds: 1,
 };
 
 const FULL: Profile = {
@@ -44,6 +53,9 @@ const FULL: Profile = {
   holdingWindowMs: 60_000,
   watchEvents: 150,
   pollerWindowMs: 30_000,
+  rttCycleRounds: 20,
+  rttFailovers: 6,
+  shardRounds: 3,
 };
 
 /** Command-line options of `npm run bench`. */
@@ -51,10 +63,16 @@ export interface BenchArgs {
   readonly profile: Profile;
   /** Only scenarios whose name contains one of these (case-insensitive); empty: all. */
   readonly only: readonly string[];
+  /** Round trip the delay proxy adds to every call of the `rtt-*` and `shard-*` scenarios; 0 skips them. @default 4 */
+  readonly rttMs: number;
 }
 
+/** Every scenario key `--only` can name (a key matches when it contains the given text). */
+export const SCENARIO_KEYS =
+  'kv,lock,handoff,failover,holding,watch,rtt-check,rtt-lock,rtt-handoff,rtt-failover,shard-handoff';
+
 /**
- * Parses `--quick` and `--only a,b` (unknown flags are an error).
+ * Parses `--quick`, `--rtt-ms n` and `--only a,b` (unknown flags are an error).
  *
  * @example
  * ```ts
@@ -63,6 +81,7 @@ export interface BenchArgs {
  */
 export function parseArgs(argv: readonly string[]): BenchArgs {
   let profile = FULL;
+  let rttMs = 4;
   const only: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -70,10 +89,14 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     else if (arg === '--full') profile = FULL;
     else if (arg === '--only' && argv[i + 1] !== undefined)
       only.push(...argv[++i]!.split(',').map((s) => s.trim().toLowerCase()));
-    else
+    else if (arg === '--rtt-ms' && argv[i + 1] !== undefined) {
+      rttMs = Number(argv[++i]);
+      if (!Number.isFinite(rttMs) || rttMs < 0 || rttMs > 1_000)
+        throw new Error(`--rtt-ms takes milliseconds from 0 to 1000, got ${argv[i]}`);
+    } else
       throw new Error(
-        `unknown argument ${arg}; usage: npm run bench [-- --quick] [--only kv,lock,handoff,failover,holding,watch]`,
+        `unknown argument ${arg}; usage: npm run bench [-- --quick] [--rtt-ms 4] [--only ${SCENARIO_KEYS}]`,
       );
   }
-  return { profile, only };
+  return { profile, only, rttMs };
 }

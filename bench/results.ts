@@ -1,8 +1,16 @@
 import type { CallTotals } from './meter.js';
 import { type Quantiles, round, summarize } from './stats.js';
 
-/** Who ran a side: this package, the peer library, or the raw SDK v3 baseline of `kv` scenarios. */
-export type SideName = 'ours' | 'peer' | 'raw';
+/**
+ * Who ran a side: this package; the peer library (`peer`: its FailOpen client with leases and
+ * heartbeats, `trustLocalTime: true`; `peerDefault`: the same with `trustLocalTime` at its default,
+ * false; `peerFailClosed`: its FailClosed client, no lease and no heartbeat); or the raw SDK v3
+ * baseline of `kv` scenarios.
+ */
+export type SideName = 'ours' | 'peer' | 'peerFailClosed' | 'peerDefault' | 'raw';
+
+/** Every side, in the order tables and charts show them. */
+export const SIDES: readonly SideName[] = ['ours', 'peer', 'peerFailClosed', 'peerDefault', 'raw'];
 
 /** One side of a scenario, as written to results.json. */
 export interface SideResult {
@@ -30,9 +38,18 @@ export interface ScenarioResult {
   readonly op: string;
   /** Lease and load settings, in words. */
   readonly settings: string;
+  /**
+   * What stood between the clients and DynamoDB Local: `loopback`, or the delay proxy (`4 ms RTT`,
+   * with `, 5 GetRecords/s per shard` when the Streams limit was on). Absent: loopback.
+   */
+  readonly network?: string;
   readonly ours: SideResult | null;
-  /** `dynamodb-lock-client`; null when it has no equivalent. */
+  /** `dynamodb-lock-client` (FailOpen, `trustLocalTime: true`); null when it has no equivalent. */
   readonly peer: SideResult | null;
+  /** `dynamodb-lock-client`'s FailClosed client (no lease, no heartbeat), where measured. */
+  readonly peerFailClosed?: SideResult | null;
+  /** `dynamodb-lock-client` FailOpen with `trustLocalTime` at its default (false), where measured. */
+  readonly peerDefault?: SideResult | null;
   /** The same raw `@aws-sdk/client-dynamodb` commands (kv scenarios only). */
   readonly raw?: SideResult | null;
   /** The issue's goal for this scenario, and whether this run met it (null: not judged). */

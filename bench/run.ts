@@ -1,6 +1,8 @@
 /**
- * `npm run bench [-- --quick] [--only kv,lock,handoff,failover,holding,sessions,watch,fanout]`: starts DynamoDB
- * Local, runs every scenario for dynastore and for dynamodb-lock-client (interleaved), prints a
+ * `npm run bench [-- --quick] [--rtt-ms 4] [--only kv,lock,...,sessions,fanout]`: starts DynamoDB
+ * Local and a delay proxy in front of it, runs every scenario for dynastore and for
+ * dynamodb-lock-client (interleaved), on loopback and (the `rtt-*` and `shard-*` scenarios) through
+ * the proxy, prints a
  * table and writes bench/results.json and bench/latency.svg.
  */
 import { writeFileSync } from 'node:fs';
@@ -12,15 +14,25 @@ import { machineInfo, versionsInfo } from './report/meta.js';
 import { formatConsole, tableRows } from './report/table.js';
 import type { BenchResults, ScenarioResult } from './results.js';
 import { contendedHandoff } from './scenarios/contended.js';
-import { failover } from './scenarios/failover.js';
+import { failover, failoverRtt } from './scenarios/failover.js';
 import { holdingCost } from './scenarios/holding.js';
 import { holdingManyLocks } from './scenarios/holding-many.js';
 import { kvOverhead } from './scenarios/kv-overhead.js';
-import { lockCycle } from './scenarios/lock-cycle.js';
+import { lockCycle, lockCycleRtt } from './scenarios/lock-cycle.js';
+import { rttCheck } from './scenarios/rtt-check.js';
+import { shardHandoff } from './scenarios/shard-handoff.js';
 import { watchScenarios } from './scenarios/watch.js';
 import { watchFanout } from './scenarios/watch-fanout.js';
 
 type Scenario = (env: BenchEnv, profile: Profile) => Promise<ScenarioResult | ScenarioResult[]>;
+
+/** Runs `scenario` on the delay proxy's env (the `rtt-*` keys; skipped with `--rtt-ms 0`). */
+const delayed =
+  (scenario: Scenario): Scenario =>
+  (env, profile) => {
+    if (!env.delayed) throw new Error('no delay proxy (--rtt-ms 0)');
+    return scenario(env.delayed, profile);
+  };
 
 const PLAN: readonly (readonly [string, Scenario])[] = [
   ['kv', kvOverhead],
@@ -31,10 +43,17 @@ const PLAN: readonly (readonly [string, Scenario])[] = [
   ['sessions', holdingManyLocks],
   ['watch', watchScenarios],
   ['watch-fanout', watchFanout],
+  ['rtt-check', rttCheck],
+  ['rtt-lock', delayed(lockCycleRtt)],
+  ['rtt-handoff', delayed(contendedHandoff)],
+  ['rtt-failover', delayed(failoverRtt)],
+  ['shard-handoff', shardHandoff],
 ];
+/** Keys that need the delay proxy. */
+const NEEDS_PROXY = new Set(['rtt-check', 'rtt-lock', 'rtt-handoff', 'rtt-failover', 'shard-handoff']);
 
 silenceNodeVersionWarning();
-const { profile, only } = parseArgs(process.argv.slice(2));
+const { profile, only, rttMs } = parseArgs(process.argv.slice(2));
 const startedAt = new Date();
 const machine = machineInfo(); // before DynamoDB Local starts: the load average is other work on the machine
 const t0 = performance.now();
@@ -42,7 +61,11 @@ const scenarios: ScenarioResult[] = [];
 let failed = false;
 
 console.log(`dynastore benchmark (${profile.mode}); starting DynamoDB Local...`);
-const env = await startBenchEnv();
+const env = await startBenchEnv({ rttMs });
+if (env.delayCheck)
+  console.log(
+    `delay proxy: GetItem p50 ${env.delayCheck.directP50Ms.toFixed(2)} ms direct, ${env.delayCheck.proxiedP50Ms.toFixed(2)} ms through it (+${env.delayCheck.addedP50Ms.toFixed(2)} ms; target ${rttMs} ms, delay ${env.delayCheck.delayMs.toFixed(2)} ms)`,
+  );
 const onSignal = () => {
   void env.stop().finally(() => process.exit(130));
 };
@@ -51,6 +74,7 @@ process.once('SIGTERM', onSignal);
 try {
   for (const [key, run] of PLAN) {
     if (only.length > 0 && !only.some((o) => key.includes(o))) continue;
+    if (rttMs === 0 && NEEDS_PROXY.has(key)) continue;
     const s0 = performance.now();
     process.stdout.write(`- ${key} ... `);
     try {

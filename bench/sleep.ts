@@ -41,3 +41,16 @@ export async function waitUntil(
     await sleep(everyMs);
   }
 }
+
+/**
+ * Now in epoch milliseconds with sub-millisecond resolution, comparable between processes on one
+ * machine (`performance.timeOrigin + performance.now()`).
+ *
+ * @example
+ * ```ts
+ * const at = epochNow();
+ * ```
+ */
+export function epochNow(): number {
+  return performance.timeOrigin + performance.now();
+}

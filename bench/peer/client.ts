@@ -6,12 +6,13 @@ import type { AWSError } from 'aws-sdk/lib/error.js';
 import type { Request } from 'aws-sdk/lib/request.js';
 import type { Response } from 'aws-sdk/lib/response.js';
 import type { Meter } from '../meter.js';
+import { epochNow } from '../sleep.js';
 
 const require = createRequire(import.meta.url);
 
 /** What the benchmark uses of `dynamodb-lock-client` (it ships no types). */
 export interface PeerLock extends EventEmitter {
-  readonly fencingToken: number;
+  readonly fencingToken: number | undefined;
   release(callback: (error?: Error | null) => void): void;
 }
 
@@ -26,12 +27,22 @@ interface FailOpenConfig {
   owner?: string;
 }
 
-interface FailOpenClient {
+interface FailClosedConfig {
+  dynamodb: DynamoDB.DocumentClient;
+  lockTable: string;
+  partitionKey: string;
+  acquirePeriodMs: number;
+  retryCount?: number;
+  owner?: string;
+}
+
+interface PeerClient {
   acquireLock(id: string, callback: (error: Error | null | undefined, lock: PeerLock) => void): void;
 }
 
 interface PeerModule {
-  FailOpen: new (config: FailOpenConfig) => FailOpenClient;
+  FailOpen: new (config: FailOpenConfig) => PeerClient;
+  FailClosed: new (config: FailClosedConfig) => PeerClient;
 }
 
 let loaded: { DynamoDB: typeof DynamoDB; peer: PeerModule } | undefined;
@@ -58,6 +69,25 @@ export interface PeerLockOptions {
   readonly heartbeatMs: number;
   /** Times a refused conditional put is retried (re-read, wait, put). @default 1_000_000 */
   readonly retryCount?: number;
+  /**
+   * `failOpen` (leases and heartbeats, fencing tokens) or `failClosed` (no lease and no heartbeat:
+   * a lock row that stays until released; a waiter retries its put every `acquirePeriodMs`).
+   * @default 'failOpen'
+   */
+  readonly mode?: 'failOpen' | 'failClosed';
+  /**
+   * FailOpen only: a waiter sleeps the rest of the holder's lease by its own wall clock (`true`)
+   * rather than a whole lease from its read (`false`, the peer's default). Holder and waiters of
+   * one lock must agree. @default true
+   */
+  readonly trustLocalTime?: boolean;
+  /** FailClosed only: wait between two puts of a waiter. @default leaseMs / 20 */
+  readonly acquirePeriodMs?: number;
+  /**
+   * Told when each call is sent (`ok` undefined) and when it completes (`ok` true or false), with
+   * the time it was sent (epoch ms): the failover holder reports its renewals with it.
+   */
+  readonly trace?: (operation: string, startedAt: number, ok?: boolean) => void;
 }
 
 /**
@@ -76,7 +106,7 @@ export interface PeerLockOptions {
  * ```
  */
 export class PeerLocks {
-  readonly #client: FailOpenClient;
+  readonly #client: PeerClient;
   readonly service: DynamoDB;
   heartbeatErrors = 0;
 
@@ -85,16 +115,25 @@ export class PeerLocks {
     const documentClient = new Service.DocumentClient({ service: peerService(Service, options.endpoint) });
     // The DocumentClient sends through its own copy of the service (same config): hook that one.
     this.service = (documentClient as unknown as { service: DynamoDB }).service;
-    meterRequests(this.service, options.meter);
-    this.#client = new peer.FailOpen({
+    meterRequests(this.service, options.meter, options.trace);
+    const common = {
       dynamodb: documentClient,
       lockTable: options.tableName,
       partitionKey: PEER_PARTITION_KEY,
-      leaseDurationMs: options.leaseMs,
-      heartbeatPeriodMs: options.heartbeatMs,
-      trustLocalTime: true,
       retryCount: options.retryCount ?? 1_000_000,
-    });
+    };
+    this.#client =
+      options.mode === 'failClosed'
+        ? new peer.FailClosed({
+            ...common,
+            acquirePeriodMs: options.acquirePeriodMs ?? Math.max(1, Math.round(options.leaseMs / 20)),
+          })
+        : new peer.FailOpen({
+            ...common,
+            leaseDurationMs: options.leaseMs,
+            heartbeatPeriodMs: options.heartbeatMs,
+            trustLocalTime: options.trustLocalTime ?? true,
+          });
   }
 
   /** Acquires `key`, waiting as the peer does (read, sleep the rest of the lease, conditional put). */
@@ -119,8 +158,9 @@ export class PeerLease {
     this.#lock = lock;
   }
 
+  /** The fencing token (FailOpen); FailClosed locks have none (0). */
   get token(): number {
-    return this.#lock.fencingToken;
+    return this.#lock.fencingToken ?? 0;
   }
 
   release(): Promise<void> {
@@ -148,11 +188,14 @@ function peerService(Service: typeof DynamoDB, endpoint: string): DynamoDB {
   });
 }
 
-function meterRequests(service: DynamoDB, meter: Meter): void {
+function meterRequests(service: DynamoDB, meter: Meter, trace?: PeerLockOptions['trace']): void {
   // `customizeRequests` (v2, untyped): called with every request this service makes, before it is sent.
   (service as unknown as Hookable).customizeRequests((request) => {
     const operation = request.operation.charAt(0).toUpperCase() + request.operation.slice(1);
+    const startedAt = epochNow();
+    trace?.(operation, startedAt);
     request.on('complete', (response: Response<unknown, AWSError>) => {
+      trace?.(operation, startedAt, !response.error);
       const data = response.data as { ConsumedCapacity?: { CapacityUnits?: number } } | null;
       const units = data?.ConsumedCapacity?.CapacityUnits;
       const isRead = operation === 'GetItem' || operation === 'Query' || operation === 'Scan';
@@ -162,6 +205,8 @@ function meterRequests(service: DynamoDB, meter: Meter): void {
         operation,
         ...(units !== undefined && (isRead ? { readUnits: units } : { writeUnits: units })),
         failedCondition,
+        failed: Boolean(response.error),
+        startedAt,
       });
     });
   });

@@ -1,12 +1,18 @@
-import type { BenchResults, SideName } from '../results.js';
+import { type BenchResults, SIDES, type SideName } from '../results.js';
 import type { Quantiles } from '../stats.js';
 import { SIDE_LABELS } from './table.js';
 
-const COLORS: Record<SideName, string> = { ours: '#2563eb', peer: '#ea580c', raw: '#6b7280' };
-const WIDTH = 960;
+const COLORS: Record<SideName, string> = {
+  ours: '#2563eb',
+  peer: '#ea580c',
+  peerFailClosed: '#a16207',
+  peerDefault: '#be123c',
+  raw: '#6b7280',
+};
+const WIDTH = 1000;
 const LABEL_W = 250;
 const PLOT_X0 = LABEL_W + 14;
-const PLOT_X1 = WIDTH - 200;
+const PLOT_X1 = WIDTH - 240;
 const NOTE_X = PLOT_X1 + 16;
 const ROW_H = 22;
 const GROUP_GAP = 14;
@@ -26,9 +32,10 @@ export function latencySvg(results: Pick<BenchResults, 'scenarios'>): string {
   const groups = results.scenarios
     .map((s) => ({
       name: s.name,
-      rows: (['ours', 'peer', 'raw'] as const)
-        .map((side) => ({ side, q: s[side]?.latency }))
-        .filter((r): r is { side: SideName; q: Quantiles } => r.q !== undefined && r.q.n > 0),
+      rows: SIDES.map((side) => ({ side, q: s[side]?.latency, floor: s[side]?.extra?.floorP50Ms })).filter(
+        (r): r is { side: SideName; q: Quantiles; floor: number | undefined } =>
+          r.q !== undefined && r.q.n > 0,
+      ),
     }))
     .filter((g) => g.rows.length > 0);
   const all = groups.flatMap((g) => g.rows.flatMap((r) => [r.q.minMs, r.q.maxMs])).filter((x) => x > 0);
@@ -58,7 +65,7 @@ export function latencySvg(results: Pick<BenchResults, 'scenarios'>): string {
   for (const g of groups) {
     out.push(`<text x="10" y="${y + 15}" font-weight="bold">${esc(g.name)}</text>`);
     y += ROW_H;
-    for (const { side, q } of g.rows) {
+    for (const { side, q, floor } of g.rows) {
       const mid = y + ROW_H / 2;
       const c = COLORS[side];
       out.push(
@@ -68,26 +75,29 @@ export function latencySvg(results: Pick<BenchResults, 'scenarios'>): string {
         `<rect x="${x(q.p25Ms).toFixed(1)}" y="${mid - 6}" width="${Math.max(1, x(q.p75Ms) - x(q.p25Ms)).toFixed(1)}" height="12" fill="${c}" fill-opacity="0.35" stroke="${c}"/>`,
         `<line x1="${x(q.p50Ms).toFixed(1)}" y1="${mid - 8}" x2="${x(q.p50Ms).toFixed(1)}" y2="${mid + 8}" stroke="#111827" stroke-width="2"/>`,
         diamond(x(q.p99Ms), mid, c),
-        `<text x="${NOTE_X}" y="${mid + 4}" fill="#374151" font-size="10">p50 ${label(q.p50Ms)} · p99 ${label(q.p99Ms)} · n=${q.n}</text>`,
+        `<text x="${NOTE_X}" y="${mid + 4}" fill="#374151" font-size="10">p50 ${label(q.p50Ms)} · p99 ${label(q.p99Ms)} · n=${q.n}${floor !== undefined ? ` · floor ${label(floor)}` : ''}</text>`,
       );
+      // Failover rows: the holder's own deadline (p50 over the trials), the floor no takeover can beat.
+      if (floor !== undefined && floor > 0)
+        out.push(
+          `<line x1="${x(floor).toFixed(1)}" y1="${mid - 9}" x2="${x(floor).toFixed(1)}" y2="${mid + 9}" stroke="#dc2626" stroke-width="2" stroke-dasharray="3 2"/>`,
+        );
       y += ROW_H;
     }
     y += GROUP_GAP;
   }
   out.push(
-    `<text x="${WIDTH - 10}" y="${height - 4}" text-anchor="end" fill="#6b7280" font-size="10">line: min-max · thick: p5-p95 · box: p25-p75 · tick: p50 · diamond: p99</text>`,
+    `<text x="${WIDTH - 10}" y="${height - 4}" text-anchor="end" fill="#6b7280" font-size="10">line: min-max · thick: p5-p95 · box: p25-p75 · tick: p50 · diamond: p99 · red dashes: failover floor (p50)</text>`,
   );
   out.push('</svg>');
   return `${out.join('\n')}\n`;
 }
 
 function legend(): string {
-  return (['ours', 'peer', 'raw'] as const)
-    .map((side, i) => {
-      const lx = 10 + i * 190;
-      return `<rect x="${lx}" y="32" width="12" height="12" fill="${COLORS[side]}"/><text x="${lx + 18}" y="42">${SIDE_LABELS[side]}</text>`;
-    })
-    .join('');
+  return SIDES.map((side, i) => {
+    const lx = 10 + i * 188;
+    return `<rect x="${lx}" y="32" width="12" height="12" fill="${COLORS[side]}"/><text x="${lx + 18}" y="42">${SIDE_LABELS[side]}</text>`;
+  }).join('');
 }
 
 function diamond(cx: number, cy: number, color: string): string {

@@ -1,9 +1,11 @@
-import type { BenchResults, SideName, SideResult } from '../results.js';
+import { type BenchResults, SIDES, type SideName, type SideResult } from '../results.js';
 
 /** Display names of the sides. */
 export const SIDE_LABELS: Record<SideName, string> = {
   ours: 'dynastore',
   peer: 'dynamodb-lock-client',
+  peerFailClosed: 'lock-client FailClosed',
+  peerDefault: 'lock-client, no trustLocalTime',
   raw: 'raw SDK v3',
 };
 
@@ -30,9 +32,11 @@ const HEADER = [
 export function tableRows(results: Pick<BenchResults, 'scenarios'>): string[][] {
   const rows = [HEADER];
   for (const s of results.scenarios) {
-    for (const side of ['ours', 'peer', 'raw'] as const) {
+    for (const side of SIDES) {
       const r = s[side];
       if (r === undefined || (r === null && side !== 'ours')) continue;
+      // A row measuring only the raw SDK (the delay proxy check) has no dynastore side to show.
+      if (r === null && s.raw && !s.peer) continue;
       rows.push([s.name, SIDE_LABELS[side], ...cells(r, s.note)]);
     }
   }

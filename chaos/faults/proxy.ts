@@ -9,6 +9,7 @@ import {
 import type { AddressInfo } from 'node:net';
 import { prng } from '../util/random.js';
 import { type CallClass, classify, drawFault, type FaultPlan, type ProxyFaultName } from './plan.js';
+import { SHARD_LIMIT_ERROR, ShardLimiter, type ShardLimitOptions } from './shard-limit.js';
 
 const ERROR_TYPES: Partial<Record<ProxyFaultName, { status: number; type: string; message: string }>> = {
   http500: {
@@ -44,6 +45,28 @@ const THROTTLES = [
   },
 ];
 
+/** What the proxy does to every request, faults or not. */
+export interface ProxyOptions {
+  /**
+   * A fixed round trip added to every call (half before forwarding it, half before answering), as
+   * a client in the same AWS region sees: the benchmark's network. Rounded to whole milliseconds
+   * (Node's timers have no finer grain). @default 0
+   */
+  readonly rttMs?: number;
+  /** Enforce DynamoDB Streams' per-shard GetRecords limit across every client of this proxy. @default off */
+  readonly shardLimit?: ShardLimitOptions;
+}
+
+/** One answered request, as {@link FaultProxy.onAnswer} listeners see it. */
+export interface ProxyAnswer {
+  readonly operation: string;
+  readonly status: number;
+  /** The error's type (`ConditionalCheckFailedException`, ...) when the answer is an error. */
+  readonly errorType?: string;
+  /** `performance.timeOrigin + performance.now()` when the answer was sent (epoch ms). */
+  readonly at: number;
+}
+
 /**
  * An HTTP proxy on 127.0.0.1 in front of DynamoDB Local that injects faults by plan: latency,
  * connection resets, 5xx and throttling answers, stalls past the client's timeout, and the nasty
@@ -69,14 +92,27 @@ export class FaultProxy {
   readonly #rand: () => number;
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #oneShot = new Map<CallClass, ProxyFaultName>();
+  /** The added round trip in whole milliseconds (Node's timers have no finer grain), split in two. */
+  #inMs = 0;
+  #outMs = 0;
+  readonly #listeners = new Set<(answer: ProxyAnswer) => void>();
+  /** The per-shard GetRecords limit, when on (its counts: `served`, `refused`). */
+  readonly shardLimit: ShardLimiter | undefined;
   #plan: FaultPlan | undefined;
 
-  private constructor(target: { host: string; port: number }, plan: FaultPlan | undefined, seed: number) {
+  private constructor(
+    target: { host: string; port: number },
+    plan: FaultPlan | undefined,
+    seed: number,
+    options: ProxyOptions,
+  ) {
+    this.shardLimit = options.shardLimit ? new ShardLimiter(options.shardLimit) : undefined;
     this.#target = target;
     this.#plan = plan;
     this.#rand = prng(seed);
     this.#server = createServer((req, res) => this.#handle(req, res));
     this.#server.keepAliveTimeout = 5_000;
+    this.setRttMs(options.rttMs ?? 0);
   }
 
   /** Starts listening on a free loopback port. */
@@ -84,8 +120,14 @@ export class FaultProxy {
     target: { host?: string; port: number },
     plan: FaultPlan | undefined,
     seed = 1,
+    options: ProxyOptions = {},
   ): Promise<FaultProxy> {
-    const proxy = new FaultProxy({ host: target.host ?? '127.0.0.1', port: target.port }, plan, seed);
+    const proxy = new FaultProxy(
+      { host: target.host ?? '127.0.0.1', port: target.port },
+      plan,
+      seed,
+      options,
+    );
     await new Promise<void>((resolve, reject) => {
       proxy.#server.once('error', reject);
       proxy.#server.listen(0, '127.0.0.1', () => resolve());
@@ -99,6 +141,14 @@ export class FaultProxy {
 
   get endpoint(): string {
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** The round trip added to every call from now on (ms; see {@link ProxyOptions.rttMs}). */
+  setRttMs(rttMs: number): void {
+    if (!(rttMs >= 0) || rttMs > 10_000) throw new Error(`rttMs must be 0..10000, got ${rttMs}`);
+    const whole = Math.round(rttMs);
+    this.#inMs = Math.ceil(whole / 2);
+    this.#outMs = whole - this.#inMs;
   }
 
   /** Replaces the plan (undefined: forward everything untouched). */
@@ -117,6 +167,19 @@ export class FaultProxy {
    */
   injectNext(cls: CallClass, fault: ProxyFaultName): void {
     this.#oneShot.set(cls, fault);
+  }
+
+  /**
+   * Calls `listener` with every answer sent from now on; returns an unsubscribe function.
+   *
+   * @example
+   * ```ts
+   * const off = proxy.onAnswer((a) => { if (a.errorType === 'ConditionalCheckFailedException') refused++; });
+   * ```
+   */
+  onAnswer(listener: (answer: ProxyAnswer) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   /** Stops listening, drops open connections and held requests. */
@@ -157,6 +220,22 @@ export class FaultProxy {
     const plan = this.#plan;
     const classPlan = plan && cls !== 'other' ? plan[cls] : undefined;
     const gone = () => res.destroyed || req.socket.destroyed;
+    if (this.#inMs > 0) {
+      await this.#delay(this.#inMs);
+      if (gone()) return;
+    }
+    const refusal = this.shardLimit?.admit(operation, body, performance.now());
+    if (refusal) {
+      this.#count('shardLimit');
+      await this.#answerLate(
+        res,
+        operation,
+        SHARD_LIMIT_ERROR.status,
+        SHARD_LIMIT_ERROR.type,
+        refusal.message,
+      );
+      return;
+    }
     const latency = classPlan?.latency;
     if (latency && this.#rand() < latency.p) {
       this.#count('latency');
@@ -203,9 +282,36 @@ export class FaultProxy {
       req.socket.destroy();
       return;
     }
+    if (answer.status === 200) this.shardLimit?.learn(operation, body, answer.body);
+    if (this.#outMs > 0) await this.#delay(this.#outMs);
     if (gone()) return;
     res.writeHead(answer.status, answer.headers);
     res.end(answer.body);
+    this.#tell(operation, answer.status, answer.status >= 400 ? errorTypeOf(answer.body) : undefined);
+  }
+
+  /** An error answer after the second half of the round trip (the shard limit's refusals). */
+  async #answerLate(
+    res: ServerResponse,
+    operation: string,
+    status: number,
+    type: string,
+    message: string,
+  ): Promise<void> {
+    if (this.#outMs > 0) await this.#delay(this.#outMs);
+    this.#answerError(res, status, type, message);
+    this.#tell(operation, status, type.slice(type.indexOf('#') + 1));
+  }
+
+  #tell(operation: string, status: number, errorType: string | undefined): void {
+    if (this.#listeners.size === 0) return;
+    const answer: ProxyAnswer = {
+      operation,
+      status,
+      ...(errorType && { errorType }),
+      at: performance.timeOrigin + performance.now(),
+    };
+    for (const listener of this.#listeners) listener(answer);
   }
 
   #forward(
@@ -250,5 +356,15 @@ export class FaultProxy {
       'x-amzn-requestid': `chaos-${Math.floor(this.#rand() * 1e9)}`,
     });
     res.end(body);
+  }
+}
+
+/** `ConditionalCheckFailedException` from an error answer's `__type` (`com.amazonaws...#Name`). */
+function errorTypeOf(body: Buffer): string | undefined {
+  try {
+    const type = (JSON.parse(body.toString('utf8')) as { __type?: unknown }).__type;
+    return typeof type === 'string' ? type.slice(type.indexOf('#') + 1) : undefined;
+  } catch {
+    return undefined;
   }
 }

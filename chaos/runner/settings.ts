@@ -1,3 +1,4 @@
+import type { ShardLimitOptions } from '../faults/shard-limit.js';
 import type { CounterConfig, ElectionConfig, KvConfig, LeaseConfig, WatchConfig } from '../workers/config.js';
 
 /** Every knob of a chaos run. */
@@ -8,6 +9,13 @@ export interface RunSettings {
   readonly faultIntensity: number;
   /** How long the proxy's timeout faults hold a request. */
   readonly stallMs: number;
+  /**
+   * `--shard-limit`: the proxy serves each stream shard at most 5 GetRecords calls a second across
+   * every worker (as AWS), the fenced counter runs 8 workers and the lease workload 20, so their
+   * waiters' Streams pollers are throttled; the key/value, watch and election workloads do not run
+   * (the default run checks them). Undefined: no limit.
+   */
+  readonly shardLimit: ShardLimitOptions | undefined;
   readonly requestTimeoutMs: number;
   readonly counterWorkers: number;
   readonly counter: Omit<CounterConfig, 'fenced' | 'partition' | 'lockKey' | 'counterKey'>;
@@ -66,6 +74,8 @@ export function settingsFor(o: {
    * however far apart the wall clocks are. The beyond-skew control moves to clocks 5 s apart.
    */
   wideSkew?: boolean;
+  /** `--shard-limit`: see {@link RunSettings.shardLimit}. */
+  shardLimit?: boolean;
 }): RunSettings {
   const durationS = o.durationS ?? (o.quick ? 60 : 120);
   if (!Number.isFinite(durationS) || durationS < 10)
@@ -76,8 +86,9 @@ export function settingsFor(o: {
     durationMs: durationS * 1_000,
     faultIntensity: 1,
     stallMs: 1_500,
+    shardLimit: o.shardLimit ? { getRecordsPerSecond: 5 } : undefined,
     requestTimeoutMs: 1_000,
-    counterWorkers: 3,
+    counterWorkers: o.shardLimit ? 8 : 3,
     counter: { leaseMs: LEASE_MS, maxClockSkewMs: MAX_SKEW_MS, workMs: [50, 250] },
     // Most within maxClockSkewMs (300), some far beyond it (from the start, and among respawns).
     skews: [0, 250, -1_500, 1_500, -200, 150, -250, 0],
@@ -87,7 +98,7 @@ export function settingsFor(o: {
     kvPauseMs: [300, 1_500],
     kvPauseEveryMs: 12_000,
     infoHorizonMs: 10_000,
-    leaseWorkers: 3,
+    leaseWorkers: o.shardLimit ? 20 : 3,
     lease: {
       leaseMs: LEASE_MS,
       maxClockSkewMs: o.wideSkew ? WIDE_SKEW_MS : MAX_SKEW_MS,

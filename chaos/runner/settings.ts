@@ -1,4 +1,11 @@
-import type { CounterConfig, ElectionConfig, KvConfig, LeaseConfig, WatchConfig } from '../workers/config.js';
+import type {
+  CounterConfig,
+  ElectionConfig,
+  KvConfig,
+  LeaseConfig,
+  SessionConfig,
+  WatchConfig,
+} from '../workers/config.js';
 
 /** Every knob of a chaos run. */
 export interface RunSettings {
@@ -31,6 +38,9 @@ export interface RunSettings {
   readonly election: Omit<ElectionConfig, 'name'>;
   /** Clock skews of the candidates, in turn (within `maxClockSkewMs` of each other). */
   readonly electionSkews: readonly number[];
+  /** Session workers (one session each, many locks of one pool); their clocks are skewed as the lease workers'. */
+  readonly sessionWorkers: number;
+  readonly session: SessionConfig;
   readonly nemesis: {
     pauseEveryMs: number;
     killEveryMs: number;
@@ -108,6 +118,20 @@ export function settingsFor(o: {
       sampleMs: 50,
     },
     electionSkews: [0, 140, -140],
+    // 3 sessions x 8 loops over a pool of 40 keys; paused (past the lease) and killed by the
+    // nemesis, clocks skewed as the lease workers' (and the same maxClockSkewMs).
+    sessionWorkers: 3,
+    session: {
+      leaseMs: LEASE_MS,
+      maxClockSkewMs: o.wideSkew ? WIDE_SKEW_MS : MAX_SKEW_MS,
+      holdMs: [500, LEASE_MS * 3],
+      sampleMs: 100,
+      partition: 'session-counters',
+      keys: Array.from({ length: 40 }, (_, i) => `session-${String(i).padStart(2, '0')}`),
+      slots: 8,
+      workMs: [20, 150],
+      thinkMs: [100, 400],
+    },
     nemesis: {
       pauseEveryMs: 5_000,
       killEveryMs: 15_000,

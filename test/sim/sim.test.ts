@@ -57,6 +57,7 @@ describe('npm run sim', () => {
   it('a fixed set of seeds passes every check, with faults, pauses, crashes and clock steps', async () => {
     let operations = 0;
     let faults = 0;
+    let sessionTakeovers = 0;
     for (const seed of [1, 2, 3]) {
       const r = await runSeed(seed, { simMs: SIM_MS, mode: 'bounded' });
       expect(r.verdict.violations, describeFailure(r, 30)).toEqual([]);
@@ -65,7 +66,11 @@ describe('npm run sim', () => {
       expect(r.verdict.stats.kvOperations).toBeGreaterThan(100);
       expect(r.verdict.stats.watchDelivered).toBeGreaterThan(10);
       expect(r.verdict.stats.leaseHolds).toBeGreaterThan(0);
+      expect(r.verdict.stats.sessionHolds).toBeGreaterThan(0);
+      expect(r.verdict.stats.sessionCounterAcked).toBeGreaterThan(0);
+      sessionTakeovers += r.verdict.stats.sessionTakeovers ?? 0;
     }
+    expect(sessionTakeovers).toBeGreaterThan(0);
     expect(operations).toBeGreaterThan(3_000);
     expect(faults).toBeGreaterThan(10);
   });
@@ -83,6 +88,7 @@ describe('npm run sim', () => {
     'release-skips-inflight-renewal': { seed: 2, check: /^store-boundary$/ },
     'watch-drops-first-change': { seed: 1, check: /^watch-gap$/ },
     'rule-a-without-skew-margin': { seed: 16, check: /exclusion/ },
+    'session-takeover-without-waiting': { seed: 1, check: /^session-exclusion/ },
   };
   for (const mutant of MUTANTS) {
     it(`catches the mutant ${mutant} on a known seed, which passes without it`, async () => {

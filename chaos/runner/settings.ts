@@ -118,7 +118,7 @@ export function settingsFor(o: {
       sampleMs: 50,
     },
     electionSkews: [0, 140, -140],
-    // 3 sessions x 8 loops over a pool of 40 keys; paused (past the lease) and killed by the
+    // 3 sessions x 8 loops over a pool of 20 keys (more loops than keys: always some waiting); paused (past the lease) and killed by the
     // nemesis, clocks skewed as the lease workers' (and the same maxClockSkewMs).
     sessionWorkers: 3,
     session: {
@@ -127,7 +127,7 @@ export function settingsFor(o: {
       holdMs: [500, LEASE_MS * 3],
       sampleMs: 100,
       partition: 'session-counters',
-      keys: Array.from({ length: 40 }, (_, i) => `session-${String(i).padStart(2, '0')}`),
+      keys: Array.from({ length: 20 }, (_, i) => `session-${String(i).padStart(2, '0')}`),
       slots: 8,
       workMs: [20, 150],
       thinkMs: [100, 400],

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--only kv,lock,handoff,failover,holding,watch]`: starts DynamoDB
+ * `npm run bench [-- --quick] [--only kv,lock,handoff,failover,holding,sessions,watch]`: starts DynamoDB
  * Local, runs every scenario for dynastore and for dynamodb-lock-client (interleaved), prints a
  * table and writes bench/results.json and bench/latency.svg.
  */
@@ -14,6 +14,7 @@ import type { BenchResults, ScenarioResult } from './results.js';
 import { contendedHandoff } from './scenarios/contended.js';
 import { failover } from './scenarios/failover.js';
 import { holdingCost } from './scenarios/holding.js';
+import { holdingManyLocks } from './scenarios/holding-many.js';
 import { kvOverhead } from './scenarios/kv-overhead.js';
 import { lockCycle } from './scenarios/lock-cycle.js';
 import { watchScenarios } from './scenarios/watch.js';
@@ -26,6 +27,7 @@ const PLAN: readonly (readonly [string, Scenario])[] = [
   ['handoff', contendedHandoff],
   ['failover', failover],
   ['holding', holdingCost],
+  ['sessions', holdingManyLocks],
   ['watch', watchScenarios],
 ];
 

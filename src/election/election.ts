@@ -1,7 +1,7 @@
 import { type Observable, shareReplay } from 'rxjs';
 import { checkName, Limits } from '../contract/validate.js';
 import { Lock, type LockContext, type ResolvedLockOptions } from '../lock/index.js';
-import { resolveAcquireOptions } from '../lock/internal.js';
+import { decodeLockRow, resolveAcquireOptions, SESSION_PARTITION } from '../lock/internal.js';
 import { Leadership } from './leadership.js';
 import { type Leader, leaderChanges, leaderOf } from './observe.js';
 import {
@@ -92,8 +92,9 @@ export class Election {
   }
 
   /**
-   * The current leader (one strongly consistent read), or undefined when nobody leads or the
-   * last leader's lease ended more than `maxClockSkewMs` ago.
+   * The current leader (one strongly consistent read; two when the leader's lease is tied to a
+   * session), or undefined when nobody leads or the last leader's lease (or session) ended more
+   * than `maxClockSkewMs` ago.
    *
    * @example
    * ```ts
@@ -104,7 +105,12 @@ export class Election {
   async leader(): Promise<Leader | undefined> {
     const { partition, maxClockSkewMs } = this.#lockOptions;
     const item = await this.#ctx.backend.get(partition, this.name, { consistent: true });
-    return leaderOf(item, this.#ctx.clock.now(), maxClockSkewMs);
+    const session = decodeLockRow(item)?.session;
+    const sessionRow =
+      session === undefined
+        ? undefined
+        : await this.#ctx.backend.get(SESSION_PARTITION, session, { consistent: true });
+    return leaderOf(item, this.#ctx.clock.now(), maxClockSkewMs, sessionRow);
   }
 
   /**

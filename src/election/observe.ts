@@ -3,7 +3,7 @@ import type { Backend, ChangeRecord, StoredItem } from '../contract/backend.js';
 import type { Clock, TimerHandle } from '../contract/clock/types.js';
 import { InvalidItemError } from '../contract/errors/store.js';
 import { isLive } from '../contract/evaluate.js';
-import { decodeLockRow } from '../lock/internal.js';
+import { decodeLockRow, SESSION_PARTITION, sessionLive } from '../lock/internal.js';
 
 /**
  * Who leads an election: the candidate id and its term (the lock's fencing token).
@@ -38,7 +38,8 @@ export interface LeaderSource {
 /**
  * The leader an election row names, or undefined when it names none, its lease ended more than
  * `maxClockSkewMs` before `nowMs` (any candidate may take over), or the row expired. Throws
- * `InvalidItemError` for a row another writer left unreadable.
+ * `InvalidItemError` for a row another writer left unreadable. A leader tied to a session
+ * (`session.election()`) leads while its session row `session` is live.
  *
  * @example
  * ```ts
@@ -49,12 +50,15 @@ export function leaderOf(
   item: StoredItem | undefined,
   nowMs: number,
   maxClockSkewMs: number,
+  session?: StoredItem,
 ): Leader | undefined {
   if (!isLive(item, nowMs)) return undefined;
   const row = decodeLockRow(item);
   if (row?.invalid)
     throw new InvalidItemError(item.partition, item.key, row.invalid.attribute, row.invalid.reason);
   if (!row?.owner || row.token === undefined) return undefined;
+  if (row.session !== undefined)
+    return sessionLive(session, nowMs, maxClockSkewMs) ? { id: row.owner, term: row.token } : undefined;
   if (row.leaseUntil === undefined || row.leaseUntil + maxClockSkewMs < nowMs) return undefined;
   return { id: row.owner, term: row.token };
 }
@@ -103,14 +107,32 @@ export function leaderChanges(source: LeaderSource): Observable<Leader | undefin
     let emitted: { value: Leader | undefined } | undefined;
     let timer: TimerHandle | undefined;
     let buffered: ChangeRecord[] | undefined = [];
+    // A leader tied to a session leads while its session row is live: that row, followed on the
+    // same feed (its renewals), read once when the leader's row first names it.
+    let session: { readonly id: string; item: StoredItem | undefined; known: boolean } | undefined;
 
     const emit = () => {
       timer?.cancel();
       timer = undefined;
       const now = clock.now();
+      const id = current && isLive(current, now) ? decodeLockRow(current)?.session : undefined;
+      if (id !== undefined && session?.id !== id) {
+        const s = { id, item: undefined as StoredItem | undefined, known: false };
+        session = s;
+        backend.get(SESSION_PARTITION, id, { consistent: true }).then(
+          (item) => {
+            if (subscriber.closed || session !== s || s.known) return;
+            s.item = item;
+            s.known = true;
+            emit();
+          },
+          (err: unknown) => subscriber.error(err),
+        );
+      }
+      if (id !== undefined && !session?.known) return; // emitted once the session row is read
       let leader: Leader | undefined;
       try {
-        leader = leaderOf(current, now, maxClockSkewMs);
+        leader = leaderOf(current, now, maxClockSkewMs, id === undefined ? undefined : session?.item);
       } catch (err) {
         subscriber.error(err); // the election row is unreadable (InvalidItemError)
         return;
@@ -119,13 +141,22 @@ export function leaderChanges(source: LeaderSource): Observable<Leader | undefin
         emitted = { value: leader };
         subscriber.next(leader);
       }
-      const until = leader ? decodeLockRow(current)?.leaseUntil : undefined;
+      const until = leader
+        ? decodeLockRow(id === undefined ? current : session?.item)?.leaseUntil
+        : undefined;
       if (until !== undefined) {
         // Re-evaluated when the lease (plus skew) runs out without a renewal.
         timer = clock.setTimeout(emit, until + maxClockSkewMs - now + 1);
       }
     };
     const apply = (change: ChangeRecord) => {
+      if (session && change.partition === SESSION_PARTITION && change.key === session.id) {
+        const version = session.item?.version ?? -1;
+        if (change.type === 'put' && change.item && change.item.version <= version) return false;
+        session.item = change.type === 'put' ? change.item : undefined;
+        session.known = true;
+        return true;
+      }
       if (change.partition !== partition || change.key !== key) return false;
       if (change.type === 'put' && change.item) {
         const r = rankOf(change.item);

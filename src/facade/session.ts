@@ -259,7 +259,7 @@ export class Session implements AsyncDisposable {
    * await session.withLock('reports/daily', async (lease) => build({ fencingToken: lease.token }));
    * ```
    */
-  withLock<T>(
+  async withLock<T>(
     key: string,
     fn: (lease: Lease) => Promise<T> | T,
     options?: SessionWithLockOptions,

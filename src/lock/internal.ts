@@ -19,7 +19,8 @@
  */
 export { contend, type SlotSet } from './acquire.js';
 export { checkFence, fencedTransact } from './fence.js';
-export { liveHolder, resolveAcquireOptions } from './lock.js';
+export { holderNow, liveHolder, sessionLive } from './holder.js';
+export { resolveAcquireOptions } from './lock.js';
 export { lockOptionNames } from './options.js';
 export { decodeLockRow } from './row.js';
 export { SessionCore, type SessionTerms } from './session.js';

@@ -1,11 +1,9 @@
 import type { StoredItem } from '../contract/backend.js';
-import { InvalidItemError } from '../contract/errors/store.js';
-import { isLive } from '../contract/evaluate.js';
 import { checkDuration, checkName, checkSignal, Limits, resolveOptions } from '../contract/validate.js';
 import { contend, type SlotSet } from './acquire.js';
+import { holderNow } from './holder.js';
 import type { Lease } from './lease.js';
 import { type LockOptions, type ResolvedLockOptions, resolveLockOptions } from './options.js';
-import { decodeLockRow, holderOf } from './row.js';
 import type { AcquireOptions, LockContext, LockHolder } from './types.js';
 
 /**
@@ -86,8 +84,9 @@ export class Lock {
   }
 
   /**
-   * Who holds the lock now (one strongly consistent read), or undefined when it is free or its
-   * holder's lease ended more than `maxClockSkewMs` ago.
+   * Who holds the lock now (one strongly consistent read; two when a session holds it), or
+   * undefined when it is free or its holder's lease (or session) ended more than
+   * `maxClockSkewMs` ago.
    *
    * @example
    * ```ts
@@ -97,31 +96,9 @@ export class Lock {
    */
   async holder(): Promise<LockHolder | undefined> {
     const item = await this.#ctx.backend.get(this.options.partition, this.key, { consistent: true });
-    return liveHolder(item, this.#ctx.clock.now(), this.options.maxClockSkewMs);
+    // a row tied to a session is live while the session row is (one more read, for those rows only)
+    return holderNow(this.#ctx, item, this.options.maxClockSkewMs);
   }
-}
-
-/**
- * The holder a row names, unless the row is TTL-expired or the lease ended more than `skewMs`
- * before `nowMs`. Throws `InvalidItemError` for a row another writer left unreadable.
- *
- * @example
- * ```ts
- * liveHolder(item, Date.now(), 1_000);
- * ```
- */
-export function liveHolder(
-  item: StoredItem | undefined,
-  nowMs: number,
-  skewMs: number,
-): LockHolder | undefined {
-  if (!isLive(item, nowMs)) return undefined;
-  const row = decodeLockRow(item);
-  if (row?.invalid)
-    throw new InvalidItemError(item.partition, item.key, row.invalid.attribute, row.invalid.reason);
-  const holder = holderOf(row);
-  if (!holder || holder.expiresAt.getTime() + skewMs < nowMs) return undefined;
-  return holder;
 }
 
 /**

@@ -24,6 +24,9 @@ export interface SessionTerms {
   readonly data: string | undefined;
 }
 
+/** How many times `open` writes a new session row when the write took longer than the lease to confirm. */
+const OPEN_ATTEMPTS = 3;
+
 /** How many lease releases `close()` keeps in flight at once. */
 const CLOSE_CONCURRENCY = 32;
 
@@ -61,7 +64,9 @@ export class SessionCore implements SessionBinding {
 
   /**
    * Writes a new session row (one conditional write, settled by reading back if its answer is
-   * lost) and starts its heartbeat.
+   * lost) and starts its heartbeat. A write that took longer than the lease to confirm made a
+   * session that is already over: it is released and another one written (three tries, then the
+   * `LeaseLostError`).
    *
    * @example
    * ```ts
@@ -69,6 +74,18 @@ export class SessionCore implements SessionBinding {
    * ```
    */
   static async open(ctx: LockContext, terms: SessionTerms): Promise<SessionCore> {
+    let lost: unknown;
+    for (let attempt = 0; attempt < OPEN_ATTEMPTS; attempt++) {
+      const core = await SessionCore.#openOnce(ctx, terms);
+      if (core.lease.remainingMs() > 0) return core;
+      // the write took longer than the lease to confirm: the session was born dead
+      lost = core.lease.signal.reason;
+      await core.close().catch(() => undefined);
+    }
+    throw lost;
+  }
+
+  static async #openOnce(ctx: LockContext, terms: SessionTerms): Promise<SessionCore> {
     const id = randomBytes(12).toString('hex');
     const sentAt = ctx.clock.monotonic();
     const wall = ctx.clock.now();

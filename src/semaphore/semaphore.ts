@@ -11,7 +11,7 @@ import {
   type ResolvedLockOptions,
   resolveLockOptions,
 } from '../lock/index.js';
-import { contend, liveHolder, resolveAcquireOptions, type SlotSet } from '../lock/internal.js';
+import { contend, holderNow, resolveAcquireOptions, type SlotSet } from '../lock/internal.js';
 
 /**
  * The default partition of semaphore slot rows.
@@ -126,11 +126,11 @@ export class Semaphore {
    */
   async holders(): Promise<LockHolder[]> {
     const rows = await this.#slots.read();
-    const now = this.#ctx.clock.now();
+    const sessions = new Map<string, Promise<StoredItem | undefined>>();
     const holders: LockHolder[] = [];
     for (const k of this.#slots.keys) {
       try {
-        const h = liveHolder(rows.get(k), now, this.options.maxClockSkewMs);
+        const h = await holderNow(this.#ctx, rows.get(k), this.options.maxClockSkewMs, sessions);
         if (h) holders.push(h);
       } catch (err) {
         if (!(err instanceof InvalidItemError)) throw err;

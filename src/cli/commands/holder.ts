@@ -13,7 +13,8 @@ import { parseCount } from '../values.js';
  * ```
  */
 export function describeHolder(h: LockHolder): string {
-  return `"${h.owner}" token ${h.token}, lease ${h.leaseMs}ms, expires ${h.expiresAt.toISOString()}`;
+  const lease = `"${h.owner}" token ${h.token}, lease ${h.leaseMs}ms, expires ${h.expiresAt.toISOString()}`;
+  return h.session === undefined ? lease : `${lease} (session ${h.session})`;
 }
 
 /**
@@ -33,6 +34,7 @@ export function holderJson(name: string, h: LockHolder): Record<string, unknown>
     expiresAt: h.expiresAt.toISOString(),
     leaseMs: h.leaseMs,
     ...(h.data !== undefined && { data: h.data }),
+    ...(h.session !== undefined && { session: h.session }),
   };
 }
 
@@ -50,7 +52,8 @@ export const holderCommand: CommandSpec = {
   usage: ['holder <key> [-n <permits>]'],
   description:
     'Prints the holder of the lock <key> as the lock sees it: owner, fencing token, lease length ' +
-    'and the lease end the holder last wrote (its clock). Exit code 3 when the lock is free. With ' +
+    'and the lease end the holder last wrote (its clock; for a lock held through a session, the ' +
+    "session's lease end, and the session id). Exit code 3 when the lock is free. With " +
     '-n N, the holders of the semaphore <key> of N permits (as `lock -n N` takes them), one per line.',
   options: {
     permits: {

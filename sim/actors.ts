@@ -195,7 +195,8 @@ export async function attempt(p: Proc, fn: () => Promise<Lease | undefined>): Pr
   }
 }
 
-async function holdLease(
+/** Holds `lease` (claims while `lease.held`, by hand renewals if asked), then releases: exclusion lines of `group`. */
+export async function holdLease(
   p: Proc,
   group: string,
   lease: Lease,

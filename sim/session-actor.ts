@@ -1,11 +1,14 @@
 import { between, pick } from '../chaos/util/random.js';
 import { FencedError, type Lease, type Session } from '../src/index.js';
-import { attempt, holdFor, type Proc, text } from './actors.js';
+import { attempt, holdFor, holdLease, type Proc, text } from './actors.js';
 
 /** The session workload's lock keys (a shared pool) and the partition of their counters. */
 export const SESSION_KEYS = {
   locks: ['s0', 's1', 's2', 's3'],
   counterPartition: 'scounters',
+  /** A 2-permit semaphore whose permits are tied to the session (exclusion per slot). */
+  semaphore: 'spool',
+  permits: 2,
   /** Exclusion lines of lock `key` are recorded under this group. */
   group: (key: string) => `session/${key}`,
 } as const;
@@ -13,7 +16,8 @@ export const SESSION_KEYS = {
 /**
  * Sessions: the process opens a session, and one to three loops take locks of a shared pool
  * through it (now and then a plain per-lock lease of the same pool instead, so session and
- * per-lock holders take over from each other), each holding one lock at a time: claims for
+ * per-lock holders take over from each other, or a permit of a session semaphore, checked per
+ * slot), each holding one lock at a time: claims for
  * `checkExclusion` (one group per key) while fenced increments of that key's counter run (lines
  * for `checkCounter`, one counter per key). When the session is lost (paused or cut off past its
  * lease, taken over) every loop finds its lease gone and stops; the session is closed after a
@@ -59,7 +63,12 @@ async function lockLoop(p: Proc, session: Session, taken: Set<string>, until: nu
   const options = { leaseMs: p.leaseMs, retentionMs: p.retentionMs, maxClockSkewMs: p.maxClockSkewMs };
   while (!p.stopping() && session.held && p.clock.monotonic() < until) {
     const free = SESSION_KEYS.locks.filter((k) => !taken.has(k));
-    if (free.length > 0) {
+    if (p.rand() < 0.15) {
+      // now and then a permit of the session's semaphore instead of a lock
+      const sem = session.semaphore(SESSION_KEYS.semaphore, { permits: SESSION_KEYS.permits });
+      const lease = await attempt(p, () => sem.acquire({ waitMs: 3 * p.leaseMs }));
+      if (lease) await holdLease(p, lease.key, lease, 'held', 'token', lease.token.toString());
+    } else if (free.length > 0) {
       const key = pick(p.rand, free);
       taken.add(key);
       try {

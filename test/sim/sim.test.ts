@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { SimClock } from '../../sim/clock.js';
+import { Connection } from '../../sim/connection.js';
+import { SimLog } from '../../sim/log.js';
 import { MUTANTS, type MutantName } from '../../sim/mutants.js';
+import { Network } from '../../sim/network.js';
 import { runSeed } from '../../sim/seed.js';
 import { describeFailure } from '../../sim/trace.js';
 import { World } from '../../sim/world.js';
+import { MemoryBackend } from '../../src/testing.js';
 
 const SIM_MS = 6_000;
 
@@ -40,6 +44,60 @@ describe('the simulated world', () => {
     expect(clock.monotonic()).toBeCloseTo(5_000 + 1_010);
     clock.setWallError(-300);
     expect(clock.wallErrorMs()).toBeCloseTo(-300);
+  });
+});
+
+describe('the store boundary check', () => {
+  // Found by the session workload: one process held two locks under one owner name, granted in
+  // the same millisecond (same token). A renewal of one in flight was taken for the other's, and
+  // the other's release was reported as sent during its own renewal.
+  it('tells apart two leases of one owner and token on two keys', async () => {
+    const world = new World();
+    const log = new SimLog(world);
+    const calm = { throttle: 0, timeoutBefore: 0, lostAnswer: 0, spike: 0, feedStall: 0, feedDuplicate: 0 };
+    const rates = {
+      ...calm,
+      latencyMs: [5, 5],
+      spikeMs: [0, 0],
+      timeoutMs: [100, 100],
+      feedDelayMs: [1, 1],
+    } as const;
+    const net = new Network(world, new MemoryBackend(), () => 0.5, rates, log, undefined);
+    const owner = world.spawn(1);
+    const clock = new SimClock(world, owner, { rate: 1, wallErrorMs: 0, monoStartMs: 0 });
+    const violations: string[] = [];
+    const conn = new Connection(net, owner, clock, 'p1.1', (v) => violations.push(v));
+    const lease = { owner: 'p1.1/plain', token: 1_700_000_000_000_000n };
+    const heldBy = {
+      op: 'and',
+      all: [
+        { op: 'cmp', attr: 'field:owner', cmp: '=', value: lease.owner },
+        { op: 'cmp', attr: 'field:token', cmp: '=', value: lease.token },
+      ],
+    } as const;
+    const call = async <T>(p: Promise<T>): Promise<T> => {
+      await world.runUntil(world.now + 50);
+      return p;
+    };
+    for (const key of ['a', 'b']) {
+      const fields = { ...lease, leaseMs: 600, leaseUntil: 1_700_000_000_600 };
+      expect((await call(conn.write({ partition: '_locks', key, fields }))).ok).toBe(true);
+    }
+    // b's renewal is in flight when a's release is sent (a has no renewal in flight)
+    const renewB = conn.write({
+      partition: '_locks',
+      key: 'b',
+      fields: { leaseUntil: 1_700_000_000_700 },
+      condition: heldBy,
+    });
+    const releaseA = conn.write({
+      partition: '_locks',
+      key: 'a',
+      fields: { owner: null },
+      condition: heldBy,
+    });
+    await call(Promise.all([renewB, releaseA]));
+    expect(violations).toEqual([]);
   });
 });
 

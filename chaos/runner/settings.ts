@@ -70,7 +70,7 @@ export function settingsFor(o: {
   durationS?: number;
   seed: number;
   /**
-   * `--wide-skew`: the lease workers allow `maxClockSkewMs` 1 900 and their clocks are up to 1.8 s
+   * `--wide-skew`: the lease (and session) workers allow `maxClockSkewMs` 1 900 and their clocks are up to 1.8 s
    * apart, so a killed holder is taken over by rule (b) (a lease + drift margin, about 2 s) long
    * before rule (a) (its lease end + 1.9 s): 0 overlaps says rule (b) never takes a live holder
    * however far apart the wall clocks are. The beyond-skew control moves to clocks 5 s apart.

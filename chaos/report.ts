@@ -3,6 +3,7 @@ import type { ElectionVerdict } from './checker/election.js';
 import { durations, type ExclusionVerdict } from './checker/exclusion.js';
 import type { KvAnomalies } from './checker/kv-anomalies.js';
 import type { LinearizabilityResult } from './checker/linearizability.js';
+import type { SessionVerdict } from './checker/session.js';
 import type { WatchVerdict } from './checker/watch.js';
 
 /** `chaos/report.json`: the shape issue 7 asks for, plus `lease` and `election`. */
@@ -29,6 +30,18 @@ export interface ChaosReport {
     readonly violations: number;
     /** From a leader's SIGKILL to the next leader's election. */
     readonly failoverMs: { readonly count: number; readonly median: number; readonly max: number };
+  };
+  /** Sessions holding many locks each, paused past their lease, SIGKILLed, clocks skewed within the bound. */
+  readonly session: {
+    readonly sessions: number;
+    readonly holds: number;
+    /** Grants of a lock whose previous holder had not released it. */
+    readonly takeovers: number;
+    readonly increments: number;
+    readonly fencedRejections: number;
+    /** Overlapping holds of a key, tokens held by two workers, and fenced-counter violations: zero. */
+    readonly violations: number;
+    readonly lostUpdates: number;
   };
 }
 
@@ -62,6 +75,7 @@ export interface RunResults {
   readonly lease: ExclusionVerdict;
   readonly leaseBeyond: ExclusionVerdict;
   readonly election: ElectionVerdict;
+  readonly session: SessionVerdict;
   /** Timing of the lease and election workloads (for the summary). */
   readonly bounds: {
     readonly leaseMs: number;
@@ -103,6 +117,15 @@ export function toReport(r: RunResults): ChaosReport {
       leaderKills: r.election.leaderKills,
       violations: r.election.violations,
       failoverMs: (({ count, median, max }) => ({ count, median, max }))(durations(r.election.failoverMs)),
+    },
+    session: {
+      sessions: r.session.sessions,
+      holds: r.session.holds,
+      takeovers: r.session.takeovers,
+      increments: r.session.increments,
+      fencedRejections: r.session.fencedRejections,
+      violations: r.session.violations,
+      lostUpdates: r.session.lostUpdates,
     },
   };
 }
@@ -218,6 +241,14 @@ export function summary(r: RunResults): string {
     `      terms with two leaders ${e.termsWithTwoLeaders}, terms out of order ${e.termOrderViolations}, overlapping leaders ${e.overlaps}; observe() reported ${e.observed} leaders, ${e.observerViolations} wrong or out of order`,
   );
   for (const d of e.details.slice(0, 5)) line(`      ! ${d}`);
+  const x = r.session;
+  line(
+    `${verdict(x.violations === 0)}  sessions: clocks up to ${spread(b.leaseSkews)} ms apart, leaseMs ${b.leaseMs}, paused and SIGKILLed: ${x.sessions} sessions (ended: ${reasons(x.sessionEnds).slice(2) || 'none'}), up to ${x.maxLocksPerSession} locks each at once, ${x.holds} holds of ${x.keys} keys, ${x.claims} checks of lease.held, ${x.takeovers} takeovers`,
+  );
+  line(
+    `      holds of a key that overlapped ${x.overlaps}${x.overlaps > 0 ? ` (longest ${x.maxOverlapMs.toFixed(1)} ms)` : ''}, tokens held by two workers ${x.sharedIds}; fenced counters: ${x.increments} increments sent, ${x.acknowledged} acknowledged, ${x.ambiguous} ambiguous, ${x.fencedRejections} refused by the fence; lost updates ${x.lostUpdates}, phantom ${x.phantoms}, stale writes accepted ${x.staleAccepted}, token order violations ${x.tokenViolations}`,
+  );
+  for (const d of x.details.slice(0, 5)) line(`      ! ${d}`);
   if (r.anomalies.length > 0) {
     line();
     line(`worker anomalies (${r.anomalies.length}):`);

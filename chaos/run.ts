@@ -4,7 +4,8 @@
  * stream shard at most 5 GetRecords calls a second, with 8 fenced-counter and 20 lease workers
  * waiting), and worker processes; attacks them for the duration; checks what they
  * recorded; writes `chaos/report.json` and prints a summary. Exit status: 1 when the fenced
- * counter, lease exclusion (clocks within `maxClockSkewMs`) or the election shows a violation
+ * counter, lease exclusion (clocks within `maxClockSkewMs`), the election or the sessions (lease
+ * exclusion per key, fenced counters) show a violation
  * (with `--strict`, also when the history is not linearizable, a control run found nothing, the
  * watch checker found a problem, or a worker misbehaved), 2 on a harness error.
  */
@@ -23,6 +24,7 @@ import { checkExclusion, type HoldEvents } from './checker/exclusion.js';
 import { findKvAnomalies } from './checker/kv-anomalies.js';
 import { checkLinearizable } from './checker/linearizability.js';
 import { casRegister } from './checker/model.js';
+import { checkSessions } from './checker/session.js';
 import { checkWatch } from './checker/watch.js';
 import { defaultPlan } from './faults/plan.js';
 import { FaultProxy } from './faults/proxy.js';
@@ -195,7 +197,16 @@ async function run(
     }),
     observe,
   );
-  groups.push(fenced, control, kv, kvSingle, watch, lease, leaseBeyond, election);
+  const sessions = new WorkerGroup(
+    'session',
+    { pauseMs: s.pauseMs, killable: true },
+    (n) => ({
+      ...base('session', `session-${n}`, s.seed * 100 + 60 + n, skewFor(n, s.leaseSkews)),
+      session: s.session,
+    }),
+    observe,
+  );
+  groups.push(fenced, control, kv, kvSingle, watch, lease, leaseBeyond, election, sessions);
   cleanup.unshift(async () => {
     await Promise.all(groups.map((g) => g.close(0)));
   });
@@ -212,7 +223,10 @@ async function run(
   }
   lease.start(s.leaseWorkers);
   leaseBeyond.start(s.leaseBeyondSkews.length);
-  if (!focused) election.start(s.electionWorkers);
+  if (!focused) {
+    election.start(s.electionWorkers);
+    sessions.start(s.sessionWorkers);
+  }
   nemesis.attack(fenced);
   nemesis.attack(control);
   nemesis.pauseAnytime(kv, s.kvPauseEveryMs);
@@ -221,6 +235,8 @@ async function run(
   // No pauses for these: a live holder must never be displaced (a paused one may be, that is what fencing is for).
   nemesis.killHolders(lease, s.nemesis.killHolderEveryMs, 'kill');
   nemesis.killHolders(election, s.nemesis.killLeaderEveryMs, 'killLeader');
+  // Sessions paused past their lease inside a critical section, and SIGKILLed, as the fenced counter.
+  nemesis.attack(sessions);
   log(
     `proxy ${proxy.endpoint} -> DynamoDB Local :${local.port}; ${groups.reduce((n, g) => n + g.all.length, 0)} workers${s.shardLimit ? `; at most ${s.shardLimit.getRecordsPerSecond} GetRecords/s per stream shard` : ''}`,
   );
@@ -233,7 +249,7 @@ async function run(
     const inc = (g: WorkerGroup) => g.lines.filter((l) => l.ev === 'write-ok').length;
     const count = (g: WorkerGroup, ev: string) => g.lines.filter((l) => l.ev === ev).length;
     log(
-      `fenced +${inc(fenced)}, control +${inc(control)}, kv ${kvOps} ops, lease ${count(lease, 'granted')} grants, ${count(election, 'elected')} elections, faults ${JSON.stringify({ ...proxy.counts, ...counts })}`,
+      `fenced +${inc(fenced)}, control +${inc(control)}, kv ${kvOps} ops, lease ${count(lease, 'granted')} grants, ${count(election, 'elected')} elections, sessions ${count(sessions, 'session')} (+${inc(sessions)}, ${count(sessions, 'granted')} grants), faults ${JSON.stringify({ ...proxy.counts, ...counts })}`,
     );
   }, 15_000);
   await new Promise((resolve) => setTimeout(resolve, s.durationMs));
@@ -276,6 +292,7 @@ async function run(
     lease: checkExclusion(lease.lines, LEASE_EVENTS),
     leaseBeyond: checkExclusion(leaseBeyond.lines, LEASE_EVENTS),
     election: checkElection(election.lines),
+    session: checkSessions(sessions.lines, await sessionCounters(direct.store, s.session)),
     bounds: {
       leaseMs: s.lease.leaseMs,
       maxClockSkewMs: s.lease.maxClockSkewMs,
@@ -289,13 +306,29 @@ async function run(
 
 const LEASE_EVENTS: HoldEvents = { claim: 'held', id: 'token', start: 'granted', end: 'release' };
 
+/** The final value of each session counter, by lock key. */
+async function sessionCounters(store: Dynastore, c: RunSettings['session']): Promise<Map<string, number>> {
+  const kv = store.partition(c.partition);
+  const pairs = await Promise.all(
+    c.keys.map(async (k) => [k, (await kv.get(k))?.json<CounterValue>().n ?? 0] as const),
+  );
+  return new Map(pairs);
+}
+
 async function finalVersions(store: Dynastore, keys: readonly string[]): Promise<Map<string, number>> {
   const kv = store.partition('watch');
   return new Map(await Promise.all(keys.map(async (k) => [k, (await kv.get(k))?.version ?? 0] as const)));
 }
 
 function exitCode(report: ChaosReport, r: RunResults, strict: boolean): number {
-  if (report.fenced.violations + report.lease.violations + report.election.violations > 0) return 1;
+  if (
+    report.fenced.violations +
+      report.lease.violations +
+      report.election.violations +
+      report.session.violations >
+    0
+  )
+    return 1;
   if (!strict) return 0;
   const watchBad = report.watch.missed + report.watch.duplicates + report.watch.outOfOrder > 0;
   const controlsFoundNothing = report.control.lostUpdates === 0 || r.leaseBeyond.overlaps === 0;

@@ -9,6 +9,7 @@ import { runCounter } from './workers/counter.js';
 import { runElection } from './workers/election.js';
 import { runKv } from './workers/kv.js';
 import { runLease } from './workers/lease.js';
+import { runSession } from './workers/session.js';
 import { runWatch } from './workers/watch.js';
 
 silenceNodeVersionWarning();
@@ -32,6 +33,7 @@ const run = {
   watch: runWatch,
   lease: runLease,
   election: runElection,
+  session: runSession,
 }[config.kind];
 run(config).then(
   () => process.exit(0),

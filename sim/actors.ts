@@ -46,7 +46,8 @@ export const KEYS = {
   watchKeys: ['x', 'y', 'z'],
 } as const;
 
-const text = (err: unknown) => (err instanceof Error ? `${err.name}: ${err.message}` : String(err));
+/** An error in a few words, for the log. */
+export const text = (err: unknown) => (err instanceof Error ? `${err.name}: ${err.message}` : String(err));
 
 /**
  * Holds while `held()` says so, for `ms` of the process's own time, checking every 20-120 ms;
@@ -56,7 +57,7 @@ const text = (err: unknown) => (err instanceof Error ? `${err.name}: ${err.messa
  * (sampling alone would leave up to a sample's worth of it unchecked). Returns whether it held
  * to the end.
  */
-async function holdFor(
+export async function holdFor(
   p: Proc,
   held: () => boolean,
   signal: AbortSignal,
@@ -182,7 +183,8 @@ export async function semaphoreActor(p: Proc): Promise<void> {
   }
 }
 
-async function attempt(p: Proc, fn: () => Promise<Lease | undefined>): Promise<Lease | undefined> {
+/** Runs one acquire; an error is noted and counts as no lease. */
+export async function attempt(p: Proc, fn: () => Promise<Lease | undefined>): Promise<Lease | undefined> {
   try {
     return await fn();
   } catch (err) {
@@ -193,7 +195,8 @@ async function attempt(p: Proc, fn: () => Promise<Lease | undefined>): Promise<L
   }
 }
 
-async function holdLease(
+/** Holds `lease` (claims while `lease.held`, by hand renewals if asked), then releases: exclusion lines of `group`. */
+export async function holdLease(
   p: Proc,
   group: string,
   lease: Lease,

@@ -41,7 +41,12 @@ const LOCK_EVENTS: HoldEvents = { claim: 'held', id: 'token', start: 'granted', 
 export function checkRun(
   rec: Recorder,
   mode: ClockMode,
-  finals: { counter: number; watched: ReadonlyMap<string, number> },
+  finals: {
+    counter: number;
+    watched: ReadonlyMap<string, number>;
+    /** The session workload's counters, by lock key. */
+    sessionCounters?: ReadonlyMap<string, number>;
+  },
   stoppedSubs: ReadonlySet<string>,
 ): Verdict {
   const violations: Violation[] = [];
@@ -52,7 +57,7 @@ export function checkRun(
 
   for (const [group, lines] of [...rec.holds].sort((a, b) => a[0].localeCompare(b[0]))) {
     const v = checkExclusion(lines, LOCK_EVENTS);
-    const name = group === KEYS.leaseLock ? 'lease' : 'semaphore';
+    const name = group === KEYS.leaseLock ? 'lease' : group.startsWith('session/') ? 'session' : 'semaphore';
     stats[`${name}Holds`] = (stats[`${name}Holds`] ?? 0) + v.holds;
     add(`${name}-shared-token (${group})`, v.sharedIds, v.details);
     if (mode === 'bounded') add(`${name}-exclusion (${group})`, v.overlaps, v.details);
@@ -77,6 +82,16 @@ export function checkRun(
   add('counter-phantom', c.phantoms, c.details);
   add('counter-stale-write-accepted', c.staleAccepted, c.details);
   add('counter-token-order', c.tokenViolations, c.details);
+
+  for (const [key, lines] of [...rec.sessionCounters].sort((a, b) => a[0].localeCompare(b[0]))) {
+    const s = checkCounter(lines, finals.sessionCounters?.get(key) ?? 0);
+    stats.sessionCounterAcked = (stats.sessionCounterAcked ?? 0) + s.acknowledged;
+    stats.sessionCounterFenced = (stats.sessionCounterFenced ?? 0) + s.fencedRejections;
+    add(`session-counter-lost-update (${key})`, s.lostUpdates, s.details);
+    add(`session-counter-phantom (${key})`, s.phantoms, s.details);
+    add(`session-counter-stale-write-accepted (${key})`, s.staleAccepted, s.details);
+    add(`session-counter-token-order (${key})`, s.tokenViolations, s.details);
+  }
 
   const l = checkLinearizable(casRegister, rec.kv, { maxSteps: 200_000 });
   stats.kvOperations = l.operations;

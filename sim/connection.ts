@@ -87,7 +87,8 @@ export class Connection implements Backend {
     let sent = input;
     if (lw?.kind === 'grant') sent = this.#mutateGrant(input);
     const sentAt = this.#clock.monotonic();
-    const id = lw ? `${lw.owner}|${lw.token}` : '';
+    // a lease is its row's owner and token: one owner may hold two rows with the same token
+    const id = lw ? `${input.partition}/${input.key}|${lw.owner}|${lw.token}` : '';
     if (lw?.kind === 'release') this.#checkRelease(id, sentAt);
     const track = lw?.kind === 'renew' ? this.#leases.get(id) : undefined;
     if (track) track.renewalsInFlight++;

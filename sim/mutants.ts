@@ -3,7 +3,7 @@ import { testMutants } from '../src/lock/mutants.js';
 /**
  * The mutants: each breaks one thing on purpose; the simulator's checkers must catch each within
  * a bounded number of seeds. Three are made from outside the library, at the store boundary
- * (`sim/connection.ts`); two need the library's test-only switches (`src/lock/mutants.ts`).
+ * (`sim/connection.ts`); three need the library's test-only switches (`src/lock/mutants.ts`).
  *
  * - `grant-without-token-check`: grants are sent without `token < newToken` in their condition.
  * - `rule-b-without-waiting`: a grant may take a row as soon as its sender has seen it once.
@@ -14,6 +14,10 @@ import { testMutants } from '../src/lock/mutants.js';
  *   contender and in its grant's condition: a subtle break, a takeover up to the skew early, that
  *   only a contender whose clock is ahead, racing a holder that could not renew, can show. (Made at
  *   the store boundary alone it is not caught: the contender still waits by its own reckoning.)
+ * - `session-takeover-without-waiting`: a contender for a lock held under a session takes it as
+ *   soon as it has read the session row once (rule (b) on the session row without its wait), and
+ *   the transaction's kill condition (that very row, unchanged) lets it: a live session loses its
+ *   locks while it still believes it holds them.
  */
 export const MUTANTS = [
   'grant-without-token-check',
@@ -21,6 +25,7 @@ export const MUTANTS = [
   'release-skips-inflight-renewal',
   'watch-drops-first-change',
   'rule-a-without-skew-margin',
+  'session-takeover-without-waiting',
 ] as const;
 
 /** One of {@link MUTANTS}. */
@@ -53,7 +58,9 @@ export function enableMutant(name: MutantName | undefined): () => void {
       ? 'releaseSkipsInflightRenewal'
       : name === 'rule-a-without-skew-margin'
         ? 'ruleAWithoutSkewMargin'
-        : undefined;
+        : name === 'session-takeover-without-waiting'
+          ? 'sessionTakeoverWithoutWaiting'
+          : undefined;
   if (!flag) return () => undefined;
   testMutants[flag] = true;
   return () => {

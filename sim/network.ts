@@ -27,7 +27,7 @@ export class Network {
   /** Change records committed so far (their commit order). */
   commits = 0;
   /** Evidence of what the run exercised: takeovers of a live row, grants under rule (b), reaped rows. */
-  readonly stats = { takeovers: 0, ruleBGrants: 0, reapedRows: 0 };
+  readonly stats = { takeovers: 0, ruleBGrants: 0, reapedRows: 0, sessionTakeovers: 0 };
   readonly #feeds = new Set<{ push(records: readonly ChangeRecord[]): void }>();
 
   constructor(
@@ -65,6 +65,11 @@ export class Network {
     const before = r.previous?.fields.owner;
     const after = r.item?.fields.owner;
     if (typeof before === 'string' && typeof after === 'string' && before !== after) this.stats.takeovers++;
+    // a lock row held under a session, granted to another holder (another session, or a per-lock lease)
+    const session = r.previous?.fields.session;
+    if (typeof session === 'string' && typeof before === 'string' && typeof after === 'string') {
+      if (before !== after || r.item?.fields.session !== session) this.stats.sessionTakeovers++;
+    }
   }
 
   /** Adds a process's feed to the fan-out; returns its removal. */

@@ -25,6 +25,8 @@ export class Recorder {
   readonly holds = new Map<string, HoldLine[]>();
   readonly election: HoldLine[] = [];
   readonly counter: CounterLine[] = [];
+  /** The session workload's fenced counters: lines per lock key (one counter per key). */
+  readonly sessionCounters = new Map<string, CounterLine[]>();
   readonly kv: HistoryEvent<RegisterInput, RegisterOutput>[] = [];
   readonly watch: WatchLine[] = [];
   /** Violations found as they happen (protocol checks at the store boundary). */
@@ -59,6 +61,19 @@ export class Recorder {
     this.counter.push({ ...line, t: this.#world.now });
     this.#log.add(
       `${line.w} counter ${line.ev}${line.token ? ` t=${line.token}` : ''}${line.n !== undefined ? ` n=${line.n}` : ''}`,
+    );
+  }
+
+  /** A line of the session workload's fenced counter of lock `key`. */
+  countFor(key: string, line: Omit<CounterLine, 't'>): void {
+    let lines = this.sessionCounters.get(key);
+    if (!lines) {
+      lines = [];
+      this.sessionCounters.set(key, lines);
+    }
+    lines.push({ ...line, t: this.#world.now });
+    this.#log.add(
+      `${line.w} ${key} counter ${line.ev}${line.token ? ` t=${line.token}` : ''}${line.n !== undefined ? ` n=${line.n}` : ''}`,
     );
   }
 

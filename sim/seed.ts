@@ -19,6 +19,7 @@ import { SimLog } from './log.js';
 import { enableMutant, type MutantName } from './mutants.js';
 import { Network } from './network.js';
 import { Recorder } from './record.js';
+import { SESSION_KEYS, sessionActor } from './session-actor.js';
 import { World } from './world.js';
 
 /** Simulated (true) time the workloads of one seed run, before the quiet end. */
@@ -63,7 +64,7 @@ const LEASES_MS = [600, 1_000, 1_500] as const;
 /**
  * Builds the world of one seed and runs it: several simulated processes, each with its own
  * clock (skew, drift, steps) and its own faulty connection to one memory store, running the lock,
- * fenced counter, semaphore, election, key/value and watch workloads through the public API,
+ * fenced counter, semaphore, election, session, key/value and watch workloads through the public API,
  * while a nemesis pauses, crashes and restarts them and steps their clocks. Then a quiet end
  * (faults off, everyone resumed, loops finish), and the checkers.
  *
@@ -151,6 +152,7 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
       void semaphoreActor(proc);
       void electionActor(proc);
       void kvActor(proc, 0);
+      void sessionActor(proc);
       if (pid <= 2) void watchActor(proc, stopped);
     });
   };
@@ -225,7 +227,17 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
   const watched = new Map(
     rows.filter((r) => r.partition === KEYS.watchPartition).map((r) => [r.key, r.version] as const),
   );
-  const checked = checkRun(rec, mode, { counter: Number(counterRow?.payload ?? 0), watched }, stopped);
+  const sessionCounters = new Map(
+    rows
+      .filter((r) => r.partition === SESSION_KEYS.counterPartition)
+      .map((r) => [r.key, Number(r.payload ?? 0)] as const),
+  );
+  const checked = checkRun(
+    rec,
+    mode,
+    { counter: Number(counterRow?.payload ?? 0), watched, sessionCounters },
+    stopped,
+  );
   const verdict = { ...checked, stats: { ...checked.stats, ...net.stats } };
   for (const v of verdict.violations) log.add(`violation ${v.check} x${v.count}`);
   return {

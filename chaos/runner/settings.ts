@@ -1,5 +1,12 @@
 import type { ShardLimitOptions } from '../faults/shard-limit.js';
-import type { CounterConfig, ElectionConfig, KvConfig, LeaseConfig, WatchConfig } from '../workers/config.js';
+import type {
+  CounterConfig,
+  ElectionConfig,
+  KvConfig,
+  LeaseConfig,
+  SessionConfig,
+  WatchConfig,
+} from '../workers/config.js';
 
 /** Every knob of a chaos run. */
 export interface RunSettings {
@@ -39,6 +46,9 @@ export interface RunSettings {
   readonly election: Omit<ElectionConfig, 'name'>;
   /** Clock skews of the candidates, in turn (within `maxClockSkewMs` of each other). */
   readonly electionSkews: readonly number[];
+  /** Session workers (one session each, many locks of one pool); their clocks are skewed as the lease workers'. */
+  readonly sessionWorkers: number;
+  readonly session: SessionConfig;
   readonly nemesis: {
     pauseEveryMs: number;
     killEveryMs: number;
@@ -68,7 +78,7 @@ export function settingsFor(o: {
   durationS?: number;
   seed: number;
   /**
-   * `--wide-skew`: the lease workers allow `maxClockSkewMs` 1 900 and their clocks are up to 1.8 s
+   * `--wide-skew`: the lease (and session) workers allow `maxClockSkewMs` 1 900 and their clocks are up to 1.8 s
    * apart, so a killed holder is taken over by rule (b) (a lease + drift margin, about 2 s) long
    * before rule (a) (its lease end + 1.9 s): 0 overlaps says rule (b) never takes a live holder
    * however far apart the wall clocks are. The beyond-skew control moves to clocks 5 s apart.
@@ -119,6 +129,20 @@ export function settingsFor(o: {
       sampleMs: 50,
     },
     electionSkews: [0, 140, -140],
+    // 3 sessions x 8 loops over a pool of 20 keys (more loops than keys: always some waiting); paused (past the lease) and killed by the
+    // nemesis, clocks skewed as the lease workers' (and the same maxClockSkewMs).
+    sessionWorkers: 3,
+    session: {
+      leaseMs: LEASE_MS,
+      maxClockSkewMs: o.wideSkew ? WIDE_SKEW_MS : MAX_SKEW_MS,
+      holdMs: [500, LEASE_MS * 3],
+      sampleMs: 100,
+      partition: 'session-counters',
+      keys: Array.from({ length: 20 }, (_, i) => `session-${String(i).padStart(2, '0')}`),
+      slots: 8,
+      workMs: [20, 150],
+      thinkMs: [100, 400],
+    },
     nemesis: {
       pauseEveryMs: 5_000,
       killEveryMs: 15_000,

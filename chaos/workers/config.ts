@@ -1,6 +1,6 @@
 /** What every worker is told on its command line (one JSON argument). */
 export interface WorkerConfig {
-  readonly kind: 'counter' | 'kv' | 'watch' | 'lease' | 'election';
+  readonly kind: 'counter' | 'kv' | 'watch' | 'lease' | 'election' | 'session';
   /** Unique per worker incarnation (a respawned worker gets a new id). */
   readonly id: string;
   /** The fault proxy's endpoint. */
@@ -21,6 +21,7 @@ export interface WorkerConfig {
   readonly watch?: WatchConfig;
   readonly lease?: LeaseConfig;
   readonly election?: ElectionConfig;
+  readonly session?: SessionConfig;
 }
 
 export interface CounterConfig {
@@ -72,6 +73,20 @@ export interface LeaseConfig extends HoldConfig {
 export interface ElectionConfig extends HoldConfig {
   /** The election's name. */
   readonly name: string;
+}
+
+/** One session per worker, holding many locks of a shared pool through it. */
+export interface SessionConfig extends HoldConfig {
+  /** The partition of the keys' counters (one counter per lock key). */
+  readonly partition: string;
+  /** The shared pool of lock keys (every session worker takes locks of the same pool). */
+  readonly keys: readonly string[];
+  /** Loops per worker, each holding at most one lock of the pool at a time. */
+  readonly slots: number;
+  /** Time between a counter's read and its fenced write, where a pause does harm. */
+  readonly workMs: readonly [number, number];
+  /** Pause between two increments under one lease. */
+  readonly thinkMs: readonly [number, number];
 }
 
 /**

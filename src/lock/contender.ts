@@ -122,7 +122,7 @@ export class Contender {
       this.#ctx,
       () => this.#skewMargin(),
       this.#o.retentionMs,
-      ruleBWaitMs,
+      testMutants.sessionTakeoverWithoutWaiting ? () => Number.NEGATIVE_INFINITY : ruleBWaitMs, // sim mutant session-takeover-without-waiting (p-sessverify)
       this.#onAnswer,
     );
     return this.#sessions;

@@ -18,4 +18,10 @@ export const testMutants = {
   releaseSkipsInflightRenewal: false,
   /** Takeover rule (a) (`Contender`, src/lock/contender.ts) forgets the `maxClockSkewMs` margin. */
   ruleAWithoutSkewMargin: false,
+  /**
+   * The session takeover rules (`SessionRows`, src/lock/session-takeover.ts, made by `Contender`
+   * in src/lock/contender.ts) stop waiting: a contender takes a session's locks as soon as it has
+   * read the session row once, live or not (its transaction's kill condition then holds too).
+   */
+  sessionTakeoverWithoutWaiting: false,
 };

@@ -3,6 +3,7 @@ import { type CounterLine, checkCounter } from '../../chaos/checker/counter.js';
 import type { HistoryEvent } from '../../chaos/checker/history.js';
 import { findKvAnomalies } from '../../chaos/checker/kv-anomalies.js';
 import type { RegisterInput, RegisterOutput } from '../../chaos/checker/model.js';
+import { checkSessions, type SessionLine } from '../../chaos/checker/session.js';
 import { checkWatch } from '../../chaos/checker/watch.js';
 
 /** Builds worker lines with increasing times. */
@@ -148,5 +149,67 @@ describe('watch checker', () => {
       done,
     ];
     expect(checkWatch(lines, new Map([['k', 5]]))).toMatchObject({ missed: 0, errors: 1 });
+  });
+});
+
+describe('session checker', () => {
+  /** Lines of the session workload: each event of a lock carries its key; `m` and `t` increase. */
+  function sessionTrace() {
+    const lines: SessionLine[] = [];
+    let m = 0;
+    const add = (w: string, ev: string, key: string, token: number, extra: Record<string, unknown> = {}) =>
+      lines.push({ w, ev, key, token: String(token), m: ++m, t: m, ...extra });
+    /** A whole hold: granted, two claims, one acknowledged increment, release. */
+    const hold = (w: string, key: string, token: number, n: number) => {
+      add(w, 'acquire', key, token);
+      add(w, 'granted', key, token);
+      add(w, 'held', key, token);
+      add(w, 'read', key, token, { n: n - 1 });
+      add(w, 'write', key, token, { n });
+      add(w, 'write-ok', key, token, { n });
+      add(w, 'held', key, token);
+      add(w, 'release', key, token);
+    };
+    return { lines, add, hold };
+  }
+
+  it('passes holds of different keys at the same time, and counts per key', () => {
+    const { lines, add, hold } = sessionTrace();
+    add('a', 'granted', 'k0', 10);
+    add('a', 'held', 'k0', 10);
+    hold('a', 'k1', 20, 1); // a's session holds k0 and k1 at once
+    hold('b', 'k2', 30, 1); // while b's holds k2
+    add('a', 'held', 'k0', 10);
+    add('a', 'release', 'k0', 10);
+    hold('b', 'k0', 11, 1);
+    const finals = new Map([
+      ['k0', 1],
+      ['k1', 1],
+      ['k2', 1],
+    ]);
+    const v = checkSessions(lines, finals);
+    expect(v.details).toEqual([]);
+    expect(v).toMatchObject({ keys: 3, holds: 4, overlaps: 0, acknowledged: 3, takeovers: 0, violations: 0 });
+    expect(v.maxLocksPerSession).toBe(2);
+  });
+
+  it('finds two holders of one key at once, and a lost update of one key’s counter', () => {
+    const { lines, add, hold } = sessionTrace();
+    lines.push({ w: 'a', ev: 'session', t: 0 });
+    add('a', 'granted', 'k0', 10);
+    add('a', 'held', 'k0', 10);
+    add('a', 'read', 'k0', 10, { n: 0 });
+    hold('b', 'k0', 11, 1); // b took k0 while a still claims it
+    add('a', 'held', 'k0', 10);
+    add('a', 'write', 'k0', 10, { n: 1 });
+    add('a', 'write-ok', 'k0', 10, { n: 1 }); // the fence let a stale write through
+    add('a', 'release', 'k0', 10);
+    const v = checkSessions(lines, new Map([['k0', 1]]));
+    expect(v.sessions).toBe(1);
+    expect(v.overlaps).toBe(1);
+    expect(v.lostUpdates).toBe(1);
+    expect(v.takeovers).toBe(1);
+    expect(v.violations).toBeGreaterThanOrEqual(2);
+    expect(v.details.every((d) => d.startsWith('k0: '))).toBe(true);
   });
 });

@@ -4,6 +4,7 @@ import { checkElection } from '../../chaos/checker/election.js';
 import { checkExclusion } from '../../chaos/checker/exclusion.js';
 import { checkLinearizable } from '../../chaos/checker/linearizability.js';
 import { casRegister } from '../../chaos/checker/model.js';
+import { checkSessions } from '../../chaos/checker/session.js';
 import { defaultPlan } from '../../chaos/faults/plan.js';
 import { FaultProxy } from '../../chaos/faults/proxy.js';
 import { kvHistory } from '../../chaos/runner/collect.js';
@@ -13,6 +14,7 @@ import { runCounter } from '../../chaos/workers/counter.js';
 import { runElection } from '../../chaos/workers/election.js';
 import { runKv } from '../../chaos/workers/kv.js';
 import { runLease } from '../../chaos/workers/lease.js';
+import { runSession } from '../../chaos/workers/session.js';
 import { KeyModifiedError } from '../../src/contract/errors/store.js';
 import { Dynastore } from '../../src/facade/dynastore.js';
 import { localDynamoClient } from '../../src/testing/local-client.js';
@@ -164,6 +166,80 @@ describe('quick chaos against DynamoDB Local', () => {
     expect(within.holds).toBeGreaterThan(3);
     expect(beyond.overlaps, 'the checker must catch a holder displaced by a fast clock').toBeGreaterThan(0);
   }, 30_000);
+
+  it('sessions holding many locks, one stalled past its lease: no key held twice, no lost update; a clock far ahead takes live sessions', async () => {
+    // Each worker talks through its own proxy. Right after a worker reads a counter, its writes
+    // (the session's renewals included) are held in the network for 2 leases, as if it were
+    // paused: its session runs out, the others take its locks over, its late fenced write must be
+    // refused. 3 workers x 3 loops over 5 keys: always someone waiting for a key.
+    // Longer leases than the other tests': on a busy machine DynamoDB Local may take a second to
+    // answer a write, and a session that cannot renew in time is lost without any fault.
+    const leaseMs = 3_000;
+    const run = async (name: string, skews: readonly number[], stall: boolean) => {
+      const lines: WorkerLine[] = [];
+      const byWorker = new Map<string, FaultProxy>();
+      let victim: string | undefined;
+      let stalls = 0;
+      const onLine = (l: WorkerLine) => {
+        lines.push(l);
+        const p = byWorker.get(l.w);
+        if (!p || !stall) return;
+        if (l.ev === 'read' && victim === undefined && stalls < 2) {
+          victim = l.w;
+          stalls++;
+          p.setPlan({ stallMs: 0, write: { latency: { p: 1, minMs: 2 * leaseMs, maxMs: 2 * leaseMs } } });
+        } else if (l.w === victim && l.ev.startsWith('write-')) {
+          p.setPlan(undefined);
+          victim = undefined;
+        }
+      };
+      const session = {
+        leaseMs,
+        maxClockSkewMs: 200,
+        holdMs: [200, 3 * leaseMs] as const,
+        sampleMs: 10,
+        partition: `${name}-counters`,
+        keys: [0, 1, 2, 3, 4].map((k) => `${name}-${k}`),
+        slots: 3,
+        workMs: [10, 40] as const,
+        thinkMs: [10, 60] as const,
+      };
+      await Promise.all(
+        skews.map(async (skewMs, i) => {
+          const p = await proxy(200 + i);
+          const c = config('session', `${name}-${i}`, p.endpoint, 14_000, {
+            skewMs,
+            seed: 80 + i,
+            session,
+            requestTimeoutMs: 10 * leaseMs,
+          });
+          byWorker.set(c.id, p);
+          await runSession(c, onLine);
+        }),
+      );
+      const kv = new Dynastore({ client: table.client, tableName: table.tableName }).partition(
+        session.partition,
+      );
+      const finals = new Map<string, number>();
+      for (const k of session.keys) finals.set(k, (await kv.get(k))?.json<{ n: number }>().n ?? 0);
+      return checkSessions(lines as never, finals);
+    };
+    // Within: pairwise at most 90 ms apart (< 200). Beyond: one clock ahead by more than
+    // leaseMs + maxClockSkewMs, so every other session looks expired to it and it takes their locks.
+    const [within, beyond] = await Promise.all([
+      run('sessions', [0, 45, -45], true),
+      run('sessions-beyond', [0, 4_500], false),
+    ]);
+    expect(within.details).toEqual([]);
+    expect(within.violations).toBe(0);
+    expect(within.maxLocksPerSession).toBeGreaterThan(1);
+    expect(within.takeovers, 'a stalled session loses its locks to the others').toBeGreaterThan(0);
+    expect(within.acknowledged).toBeGreaterThan(3);
+    expect(
+      beyond.overlaps,
+      'the checker must catch a live session displaced by a fast clock',
+    ).toBeGreaterThan(0);
+  }, 60_000);
 
   it('candidates elect one leader per term, terms increasing, never two at once', async () => {
     const p = await proxy(17);

@@ -48,7 +48,8 @@ export function sessionLive(item: StoredItem | undefined, nowMs: number, skewMs:
  * The holder lock row `item` names, if its lease is live, like `liveHolder`; for a row tied to a
  * session, live exactly while its session row is (one more strongly consistent read, of the
  * session row; `sessions` caches them across the rows of one call), with the session's lease end
- * as `expiresAt`.
+ * as `expiresAt`. Throws `InvalidItemError` when the lock row, or the session row it names, was left
+ * unreadable by another writer.
  *
  * @example
  * ```ts
@@ -73,6 +74,16 @@ export async function holderNow(
     sessions.set(id, read);
   }
   const session = await read;
+  // a session row another writer left unreadable: nobody can tell whether the session lives, so no
+  // contender takes its locks; say so rather than report them free
+  const sessionRow = decodeLockRow(session);
+  if (session && sessionRow?.invalid)
+    throw new InvalidItemError(
+      session.partition,
+      session.key,
+      sessionRow.invalid.attribute,
+      sessionRow.invalid.reason,
+    );
   if (!sessionLive(session, ctx.clock.now(), skewMs)) return undefined;
   const until = decodeLockRow(session)?.leaseUntil ?? 0;
   return { ...holder, expiresAt: new Date(until) };

@@ -264,6 +264,24 @@ export function sessionContract(harness: () => Harness, t: SessionTiming): void 
       await session.close();
     });
 
+    it('a lock tied to a session row another writer left unreadable reads as InvalidItemError, not as free', async () => {
+      const h = harness();
+      const store = h.store();
+      const session = await store.session({ ...t, heartbeatMs: false });
+      const key = unique('odd-session');
+      await session.lock(key).acquire({ waitMs: 0 });
+      // another writer turns the session row's owner into a number
+      await store.backend.write({ partition: SESSION_PARTITION, key: session.id, fields: { owner: 7 } });
+      const observer = h.store().lock(key, lockTiming);
+      await expect(observer.holder()).rejects.toMatchObject({
+        name: 'InvalidItemError',
+        partition: SESSION_PARTITION,
+        key: session.id,
+      });
+      // and nobody takes it
+      expect(await observer.tryAcquire()).toBeUndefined();
+    });
+
     it('an election through a session: leader() and observe() follow the session', async () => {
       const h = harness();
       const store = h.store();

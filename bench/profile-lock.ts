@@ -1,0 +1,374 @@
+/**
+ * `npx tsx bench/profile-lock.ts [--cycles 400] [--rounds 8]`: where an uncontended lock cycle
+ * (grant + release) spends its time, against one DynamoDB Local started here.
+ *
+ * Part 1 sends request shapes with the raw SDK v3 client, interleaved round by round (each round
+ * runs every shape for `cycles` cycles, in a rotating order): dynastore's grant and release
+ * exactly as the library builds them (`grantWrite`/`releaseWrite` through `buildUpdate`), the
+ * peer's fail-closed pair (`dynamodb-lock-client`: PutItem of 3 attributes under
+ * `attribute_not_exists`, DeleteItem under `guid = :guid`) and variants in between, so the cost of
+ * each difference (return values, condition size, attributes written, PutItem vs UpdateItem) is
+ * DynamoDB Local's own, measured with the same client. For each shape: request and response
+ * bytes on the wire (HTTP bodies) and the median time of each call.
+ *
+ * Part 2 runs the library's cycle (`lock.acquire()` + `lease.release()`) and reports the time
+ * spent inside SDK calls per cycle (from `onCall`), the cycle's wall time, and the client-side
+ * work outside the SDK (wall minus SDK). Run it under `--cpu-prof` for a profile of that work.
+ *
+ * Timings are noisy on a shared machine: compare shapes within one run, not across runs.
+ */
+import {
+  type AttributeValue,
+  CreateTableCommand,
+  DeleteItemCommand,
+  type DynamoDBClient,
+  PutItemCommand,
+  UpdateItemCommand,
+  type UpdateItemCommandInput,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
+import { defaultAttributeNames } from '../src/contract/names.js';
+import { newWriteId, WRITE_ID_FIELD } from '../src/contract/write-id.js';
+import { buildUpdate, type TableRef } from '../src/dynamodb/builders.js';
+import { compileCondition, Placeholders } from '../src/dynamodb/expression.js';
+import { createTable, Dynastore } from '../src/index.js';
+import { grantCondition, grantWrite, type LeaseTerms, releaseWrite } from '../src/lock/row.js';
+import { silenceNodeVersionWarning } from '../src/process/quiet.js';
+import { startLocalDynamo } from '../src/testing.js';
+
+silenceNodeVersionWarning();
+const args = process.argv.slice(2);
+const arg = (name: string, fallback: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const CYCLES = arg('cycles', 300);
+const ROUNDS = arg('rounds', 6);
+
+const TABLE = 'profile_dynastore';
+const PEER_TABLE = 'profile_peer';
+const PLAIN_TABLE = 'profile_nostream';
+const ref: TableRef = { tableName: TABLE, names: defaultAttributeNames };
+const plainRef: TableRef = { tableName: PLAIN_TABLE, names: defaultAttributeNames };
+
+/** One request of a shape: what to send, given the cycle's key and a fresh token. */
+type Request = { op: 'update' | 'put' | 'delete'; input: object };
+interface Shape {
+  readonly name: string;
+  readonly note: string;
+  grant(key: string, token: bigint): Request;
+  release(key: string, token: bigint): Request;
+}
+
+const OWNER = 'host-1:4242:q3XvN1k0';
+const terms = (token: bigint): LeaseTerms => ({
+  owner: OWNER,
+  token,
+  leaseMs: 10_000,
+  retentionMs: 86_400_000,
+  data: undefined,
+});
+const target = (key: string) => ({ partition: '_locks', key });
+
+/** dynastore's grant as `Contender.attempt` builds it (write id added by `settledWrite`). */
+function ourGrant(key: string, token: bigint, on = ref): UpdateItemCommandInput {
+  const now = Date.now();
+  const w = grantWrite(target(key), terms(token), now, { expiredBefore: now - 1_000 });
+  return buildUpdate(on, { ...w, fields: { ...w.fields, [WRITE_ID_FIELD]: newWriteId() } });
+}
+function ourRelease(key: string, token: bigint, on = ref): UpdateItemCommandInput {
+  return buildUpdate(on, releaseWrite(target(key), terms(token), Date.now()));
+}
+/** The peer's fail-closed pair on a table of dynastore's layout (composite key). */
+function peerOn(table: string): Pick<Shape, 'grant' | 'release'> {
+  return {
+    grant: (key, token) => ({
+      op: 'put',
+      input: {
+        TableName: table,
+        Item: { id: S('_locks'), name: S(key), owner: S(OWNER), guid: S(guid(token)) },
+        ConditionExpression: 'attribute_not_exists(#id)',
+        ExpressionAttributeNames: { '#id': 'id' },
+        ReturnConsumedCapacity: 'TOTAL',
+      },
+    }),
+    release: (key, token) => ({
+      op: 'delete',
+      input: {
+        TableName: table,
+        Key: { id: S('_locks'), name: S(key) },
+        ConditionExpression: 'attribute_exists(#id) and guid = :guid',
+        ExpressionAttributeNames: { '#id': 'id' },
+        ExpressionAttributeValues: { ':guid': S(guid(token)) },
+        ReturnConsumedCapacity: 'TOTAL',
+      },
+    }),
+  };
+}
+const S = (s: string): AttributeValue => ({ S: s });
+const N = (n: number | bigint): AttributeValue => ({ N: String(n) });
+/** A guid as long as the peer's (a UUID). */
+const guid = (token: bigint) => `00000000-0000-4000-8000-${token.toString(16).padStart(12, '0')}`;
+
+const SHAPES: Shape[] = [
+  {
+    name: 'ours (library shapes)',
+    note: 'grantWrite/releaseWrite through buildUpdate, write id added',
+    grant: (key, token) => ({ op: 'update', input: ourGrant(key, token) }),
+    release: (key, token) => ({ op: 'update', input: ourRelease(key, token) }),
+  },
+  {
+    name: 'ours, ReturnValues NONE',
+    note: 'the same, without ALL_NEW',
+    grant: (key, token) => ({ op: 'update', input: { ...ourGrant(key, token), ReturnValues: 'NONE' } }),
+    release: (key, token) => ({ op: 'update', input: { ...ourRelease(key, token), ReturnValues: 'NONE' } }),
+  },
+  {
+    name: 'ours, no ALL_NEW, no capacity',
+    note: 'also without ReturnConsumedCapacity',
+    grant: (key, token) => ({
+      op: 'update',
+      input: { ...ourGrant(key, token), ReturnValues: 'NONE', ReturnConsumedCapacity: 'NONE' },
+    }),
+    release: (key, token) => ({
+      op: 'update',
+      input: { ...ourRelease(key, token), ReturnValues: 'NONE', ReturnConsumedCapacity: 'NONE' },
+    }),
+  },
+  {
+    name: 'update, peer-sized',
+    note: 'UpdateItem SET 3 attributes under attribute_not_exists; release REMOVE 2 under owner =',
+    grant: (key) => ({
+      op: 'update',
+      input: {
+        TableName: TABLE,
+        Key: { id: S('_locks'), name: S(key) },
+        UpdateExpression: 'SET #o = :o, #g = :g',
+        ConditionExpression: 'attribute_not_exists(#o)',
+        ExpressionAttributeNames: { '#o': 'owner', '#g': 'guid' },
+        ExpressionAttributeValues: { ':o': S(OWNER), ':g': S(newWriteId()) },
+      },
+    }),
+    release: (key) => ({
+      op: 'update',
+      input: {
+        TableName: TABLE,
+        Key: { id: S('_locks'), name: S(key) },
+        UpdateExpression: 'REMOVE #o, #g',
+        ConditionExpression: '#o = :o',
+        ExpressionAttributeNames: { '#o': 'owner', '#g': 'guid' },
+        ExpressionAttributeValues: { ':o': S(OWNER) },
+      },
+    }),
+  },
+  {
+    name: 'put full row, our condition',
+    note: 'PutItem of the whole lock row (version known) under the grant condition; release as ours',
+    grant: (key, token) => {
+      const now = Date.now();
+      const x = new Placeholders(ref.names);
+      const condition = compileCondition(grantCondition(token, { expiredBefore: now - 1_000 }), x);
+      return {
+        op: 'put',
+        input: {
+          TableName: TABLE,
+          Item: {
+            id: S('_locks'),
+            name: S(key),
+            owner: S(OWNER),
+            token: N(token),
+            leaseMs: N(10_000),
+            leaseUntil: N(now + 10_000),
+            expires: N(Math.ceil((now + 86_400_000) / 1000)),
+            writeId: S(newWriteId()),
+            version: N(1),
+          },
+          ConditionExpression: condition,
+          ...x.toInput(),
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          ReturnConsumedCapacity: 'TOTAL',
+        },
+      };
+    },
+    release: (key, token) => ({ op: 'update', input: ourRelease(key, token) }),
+  },
+  {
+    name: 'peer fail-closed, our table',
+    note: 'dynamodb-lock-client FailClosed shapes on our table (composite key, stream on)',
+    ...peerOn(TABLE),
+  },
+  {
+    name: 'ours, table without stream',
+    note: 'the library shapes on a table of our layout without a stream',
+    grant: (key, token) => ({ op: 'update', input: ourGrant(key, token, plainRef) }),
+    release: (key, token) => ({ op: 'update', input: ourRelease(key, token, plainRef) }),
+  },
+  {
+    name: 'peer fail-closed, no stream',
+    note: 'the FailClosed shapes on a table of our layout without a stream',
+    ...peerOn(PLAIN_TABLE),
+  },
+  {
+    name: 'peer fail-closed, its table',
+    note: "dynamodb-lock-client FailClosed shapes on its own table (HASH id), as the peer's bench",
+    grant: (key, token) => ({
+      op: 'put',
+      input: {
+        TableName: PEER_TABLE,
+        Item: { id: S(key), owner: S(OWNER), guid: S(guid(token)) },
+        ConditionExpression: 'attribute_not_exists(#id)',
+        ExpressionAttributeNames: { '#id': 'id' },
+        ReturnConsumedCapacity: 'TOTAL',
+      },
+    }),
+    release: (key, token) => ({
+      op: 'delete',
+      input: {
+        TableName: PEER_TABLE,
+        Key: { id: S(key) },
+        ConditionExpression: 'attribute_exists(#id) and guid = :guid',
+        ExpressionAttributeNames: { '#id': 'id' },
+        ExpressionAttributeValues: { ':guid': S(guid(token)) },
+        ReturnConsumedCapacity: 'TOTAL',
+      },
+    }),
+  },
+];
+
+/** Request and response body sizes of the last call, recorded by a middleware. */
+const wire = { request: 0, response: 0 };
+
+function command(r: Request) {
+  const c =
+    r.op === 'update'
+      ? new UpdateItemCommand(r.input as never)
+      : r.op === 'put'
+        ? new PutItemCommand(r.input as never)
+        : new DeleteItemCommand(r.input as never);
+  (c.middlewareStack as { add: (m: unknown, o: unknown) => void }).add(
+    (next: (a: unknown) => Promise<{ response: { headers: Record<string, string> } }>) =>
+      async (a: { request: { body?: string } }) => {
+        wire.request = Buffer.byteLength(a.request.body ?? '');
+        const out = await next(a);
+        wire.response = Number(out.response.headers['content-length'] ?? 0);
+        return out;
+      },
+    { step: 'finalizeRequest', priority: 'low', name: 'profileWire' },
+  );
+  return c;
+}
+
+async function send(client: DynamoDBClient, r: Request): Promise<number> {
+  const c = command(r);
+  const t0 = performance.now();
+  await client.send(c as never);
+  return performance.now() - t0;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? Number.NaN : (s[(s.length - 1) >> 1]! + s[s.length >> 1]!) / 2;
+};
+const f = (ms: number) => ms.toFixed(3).padStart(7);
+
+/** Per runner: each cycle's grant and release time, its wall time, and the last bodies' sizes. */
+interface Stats {
+  grant: number[];
+  release: number[];
+  wall: number[];
+  bytes: number[];
+}
+
+/**
+ * Every shape and the library's own cycle, interleaved: round r runs runner (r + j) mod n j-th,
+ * `CYCLES` cycles each, so a slow spell of the machine lands on all alike.
+ */
+async function profile(client: DynamoDBClient): Promise<void> {
+  const calls: number[] = [];
+  const store = new Dynastore({ client, tableName: TABLE, onCall: (e) => void calls.push(e.durationMs) });
+  const lock = store.lock('library-cycle', { leaseMs: 10_000 });
+  const runners = [...SHAPES.map((s) => s.name), 'library: acquire + release'];
+  const stats: Stats[] = runners.map(() => ({ grant: [], release: [], wall: [], bytes: [0, 0, 0, 0] }));
+  let token = 1n;
+  const cycle = async (i: number, n: number, record: boolean) => {
+    const shape = SHAPES[i];
+    const key = `cycle-${i}`;
+    const st = stats[i]!;
+    for (let c = 0; c < n; c++) {
+      token++;
+      const t0 = performance.now();
+      if (shape) {
+        const g = await send(client, shape.grant(key, token));
+        const gw = [wire.request, wire.response];
+        const r = await send(client, shape.release(key, token));
+        if (!record) continue;
+        st.wall.push(performance.now() - t0);
+        st.grant.push(g);
+        st.release.push(r);
+        st.bytes = [gw[0]!, gw[1]!, wire.request, wire.response];
+      } else {
+        calls.length = 0;
+        const lease = await lock.acquire();
+        await lease.release();
+        if (!record) continue;
+        st.wall.push(performance.now() - t0);
+        if (calls.length !== 2) throw new Error(`a library cycle made ${calls.length} calls, not 2`);
+        st.grant.push(calls[0]!);
+        st.release.push(calls[1]!);
+      }
+    }
+  };
+  for (let i = 0; i < runners.length; i++) await cycle(i, 200, false); // warm-up: JIT of Node and the JVM
+  for (let round = 0; round < ROUNDS; round++) {
+    for (let j = 0; j < runners.length; j++) await cycle((round + j) % runners.length, CYCLES, true);
+  }
+  console.log(
+    `\n${ROUNDS} interleaved rounds x ${CYCLES} cycles per runner; medians in ms (sdk: grant + release inside ` +
+      'client.send, library: from onCall); HTTP body bytes',
+  );
+  console.log(
+    `${'runner'.padEnd(32)} ${'grant'.padStart(7)} ${'release'.padStart(7)} ${'sdk'.padStart(7)} ${'wall'.padStart(7)} ${'other'.padStart(7)}  req/resp bytes (grant; release)`,
+  );
+  runners.forEach((name, i) => {
+    const s = stats[i]!;
+    const sdk = s.grant.map((g, k) => g + s.release[k]!);
+    const other = s.wall.map((w, k) => w - sdk[k]!);
+    const [gq, gr, rq, rr] = s.bytes;
+    const bytes = SHAPES[i] ? `${gq}/${gr}; ${rq}/${rr}` : 'as "ours (library shapes)"';
+    console.log(
+      `${name.padEnd(32)} ${f(median(s.grant))} ${f(median(s.release))} ${f(median(sdk))} ${f(median(s.wall))} ${f(median(other))}  ${bytes}${SHAPES[i] ? `   (${SHAPES[i]!.note})` : ''}`,
+    );
+  });
+}
+
+const local = await startLocalDynamo();
+try {
+  await createTable({ client: local.client, tableName: TABLE });
+  await local.client.send(
+    new CreateTableCommand({
+      TableName: PEER_TABLE,
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  await local.client.send(
+    new CreateTableCommand({
+      TableName: PLAIN_TABLE,
+      AttributeDefinitions: [
+        { AttributeName: 'id', AttributeType: 'S' },
+        { AttributeName: 'name', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'id', KeyType: 'HASH' },
+        { AttributeName: 'name', KeyType: 'RANGE' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  for (const TableName of [PEER_TABLE, PLAIN_TABLE])
+    await waitUntilTableExists({ client: local.client, maxWaitTime: 60 }, { TableName });
+  await profile(local.client);
+} finally {
+  await local.stop();
+}

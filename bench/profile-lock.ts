@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/profile-lock.ts [--cycles 400] [--rounds 8]`: where an uncontended lock cycle
+ * `npx tsx bench/profile-lock.ts [--cycles 300] [--rounds 6] [--only <runner name part>]`: where an uncontended lock cycle
  * (grant + release) spends its time, against one DynamoDB Local started here.
  *
  * Part 1 sends request shapes with the raw SDK v3 client, interleaved round by round (each round
@@ -43,6 +43,8 @@ const arg = (name: string, fallback: number) => {
   return i >= 0 ? Number(args[i + 1]) : fallback;
 };
 const CYCLES = arg('cycles', 300);
+/** `--only library`: only the runners whose name contains this (e.g. under `--cpu-prof`). */
+const ONLY = args.includes('--only') ? (args[args.indexOf('--only') + 1] ?? '') : '';
 const ROUNDS = arg('rounds', 6);
 
 const TABLE = 'profile_dynastore';
@@ -288,6 +290,7 @@ async function profile(client: DynamoDBClient): Promise<void> {
   const store = new Dynastore({ client, tableName: TABLE, onCall: (e) => void calls.push(e.durationMs) });
   const lock = store.lock('library-cycle', { leaseMs: 10_000 });
   const runners = [...SHAPES.map((s) => s.name), 'library: acquire + release'];
+  const picked = runners.map((_, i) => i).filter((i) => runners[i]!.includes(ONLY));
   const stats: Stats[] = runners.map(() => ({ grant: [], release: [], wall: [], bytes: [0, 0, 0, 0] }));
   let token = 1n;
   const cycle = async (i: number, n: number, record: boolean) => {
@@ -318,9 +321,9 @@ async function profile(client: DynamoDBClient): Promise<void> {
       }
     }
   };
-  for (let i = 0; i < runners.length; i++) await cycle(i, 200, false); // warm-up: JIT of Node and the JVM
+  for (const i of picked) await cycle(i, 200, false); // warm-up: JIT of Node and the JVM
   for (let round = 0; round < ROUNDS; round++) {
-    for (let j = 0; j < runners.length; j++) await cycle((round + j) % runners.length, CYCLES, true);
+    for (let j = 0; j < picked.length; j++) await cycle(picked[(round + j) % picked.length]!, CYCLES, true);
   }
   console.log(
     `\n${ROUNDS} interleaved rounds x ${CYCLES} cycles per runner; medians in ms (sdk: grant + release inside ` +
@@ -329,7 +332,8 @@ async function profile(client: DynamoDBClient): Promise<void> {
   console.log(
     `${'runner'.padEnd(32)} ${'grant'.padStart(7)} ${'release'.padStart(7)} ${'sdk'.padStart(7)} ${'wall'.padStart(7)} ${'other'.padStart(7)}  req/resp bytes (grant; release)`,
   );
-  runners.forEach((name, i) => {
+  picked.forEach((i) => {
+    const name = runners[i]!;
     const s = stats[i]!;
     const sdk = s.grant.map((g, k) => g + s.release[k]!);
     const other = s.wall.map((w, k) => w - sdk[k]!);

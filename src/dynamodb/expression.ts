@@ -25,7 +25,7 @@ export class Placeholders {
   name(physical: string): string {
     let ph = this.#byName.get(physical);
     if (!ph) {
-      ph = `#n${this.#byName.size}`;
+      ph = placeholder(NAME_PLACEHOLDERS, '#n', this.#byName.size);
       this.#byName.set(physical, ph);
       this.names[ph] = physical;
     }
@@ -41,7 +41,7 @@ export class Placeholders {
   }
 
   value(value: FieldValue | AttributeValue): string {
-    const ph = `:v${this.#valueCount++}`;
+    const ph = placeholder(VALUE_PLACEHOLDERS, ':v', this.#valueCount++);
     this.values[ph] = typeof value === 'object' ? value : encodeField(value);
     return ph;
   }
@@ -52,14 +52,29 @@ export class Placeholders {
     ExpressionAttributeValues?: Record<string, AttributeValue>;
   } {
     return {
-      ...(Object.keys(this.names).length > 0 && { ExpressionAttributeNames: this.names }),
-      ...(Object.keys(this.values).length > 0 && { ExpressionAttributeValues: this.values }),
+      ...(this.#byName.size > 0 && { ExpressionAttributeNames: this.names }),
+      ...(this.#valueCount > 0 && { ExpressionAttributeValues: this.values }),
     };
   }
 }
 
+/** `#n0`, `#n1`, ... and `:v0`, `:v1`, ...: made once, not per request. */
+const NAME_PLACEHOLDERS: string[] = [];
+const VALUE_PLACEHOLDERS: string[] = [];
+
+function placeholder(made: string[], prefix: string, index: number): string {
+  let ph = made[index];
+  if (ph === undefined) {
+    ph = `${prefix}${index}`;
+    made[index] = ph;
+  }
+  return ph;
+}
+
 /**
- * Compiles a {@link Condition} tree into ConditionExpression text.
+ * Compiles a {@link Condition} tree into ConditionExpression text. Only a nested `and`/`or` is
+ * parenthesised: a function or a comparison binds tighter than `NOT`, `AND` and `OR`, and `NOT`
+ * parenthesises its operand, so the text is no longer than the tree needs.
  *
  * @example
  * ```ts
@@ -79,16 +94,20 @@ export function compileCondition(cond: Condition, x: Placeholders): string {
     case 'cmp':
       return `${x.attr(cond.attr)} ${cond.cmp} ${x.value(cond.value)}`;
     case 'and':
-      return cond.all.length === 0
-        ? alwaysTrue(x)
-        : cond.all.map((c) => `(${compileCondition(c, x)})`).join(' AND ');
+      return cond.all.length === 0 ? alwaysTrue(x) : cond.all.map((c) => operand(c, x)).join(' AND ');
     case 'or':
       return cond.any.length === 0
         ? `NOT (${alwaysTrue(x)})`
-        : cond.any.map((c) => `(${compileCondition(c, x)})`).join(' OR ');
+        : cond.any.map((c) => operand(c, x)).join(' OR ');
     case 'not':
       return `NOT (${compileCondition(cond.cond, x)})`;
   }
+}
+
+/** An operand of `AND` / `OR`: in parentheses when it is itself an `and` or `or` (or its tautology). */
+function operand(cond: Condition, x: Placeholders): string {
+  const text = compileCondition(cond, x);
+  return cond.op === 'and' || cond.op === 'or' ? `(${text})` : text;
 }
 
 /** A tautology for empty `and` (DynamoDB has no literal `true`). */

@@ -17,11 +17,13 @@
  *
  * Timings are noisy on a shared machine: compare shapes within one run, not across runs.
  */
+import { Agent } from 'node:http';
+import { createRequire } from 'node:module';
 import {
   type AttributeValue,
   CreateTableCommand,
   DeleteItemCommand,
-  type DynamoDBClient,
+  DynamoDBClient,
   PutItemCommand,
   UpdateItemCommand,
   type UpdateItemCommandInput,
@@ -31,6 +33,7 @@ import { defaultAttributeNames } from '../src/contract/names.js';
 import { newWriteId, WRITE_ID_FIELD } from '../src/contract/write-id.js';
 import { buildUpdate, type TableRef } from '../src/dynamodb/builders.js';
 import { compileCondition, Placeholders } from '../src/dynamodb/expression.js';
+import { guardResends, type MiddlewareAdder, traceEndpoint } from '../src/dynamodb/retry-guard.js';
 import { createTable, Dynastore } from '../src/index.js';
 import { grantCondition, grantWrite, type LeaseTerms, releaseWrite } from '../src/lock/row.js';
 import { silenceNodeVersionWarning } from '../src/process/quiet.js';
@@ -58,6 +61,8 @@ type Request = { op: 'update' | 'put' | 'delete'; input: object };
 interface Shape {
   readonly name: string;
   readonly note: string;
+  /** Send through the v2 SDK (`aws-sdk`, the peer's) instead of v3. */
+  readonly v2?: boolean;
   grant(key: string, token: bigint): Request;
   release(key: string, token: bigint): Request;
 }
@@ -81,6 +86,40 @@ function ourGrant(key: string, token: bigint, on = ref): UpdateItemCommandInput 
 function ourRelease(key: string, token: bigint, on = ref): UpdateItemCommandInput {
   return buildUpdate(on, releaseWrite(target(key), terms(token), Date.now()));
 }
+/**
+ * dynastore's grant and release as they were before issue 10 §2 (rebuilt here from today's, so
+ * both run in one process, interleaved): the grant's condition had an `attribute_not_exists(id)`
+ * clause of its own for an absent row and sent the token twice, and every operand of AND / OR
+ * was parenthesised.
+ */
+function ourGrantBefore(key: string, token: bigint): UpdateItemCommandInput {
+  const u = ourGrant(key, token);
+  const ph = placeholdersOf(u);
+  const now = Date.now();
+  return {
+    ...u,
+    ConditionExpression: `(attribute_not_exists(#id)) OR (((attribute_not_exists(${ph.token})) OR (${ph.token} < :t0)) AND ((attribute_not_exists(${ph.owner})) OR (${ph.leaseUntil} < :x0)))`,
+    ExpressionAttributeNames: { ...u.ExpressionAttributeNames, '#id': 'id' },
+    ExpressionAttributeValues: {
+      ...Object.fromEntries(
+        Object.entries(u.ExpressionAttributeValues ?? {}).filter(([k]) => u.UpdateExpression?.includes(k)),
+      ),
+      ':t0': N(token),
+      ':x0': N(now - 1_000),
+    },
+  };
+}
+function ourReleaseBefore(key: string, token: bigint): UpdateItemCommandInput {
+  const u = ourRelease(key, token);
+  return {
+    ...u,
+    ConditionExpression: (u.ConditionExpression ?? '').replace(/^(.*) AND (.*)$/, '($1) AND ($2)'),
+  };
+}
+function placeholdersOf(u: UpdateItemCommandInput): Record<string, string> {
+  return Object.fromEntries(Object.entries(u.ExpressionAttributeNames ?? {}).map(([ph, name]) => [name, ph]));
+}
+
 /** The peer's fail-closed pair on a table of dynastore's layout (composite key). */
 function peerOn(table: string): Pick<Shape, 'grant' | 'release'> {
   return {
@@ -118,6 +157,12 @@ const SHAPES: Shape[] = [
     note: 'grantWrite/releaseWrite through buildUpdate, write id added',
     grant: (key, token) => ({ op: 'update', input: ourGrant(key, token) }),
     release: (key, token) => ({ op: 'update', input: ourRelease(key, token) }),
+  },
+  {
+    name: 'ours before issue 10 §2',
+    note: 'the grant and release as they were: absent-row clause, token twice, every operand parenthesised',
+    grant: (key, token) => ({ op: 'update', input: ourGrantBefore(key, token) }),
+    release: (key, token) => ({ op: 'update', input: ourReleaseBefore(key, token) }),
   },
   {
     name: 'ours, ReturnValues NONE',
@@ -211,6 +256,39 @@ const SHAPES: Shape[] = [
     ...peerOn(PLAIN_TABLE),
   },
   {
+    name: 'ours (library shapes), SDK v2',
+    note: 'the library shapes sent by the v2 SDK, as the peer sends',
+    v2: true,
+    grant: (key, token) => ({ op: 'update', input: ourGrant(key, token) }),
+    release: (key, token) => ({ op: 'update', input: ourRelease(key, token) }),
+  },
+  {
+    name: 'peer fail-closed, its table, v2',
+    note: 'the FailClosed shapes on its own table, sent by the v2 SDK (the peer as it runs)',
+    v2: true,
+    grant: (key, token) => ({
+      op: 'put',
+      input: {
+        TableName: PEER_TABLE,
+        Item: { id: S(key), owner: S(OWNER), guid: S(guid(token)) },
+        ConditionExpression: 'attribute_not_exists(#id)',
+        ExpressionAttributeNames: { '#id': 'id' },
+        ReturnConsumedCapacity: 'TOTAL',
+      },
+    }),
+    release: (key, token) => ({
+      op: 'delete',
+      input: {
+        TableName: PEER_TABLE,
+        Key: { id: S(key) },
+        ConditionExpression: 'attribute_exists(#id) and guid = :guid',
+        ExpressionAttributeNames: { '#id': 'id' },
+        ExpressionAttributeValues: { ':guid': S(guid(token)) },
+        ReturnConsumedCapacity: 'TOTAL',
+      },
+    }),
+  },
+  {
     name: 'peer fail-closed, its table',
     note: "dynamodb-lock-client FailClosed shapes on its own table (HASH id), as the peer's bench",
     grant: (key, token) => ({
@@ -260,7 +338,35 @@ function command(r: Request) {
   return c;
 }
 
-async function send(client: DynamoDBClient, r: Request): Promise<number> {
+/** The v2 SDK's low-level client (the peer's SDK), on the same endpoint, keep-alive as v3. */
+interface V2Service {
+  updateItem(input: object): { promise(): Promise<unknown> };
+  putItem(input: object): { promise(): Promise<unknown> };
+  deleteItem(input: object): { promise(): Promise<unknown> };
+}
+let v2: V2Service | undefined;
+
+function v2Service(endpoint: string): V2Service {
+  const require = createRequire(import.meta.url);
+  (require('aws-sdk/lib/maintenance_mode_message.js') as { suppress: boolean }).suppress = true;
+  const Service = require('aws-sdk/clients/dynamodb.js') as new (config: object) => V2Service;
+  return new Service({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'dynastore', secretAccessKey: 'local' },
+    maxRetries: 2,
+    httpOptions: { agent: new Agent({ keepAlive: true }) },
+  });
+}
+
+async function send(client: DynamoDBClient, r: Request, viaV2 = false): Promise<number> {
+  if (viaV2 && v2) {
+    const t0 = performance.now();
+    if (r.op === 'update') await v2.updateItem(r.input).promise();
+    else if (r.op === 'put') await v2.putItem(r.input).promise();
+    else await v2.deleteItem(r.input).promise();
+    return performance.now() - t0;
+  }
   const c = command(r);
   const t0 = performance.now();
   await client.send(c as never);
@@ -301,9 +407,10 @@ async function profile(client: DynamoDBClient): Promise<void> {
       token++;
       const t0 = performance.now();
       if (shape) {
-        const g = await send(client, shape.grant(key, token));
+        if (shape.v2) wire.request = wire.response = 0;
+        const g = await send(client, shape.grant(key, token), shape.v2);
         const gw = [wire.request, wire.response];
-        const r = await send(client, shape.release(key, token));
+        const r = await send(client, shape.release(key, token), shape.v2);
         if (!record) continue;
         st.wall.push(performance.now() - t0);
         st.grant.push(g);
@@ -338,13 +445,82 @@ async function profile(client: DynamoDBClient): Promise<void> {
     const sdk = s.grant.map((g, k) => g + s.release[k]!);
     const other = s.wall.map((w, k) => w - sdk[k]!);
     const [gq, gr, rq, rr] = s.bytes;
-    const bytes = SHAPES[i] ? `${gq}/${gr}; ${rq}/${rr}` : 'as "ours (library shapes)"';
+    const bytes = !SHAPES[i]
+      ? 'as "ours (library shapes)"'
+      : SHAPES[i]!.v2
+        ? 'as with v3'
+        : `${gq}/${gr}; ${rq}/${rr}`;
     console.log(
       `${name.padEnd(32)} ${f(median(s.grant))} ${f(median(s.release))} ${f(median(sdk))} ${f(median(s.wall))} ${f(median(other))}  ${bytes}${SHAPES[i] ? `   (${SHAPES[i]!.note})` : ''}`,
     );
   });
 }
 
+/**
+ * A client whose HTTP handler answers at once with a canned body: the whole SDK stack runs
+ * (serialize, sign, middleware, deserialize) but no network and no DynamoDB Local, so the time
+ * is client-side CPU only.
+ */
+function stubClient(): DynamoDBClient {
+  const row = JSON.stringify({
+    Attributes: { id: S('_locks'), name: S('k'), version: N(2), token: N(1), owner: S(OWNER) },
+    ConsumedCapacity: { TableName: TABLE, CapacityUnits: 1 },
+  });
+  const body = new TextEncoder().encode(row);
+  return new DynamoDBClient({
+    endpoint: 'http://127.0.0.1:1',
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'dynastore', secretAccessKey: 'local' },
+    requestHandler: {
+      handle: async () => ({
+        response: { statusCode: 200, headers: { 'content-type': 'application/x-amz-json-1.0' }, body },
+      }),
+    } as never,
+  });
+}
+
+/** Client-side work per cycle, µs (mean over interleaved rounds): raw sends, with our middleware, the library. */
+async function clientWork(): Promise<void> {
+  const client = stubClient();
+  const store = new Dynastore({ client, tableName: TABLE, onCall: () => {} });
+  const lock = store.lock('k', { leaseMs: 10_000 });
+  let token = 1n;
+  const raw = async (middleware: boolean) => {
+    token++;
+    for (const input of [ourGrant('k', token), ourRelease('k', token)]) {
+      const c = new UpdateItemCommand(input);
+      if (middleware) {
+        guardResends(c.middlewareStack as unknown as MiddlewareAdder);
+        traceEndpoint(c.middlewareStack as unknown as MiddlewareAdder);
+      }
+      await client.send(c);
+    }
+  };
+  const runners: [string, () => Promise<void>][] = [
+    ['raw SDK sends of our two shapes', () => raw(false)],
+    ['  + resend guard and endpoint trace', () => raw(true)],
+    ['library: acquire + release', async () => (await lock.acquire()).release()],
+  ];
+  const total = runners.map(() => 0);
+  const per = Math.max(50, Math.floor(CYCLES * 2));
+  for (const [, run] of runners) for (let i = 0; i < per; i++) await run();
+  for (let round = 0; round < ROUNDS * 2; round++) {
+    for (let j = 0; j < runners.length; j++) {
+      const k = (round + j) % runners.length;
+      const t0 = performance.now();
+      for (let i = 0; i < per; i++) await runners[k]![1]();
+      total[k]! += performance.now() - t0;
+    }
+  }
+  console.log(`\nClient-side work per cycle, no network (SDK stack against a stub HTTP handler), µs:`);
+  runners.forEach(([name], k) => {
+    console.log(`${name.padEnd(40)} ${((total[k]! * 1000) / (per * ROUNDS * 2)).toFixed(1).padStart(8)}`);
+  });
+  client.destroy();
+}
+
+if (!args.includes('--no-stub')) await clientWork();
+if (args.includes('--stub-only')) process.exit(0);
 const local = await startLocalDynamo();
 try {
   await createTable({ client: local.client, tableName: TABLE });
@@ -372,6 +548,7 @@ try {
   );
   for (const TableName of [PEER_TABLE, PLAIN_TABLE])
     await waitUntilTableExists({ client: local.client, maxWaitTime: 60 }, { TableName });
+  v2 = v2Service(local.endpoint);
   await profile(local.client);
 } finally {
   await local.stop();

@@ -17,6 +17,7 @@ export class Placeholders {
   readonly names: Record<string, string> = {};
   readonly values: Record<string, AttributeValue> = {};
   readonly #byName = new Map<string, string>();
+  readonly #byNumber = new Map<string, string>();
   #valueCount = 0;
 
   constructor(readonly layout: AttributeNames) {}
@@ -40,9 +41,18 @@ export class Placeholders {
     return this.name(attr.slice('field:'.length));
   }
 
+  /**
+   * Placeholder for a value. Equal numbers share one (a grant's token is both written and
+   * compared): the request carries each number once.
+   */
   value(value: FieldValue | AttributeValue): string {
+    const encoded = typeof value === 'object' ? value : encodeField(value);
+    const number = (encoded as { N?: string }).N;
+    const known = number === undefined ? undefined : this.#byNumber.get(number);
+    if (known) return known;
     const ph = placeholder(VALUE_PLACEHOLDERS, ':v', this.#valueCount++);
-    this.values[ph] = typeof value === 'object' ? value : encodeField(value);
+    this.values[ph] = encoded;
+    if (number !== undefined) this.#byNumber.set(number, ph);
     return ph;
   }
 

@@ -43,20 +43,18 @@ function heldByOf(c: Condition | undefined): { owner: string; token: bigint } | 
 }
 
 /**
- * The parts of a grant condition: `notExists OR (tokenClause AND (mayTake...))`.
- * Throws when the shape is not the one the mutants know (a changed grant must update them).
+ * The parts of a grant condition: `tokenClause AND (mayTake...) [AND more...]` (an absent row
+ * passes the first two, having neither token nor owner). Throws when the shape is not the one the
+ * mutants know (a changed grant must update them).
  */
 function grantParts(c: Condition | undefined): {
-  notExists: Condition;
   tokenClause: Condition;
   mayTake: readonly Condition[];
+  more: readonly Condition[];
 } {
-  if (c?.op === 'or' && c.any.length === 2) {
-    const [notExists, rest] = c.any;
-    if (notExists?.op === 'notExists' && rest?.op === 'and' && rest.all.length === 2) {
-      const [tokenClause, may] = rest.all;
-      if (tokenClause && may?.op === 'or') return { notExists, tokenClause, mayTake: may.any };
-    }
+  if (c?.op === 'and' && c.all.length >= 2) {
+    const [tokenClause, may, ...more] = c.all;
+    if (tokenClause?.op === 'or' && may?.op === 'or') return { tokenClause, mayTake: may.any, more };
   }
   throw new Error(`simulator: unknown grant condition shape ${JSON.stringify(c, bigintJson)}`);
 }
@@ -71,7 +69,7 @@ function grantParts(c: Condition | undefined): {
  */
 export function withoutTokenCheck(c: Condition | undefined): Condition {
   const p = grantParts(c);
-  return { op: 'or', any: [p.notExists, { op: 'or', any: p.mayTake }] };
+  return { op: 'and', all: [{ op: 'or', any: p.mayTake }, ...p.more] };
 }
 
 /**
@@ -95,10 +93,7 @@ export function withImmediateObservation(
       { op: 'cmp', attr: 'field:token', cmp: '=', value: seen.token },
     ],
   };
-  return {
-    op: 'or',
-    any: [p.notExists, { op: 'and', all: [p.tokenClause, { op: 'or', any: [...p.mayTake, observed] }] }],
-  };
+  return { op: 'and', all: [p.tokenClause, { op: 'or', any: [...p.mayTake, observed] }, ...p.more] };
 }
 
 /**
@@ -111,9 +106,7 @@ export function withImmediateObservation(
  */
 export function observes(input: WriteInput): boolean {
   const c = input.condition;
-  if (c?.op !== 'or') return false;
-  const rest = c.any[1];
-  const may = rest?.op === 'and' ? rest.all[1] : undefined;
+  const may = c?.op === 'and' ? c.all[1] : undefined;
   return may?.op === 'or' && may.any.some((m) => m.op === 'and');
 }
 

@@ -20,15 +20,53 @@ export function checkStoreInput(
   text('key', input.key);
   text('prefix', input.prefix);
   text('after', input.after);
-  text('payload', input.payload);
+  // a payload the public API checked already (and marked so) is not scanned twice
+  if (input.payload !== (input as PayloadMark)[PAYLOAD_CHECKED]) text('payload', input.payload);
   text('encoding', input.encoding);
   number('expiresSec', input.expiresSec);
-  for (const [name, value] of Object.entries(input.fields ?? {})) {
-    text('field name', name);
-    text(`fields.${name}`, value);
-    number(`fields.${name}`, value);
+  const fields = input.fields;
+  if (fields) {
+    for (const name of Object.keys(fields)) {
+      const value = fields[name];
+      text('field name', name);
+      // the field's name goes into the message only when there is one to write
+      if (!isStorable(value)) {
+        text(`fields.${name}`, value);
+        number(`fields.${name}`, value);
+      }
+    }
   }
   if (input.condition) checkCondition(input.condition);
+}
+
+/**
+ * Marks a request whose `payload` the caller has already checked as text (the public API's
+ * `encodeValue` does, with its own field name), so that {@link checkStoreInput} does not scan it a
+ * second time: a well-formedness scan reads the whole string, up to 400 KB, when it holds any
+ * character beyond Latin-1. The mark holds the checked string itself, so a copy of the request
+ * with another payload (`{ ...input, payload }`) is checked again. Internal: not exported from the
+ * package, so a caller of the store contract cannot skip the check.
+ *
+ * @example
+ * ```ts
+ * const write = markPayloadChecked({ partition: 'p', key: 'k', payload: checkedValue });
+ * ```
+ */
+export function markPayloadChecked<T extends { readonly payload?: string | null }>(input: T): T {
+  return Object.assign(input, { [PAYLOAD_CHECKED]: input.payload });
+}
+
+const PAYLOAD_CHECKED: unique symbol = Symbol('dynastore.payloadChecked');
+
+interface PayloadMark {
+  readonly [PAYLOAD_CHECKED]?: string | null;
+}
+
+/** A field value that needs no check: null, a boolean, a bigint, a storable number or well-formed text. */
+function isStorable(value: unknown): boolean {
+  if (typeof value === 'string') return isWellFormed(value);
+  if (typeof value === 'number') return Number.isFinite(value) && Math.abs(value) < 1e126;
+  return true;
 }
 
 /**
@@ -46,8 +84,10 @@ export function checkTransact(items: readonly TransactItem[]): void {
 function checkCondition(cond: Condition): void {
   switch (cond.op) {
     case 'cmp':
-      text(`condition on ${cond.attr}`, cond.value);
-      number(`condition on ${cond.attr}`, cond.value);
+      if (!isStorable(cond.value)) {
+        text(`condition on ${cond.attr}`, cond.value);
+        number(`condition on ${cond.attr}`, cond.value);
+      }
       text('condition attribute', cond.attr);
       return;
     case 'attrExists':

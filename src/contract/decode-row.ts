@@ -114,7 +114,7 @@ export function decodeRow(raw: RawRow, names: AttributeNames): StoredItem {
     bad('expires', `is ${typeName(x)}, not a number of epoch seconds (DynamoDB's TTL ignores it)`);
   }
 
-  const layout = new Set(Object.values(names));
+  const layout = layoutOf(names);
   for (const [name, value] of Object.entries(raw)) {
     if (layout.has(name)) continue;
     const decoded = decodeField(value);
@@ -132,6 +132,18 @@ export function decodeRow(raw: RawRow, names: AttributeNames): StoredItem {
     ...(opaque.length > 0 && { opaque }),
     ...(invalid && { invalid }),
   };
+}
+
+/** The layout's physical names, as a set made once per `AttributeNames` object. */
+const LAYOUTS = new WeakMap<AttributeNames, ReadonlySet<string>>();
+
+function layoutOf(names: AttributeNames): ReadonlySet<string> {
+  let layout = LAYOUTS.get(names);
+  if (!layout) {
+    layout = new Set(Object.values(names));
+    LAYOUTS.set(names, layout);
+  }
+  return layout;
 }
 
 /**

@@ -17,6 +17,7 @@ export class Placeholders {
   readonly names: Record<string, string> = {};
   readonly values: Record<string, AttributeValue> = {};
   readonly #byName = new Map<string, string>();
+  readonly #byNumber = new Map<string, string>();
   #valueCount = 0;
 
   constructor(readonly layout: AttributeNames) {}
@@ -25,7 +26,7 @@ export class Placeholders {
   name(physical: string): string {
     let ph = this.#byName.get(physical);
     if (!ph) {
-      ph = `#n${this.#byName.size}`;
+      ph = placeholder(NAME_PLACEHOLDERS, '#n', this.#byName.size);
       this.#byName.set(physical, ph);
       this.names[ph] = physical;
     }
@@ -40,9 +41,18 @@ export class Placeholders {
     return this.name(attr.slice('field:'.length));
   }
 
+  /**
+   * Placeholder for a value. Equal numbers share one (a grant's token is both written and
+   * compared): the request carries each number once.
+   */
   value(value: FieldValue | AttributeValue): string {
-    const ph = `:v${this.#valueCount++}`;
-    this.values[ph] = typeof value === 'object' ? value : encodeField(value);
+    const encoded = typeof value === 'object' ? value : encodeField(value);
+    const number = (encoded as { N?: string }).N;
+    const known = number === undefined ? undefined : this.#byNumber.get(number);
+    if (known) return known;
+    const ph = placeholder(VALUE_PLACEHOLDERS, ':v', this.#valueCount++);
+    this.values[ph] = encoded;
+    if (number !== undefined) this.#byNumber.set(number, ph);
     return ph;
   }
 
@@ -52,14 +62,29 @@ export class Placeholders {
     ExpressionAttributeValues?: Record<string, AttributeValue>;
   } {
     return {
-      ...(Object.keys(this.names).length > 0 && { ExpressionAttributeNames: this.names }),
-      ...(Object.keys(this.values).length > 0 && { ExpressionAttributeValues: this.values }),
+      ...(this.#byName.size > 0 && { ExpressionAttributeNames: this.names }),
+      ...(this.#valueCount > 0 && { ExpressionAttributeValues: this.values }),
     };
   }
 }
 
+/** `#n0`, `#n1`, ... and `:v0`, `:v1`, ...: made once, not per request. */
+const NAME_PLACEHOLDERS: string[] = [];
+const VALUE_PLACEHOLDERS: string[] = [];
+
+function placeholder(made: string[], prefix: string, index: number): string {
+  let ph = made[index];
+  if (ph === undefined) {
+    ph = `${prefix}${index}`;
+    made[index] = ph;
+  }
+  return ph;
+}
+
 /**
- * Compiles a {@link Condition} tree into ConditionExpression text.
+ * Compiles a {@link Condition} tree into ConditionExpression text. Only a nested `and`/`or` is
+ * parenthesised: a function or a comparison binds tighter than `NOT`, `AND` and `OR`, and `NOT`
+ * parenthesises its operand, so the text is no longer than the tree needs.
  *
  * @example
  * ```ts
@@ -79,16 +104,20 @@ export function compileCondition(cond: Condition, x: Placeholders): string {
     case 'cmp':
       return `${x.attr(cond.attr)} ${cond.cmp} ${x.value(cond.value)}`;
     case 'and':
-      return cond.all.length === 0
-        ? alwaysTrue(x)
-        : cond.all.map((c) => `(${compileCondition(c, x)})`).join(' AND ');
+      return cond.all.length === 0 ? alwaysTrue(x) : cond.all.map((c) => operand(c, x)).join(' AND ');
     case 'or':
       return cond.any.length === 0
         ? `NOT (${alwaysTrue(x)})`
-        : cond.any.map((c) => `(${compileCondition(c, x)})`).join(' OR ');
+        : cond.any.map((c) => operand(c, x)).join(' OR ');
     case 'not':
       return `NOT (${compileCondition(cond.cond, x)})`;
   }
+}
+
+/** An operand of `AND` / `OR`: in parentheses when it is itself an `and` or `or` (or its tautology). */
+function operand(cond: Condition, x: Placeholders): string {
+  const text = compileCondition(cond, x);
+  return cond.op === 'and' || cond.op === 'or' ? `(${text})` : text;
 }
 
 /** A tautology for empty `and` (DynamoDB has no literal `true`). */

@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { Backend, StoredItem, WriteInput, WriteResult } from '../contract/backend.js';
+import { markPayloadChecked } from '../contract/check-input.js';
 import type { Clock } from '../contract/clock/types.js';
 import { absentOrExpired, liveAt, liveAtVersion } from '../contract/conditions.js';
 import {
@@ -385,7 +386,8 @@ export class Partition {
       ttlMs === undefined
         ? null
         : Math.ceil((this.#ctx.clock.now() + checkDuration('ttlMs', ttlMs, { max: MAX_TTL_MS })) / 1000);
-    return { partition: this.name, key, payload, encoding, expiresSec };
+    // encodeValue checked the payload's text: the backend's boundary check need not scan it again
+    return markPayloadChecked({ partition: this.name, key, payload, encoding, expiresSec });
   }
 
   #checkPrevious(previous: unknown, key: string): KVPair | undefined {

@@ -58,6 +58,13 @@ type Outcome = 'renewed' | 'lost' | { readonly error: unknown };
 const RELEASE_ATTEMPTS = 3;
 
 /**
+ * The reason the renewal loop's own signal is aborted with: only its backoff sleep listens, and
+ * ignores it. Given once, so that ending a lease does not build an `AbortError` (a stack trace)
+ * each time.
+ */
+const STOPPED = new Error('the lease stopped renewing');
+
+/**
  * A held lock (or semaphore permit). The lease is a liveness hint; `token` is the safety
  * mechanism: pass it to every system you write to, or fence store writes with it.
  *
@@ -371,7 +378,7 @@ export class Lease implements AsyncDisposable {
     if (this.#state === 'held') this.#state = 'lost';
     this.#beatTimer?.cancel();
     this.#deadlineTimer?.cancel();
-    this.#stop.abort();
+    this.#stop.abort(STOPPED);
     this.#session?.detach(this);
     this.#abort.abort(this.#ended);
   }
@@ -383,7 +390,7 @@ export class Lease implements AsyncDisposable {
   async #doRelease(): Promise<void> {
     if (this.#state === 'held') this.#state = 'releasing';
     this.#beatTimer?.cancel();
-    this.#stop.abort();
+    this.#stop.abort(STOPPED);
     const inflight = testMutants.releaseSkipsInflightRenewal ? undefined : this.#inflight;
     if (inflight) await this.#waitAtMost(inflight, this.#deadline - this.#ctx.clock.monotonic());
     this.#deadlineTimer?.cancel();

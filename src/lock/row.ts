@@ -201,8 +201,10 @@ export interface TakeoverClauses {
 }
 
 /**
- * The condition of a grant with token `token`: the row is absent, or its token is below `token`
- * and it is free, expired by the wall-clock rule, or unchanged since the observation.
+ * The condition of a grant with token `token`: the row's token is absent or below `token`, and
+ * the row is free (no owner), expired by the wall-clock rule, or unchanged since the observation.
+ * An absent row passes both halves (it has neither token nor owner), so it needs no clause of its
+ * own: the condition stays as short as the rules it checks.
  *
  * @example
  * ```ts
@@ -226,22 +228,16 @@ export function grantCondition(token: bigint, takeover: TakeoverClauses): Condit
     });
   }
   return {
-    op: 'or',
-    any: [
-      { op: 'notExists' },
+    op: 'and',
+    all: [
       {
-        op: 'and',
-        all: [
-          {
-            op: 'or',
-            any: [
-              { op: 'attrNotExists', attr: f(LockField.token) },
-              { op: 'cmp', attr: f(LockField.token), cmp: '<', value: token },
-            ],
-          },
-          { op: 'or', any: mayTake },
+        op: 'or',
+        any: [
+          { op: 'attrNotExists', attr: f(LockField.token) },
+          { op: 'cmp', attr: f(LockField.token), cmp: '<', value: token },
         ],
       },
+      { op: 'or', any: mayTake },
     ],
   };
 }

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Backend, Condition, WriteInput } from '../../src/contract/backend.js';
 import { defaultAttributeNames } from '../../src/contract/names.js';
 import { DynamoBackend } from '../../src/dynamodb/backend.js';
+import { grantCondition } from '../../src/lock/row.js';
 import { MemoryBackend } from '../../src/memory/backend.js';
 import { useDynamoTable } from '../support/dynamo.js';
 
@@ -33,6 +34,49 @@ const conditions: Record<string, Condition> = {
     op: 'or',
     any: [{ op: 'notExists' }, { op: 'cmp', attr: 'expires', cmp: '<=', value: 100 }],
   },
+  // nesting: the DynamoDB text parenthesises only nested and/or, so these pin the precedence
+  '(owner = a or version = 1) and expires > 100': {
+    op: 'and',
+    all: [
+      {
+        op: 'or',
+        any: [
+          { op: 'cmp', attr: 'field:owner', cmp: '=', value: 'a' },
+          { op: 'cmp', attr: 'version', cmp: '=', value: 1 },
+        ],
+      },
+      { op: 'cmp', attr: 'expires', cmp: '>', value: 100 },
+    ],
+  },
+  '(empty and) and owner = a': {
+    op: 'and',
+    all: [
+      { op: 'and', all: [] },
+      { op: 'cmp', attr: 'field:owner', cmp: '=', value: 'a' },
+    ],
+  },
+  'not(owner = a) or (version = 1 and payload exists)': {
+    op: 'or',
+    any: [
+      { op: 'not', cond: { op: 'cmp', attr: 'field:owner', cmp: '=', value: 'a' } },
+      {
+        op: 'and',
+        all: [
+          { op: 'cmp', attr: 'version', cmp: '=', value: 1 },
+          { op: 'attrExists', attr: 'payload' },
+        ],
+      },
+    ],
+  },
+  'lock grant, token 6, rule (a) at 100': grantCondition(6n, { expiredBefore: 100 }),
+  'lock grant, token 5, rule (b) version 1': grantCondition(5n, {
+    expiredBefore: 0,
+    observed: { version: 1, token: 4n },
+  }),
+  'lock grant, token 6, rule (b) version 1 token 5': grantCondition(6n, {
+    expiredBefore: 0,
+    observed: { version: 1, token: 5n },
+  }),
 };
 
 async function outcomes(backend: Backend, run: string): Promise<Record<string, boolean>> {
@@ -65,6 +109,13 @@ describe('conditions mean the same on both backends', () => {
     expect(expected['owned | big > 2^63']).toBe(true);
     expect(expected['absent | empty and']).toBe(true);
     expect(expected['plain | empty or']).toBe(false);
+    expect(expected['owned | (owner = a or version = 1) and expires > 100']).toBe(false);
+    expect(expected['plain | (empty and) and owner = a']).toBe(false);
+    expect(expected['absent | lock grant, token 6, rule (a) at 100']).toBe(true);
+    expect(expected['plain | lock grant, token 6, rule (a) at 100']).toBe(true);
+    expect(expected['owned | lock grant, token 6, rule (a) at 100']).toBe(false);
+    expect(expected['owned | lock grant, token 5, rule (b) version 1']).toBe(false);
+    expect(expected['owned | lock grant, token 6, rule (b) version 1 token 5']).toBe(true);
   });
 });
 

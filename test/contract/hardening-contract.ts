@@ -1,5 +1,6 @@
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { describe, expect, it, vi } from 'vitest';
+import { markPayloadChecked } from '../../src/contract/check-input.js';
 import type { RawRow } from '../../src/contract/decode-row.js';
 import { InvalidItemError, ValidationError } from '../../src/contract/errors/index.js';
 import { MAX_TTL_MS } from '../../src/contract/validate.js';
@@ -78,6 +79,19 @@ export function hardeningContract(getHarness: () => Harness): void {
       await refused(h, 'expiresSec', () => backend.write({ partition: p, key: 'k', expiresSec: 1e130 }));
       await refused(h, 'fields.leaseUntil', () =>
         backend.write({ partition: p, key: 'k', fields: { leaseUntil: Number.NaN } }),
+      );
+      await refused(h, 'condition on field:leaseUntil', () =>
+        backend.write({
+          partition: p,
+          key: 'k',
+          condition: { op: 'cmp', attr: 'field:leaseUntil', cmp: '<', value: Number.POSITIVE_INFINITY },
+        }),
+      );
+      // a request the public API marked as checked is checked again once its payload is replaced
+      const checked = markPayloadChecked({ partition: p, key: 'k', payload: 'checked' });
+      await refused(h, 'payload', () => backend.write({ ...checked, payload: lone }));
+      await refused(h, 'payload', () =>
+        backend.transact([{ kind: 'write', ...checked, payload: `x${lone}` }]),
       );
       await refused(h, 'prefix', () => backend.query({ partition: p, prefix: lone }));
       await refused(h, 'key', () => backend.delete({ partition: p, key: lone }));

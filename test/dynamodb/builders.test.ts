@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { absentOrExpired, liveAtVersion } from '../../src/contract/conditions.js';
 import { defaultAttributeNames } from '../../src/contract/names.js';
 import { buildDelete, buildQuery, buildTransact, buildUpdate } from '../../src/dynamodb/builders.js';
+import { compileCondition, Placeholders } from '../../src/dynamodb/expression.js';
 
 const ref = { tableName: 't1', names: defaultAttributeNames };
 
@@ -28,9 +29,28 @@ describe('SDK input builders (no network)', () => {
       '#n6': 'id',
     });
     expect(input.ExpressionAttributeValues?.[':v2']).toEqual({ N: '12345678901234567890' });
-    expect(input.ConditionExpression).toBe('(attribute_not_exists(#n6)) OR (#n2 <= :v4)');
+    expect(input.ConditionExpression).toBe('attribute_not_exists(#n6) OR #n2 <= :v4');
     expect(input.ReturnValuesOnConditionCheckFailure).toBe('ALL_OLD');
     expect(input.ReturnConsumedCapacity).toBe('TOTAL');
+  });
+
+  it('parenthesises only nested and/or operands', () => {
+    const x = new Placeholders(defaultAttributeNames);
+    const owner = { op: 'cmp', attr: 'field:owner', cmp: '=', value: 'a' } as const;
+    const text = compileCondition(
+      {
+        op: 'or',
+        any: [
+          { op: 'notExists' },
+          { op: 'and', all: [owner, { op: 'not', cond: owner }, { op: 'and', all: [] }] },
+        ],
+      },
+      x,
+    );
+    expect(text).toBe(
+      'attribute_not_exists(#n0) OR (#n1 = :v0 AND NOT (#n1 = :v1) AND (attribute_exists(#n0) OR attribute_not_exists(#n0)))',
+    );
+    expect(x.toInput().ExpressionAttributeNames).toEqual({ '#n0': 'id', '#n1': 'owner' });
   });
 
   it('never splices user text into expressions', () => {

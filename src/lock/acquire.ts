@@ -110,13 +110,14 @@ async function contendFor(
   const start = clock.monotonic();
   const deadline = mode.wait ? start + mode.waitMs : start;
   const queue = place?.queue;
-  // When a store call last answered (at first: the start), and whether any did.
-  let answeredAt = start;
+  // Whether a store call answered, and since when every call has failed (shared by the queue's
+  // heads: an outage that made the head before give up is not counted again from zero).
   let answered = false;
+  const outage: { failingSince: number | undefined } = queue ?? { failingSince: undefined };
   const onAnswer = () => {
     answered = true;
-    answeredAt = clock.monotonic();
-    if (queue) queue.answeredAt = answeredAt;
+    outage.failingSince = undefined;
+    if (queue) queue.answeredAt = clock.monotonic();
   };
   let lastError: unknown;
   const timedOut = (knowledge: Contender) => {
@@ -142,11 +143,8 @@ async function contendFor(
       }
       await queue.waitTurn(place.turn, remaining, signal);
     }
-    // the store answered the waiter before us: an outage is counted from then
-    if (queue.answeredAt >= start) {
-      answered = true;
-      answeredAt = queue.answeredAt;
-    }
+    // the store answered a waiter before us
+    if (queue.answeredAt >= start) answered = true;
   }
   const learnt = () => {
     if (queue) queue.learntAt = clock.monotonic();
@@ -162,14 +160,20 @@ async function contendFor(
   let burst = 0;
   let errors = 0;
   let polls = 0;
+  let readFailures = 0;
   let slotsRead = false;
+  // the next safety read is due at safetyAt, a safety interval after the rows were learnt at safetyFrom
+  let safetyFrom = Number.NaN;
   let safetyAt = Number.NEGATIVE_INFINITY;
   /** Records a failed store call; rethrows it unless this wait should go on retrying. */
   const failed = (error: unknown) => {
     if (queue) queue.lastError = error;
     if (!isRetryable(error) || !mode.wait) throw error;
     lastError = error;
-    if (clock.monotonic() - answeredAt >= o.maxOutageMs) throw error;
+    // counted from the first failed call after the last answer, and never from before this wait began
+    const now = clock.monotonic();
+    outage.failingSince = Math.max(start, outage.failingSince ?? now);
+    if (now - outage.failingSince >= o.maxOutageMs) throw error;
   };
   for (;;) {
     signal?.throwIfAborted();
@@ -219,7 +223,7 @@ async function contendFor(
       const pause = Math.min(
         backoffMs(++errors, o.pollMs, ctx.random),
         deadline - now,
-        answeredAt + o.maxOutageMs - now,
+        (outage.failingSince ?? now) + o.maxOutageMs - now,
       );
       if (pause > 0) await clock.sleep(pause, signal);
       if (clock.monotonic() < deadline) continue;
@@ -234,25 +238,33 @@ async function contendFor(
     const now = clock.monotonic();
     let readIn: number;
     if (waker?.live) {
-      // a read made before the feed's position was fixed may have missed a change: read once more
-      if (queue.learntAt < waker.readyAt) readIn = 0;
+      // a failed read is retried with backoff; a read made before the feed's position was fixed
+      // may have missed a change: read once more
+      if (readFailures > 0) readIn = backoffMs(readFailures, o.pollMs, ctx.random);
+      else if (queue.learntAt < waker.readyAt) readIn = 0;
       else {
-        if (safetyAt < queue.learntAt) safetyAt = queue.learntAt + safetyReadMs(o.leaseMs, random);
+        if (safetyFrom !== queue.learntAt) {
+          safetyFrom = queue.learntAt;
+          safetyAt = safetyFrom + safetyReadMs(o.leaseMs, random);
+        }
         readIn = safetyAt - now;
       }
     } else readIn = backoffMs(++polls, o.pollMs, ctx.random);
     const ms = Math.min(takeoverIn, readIn, remaining);
+    const states = waker?.stateChanges;
     const changes = waker ? await waker.wait(ms, signal) : await clock.sleep(ms, signal).then(() => []);
     if (changes.length > 0) {
       for (const c of changes) contender.learn(c.key, c.type === 'put' ? c.item : undefined);
       continue;
     }
     if (slots.keys.some((k) => contender.assess(k).takeable) || clock.monotonic() >= deadline) continue;
-    // woken by the feed's state (ready, behind, caught up) with no read due yet
-    if (waker?.live && queue.learntAt >= waker.readyAt && clock.monotonic() < safetyAt) continue;
+    // woken by the feed's state (ready, behind, caught up, failed): the next turn decides whether to read
+    if (waker && waker.stateChanges !== states) continue;
     try {
       await readAll();
+      readFailures = 0;
     } catch (error) {
+      readFailures++;
       failed(error);
     }
   }

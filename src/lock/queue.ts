@@ -42,6 +42,8 @@ export class WaitQueue {
   readonly knowledge = new RowKnowledge();
   /** Monotonic time a store call of any head last answered (-Infinity: none yet). */
   answeredAt = Number.NEGATIVE_INFINITY;
+  /** Since when every store call of the heads has failed (undefined: the last one answered). */
+  failingSince: number | undefined;
   /** The last failed store call's error, for waiters that time out before their turn. */
   lastError: unknown;
   /** Monotonic time rows were last learnt from the table itself (a read or a write's answer). */

@@ -31,6 +31,7 @@ export class ChangeWaker {
   #healthy = true;
   #readyAt = Number.POSITIVE_INFINITY;
   #pending: ChangeRecord[] = [];
+  #stateChanges = 0;
   #notify: (() => void) | undefined;
 
   constructor(backend: Backend, clock: Clock, partition: string, keys: ReadonlySet<string>) {
@@ -56,6 +57,11 @@ export class ChangeWaker {
     return this.#readyAt;
   }
 
+  /** How many times the feed's state changed (ready, behind, caught up, failed): tells a state wake-up from a timeout. */
+  get stateChanges(): number {
+    return this.#stateChanges;
+  }
+
   /** Subscribes to the feed (once); never throws. */
   start(): void {
     if (this.#started || this.#closed) return;
@@ -73,7 +79,7 @@ export class ChangeWaker {
           if (this.#sub !== sub) return;
           this.#ready = true;
           this.#readyAt = this.#clock.monotonic();
-          this.#notify?.();
+          this.#changed();
         },
         () => this.#drop(),
       );
@@ -121,7 +127,7 @@ export class ChangeWaker {
   #onHealth(healthy: boolean): void {
     if (this.#healthy === healthy) return;
     this.#healthy = healthy;
-    this.#notify?.();
+    this.#changed();
   }
 
   #drop(): void {
@@ -132,6 +138,11 @@ export class ChangeWaker {
     } catch {
       // nothing to do: we only wanted to stop listening
     }
-    if (sub) this.#notify?.();
+    if (sub) this.#changed();
+  }
+
+  #changed(): void {
+    this.#stateChanges++;
+    this.#notify?.();
   }
 }

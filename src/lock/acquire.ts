@@ -5,9 +5,9 @@ import { InvalidItemError, isRetryable } from '../contract/errors/store.js';
 import { Contender } from './contender.js';
 import type { Lease } from './lease.js';
 import type { ResolvedLockOptions } from './options.js';
+import { type Turn, type WaitQueue, waitQueueFor } from './queue.js';
 import { holderOf } from './row.js';
 import type { LockContext } from './types.js';
-import { type Turn, type WaitQueue, waitQueueFor } from './queue.js';
 import type { ChangeWaker } from './waker.js';
 
 /**

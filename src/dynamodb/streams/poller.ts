@@ -1,6 +1,7 @@
 import type { DescribeTableCommandOutput } from '@aws-sdk/client-dynamodb';
 import type { ShardIteratorType } from '@aws-sdk/client-dynamodb-streams';
 import type { ChangeRecord } from '../../contract/backend.js';
+import { equalJitterMs } from '../../contract/backoff.js';
 import type { Clock } from '../../contract/clock/types.js';
 import { DynastoreError } from '../../contract/errors/base.js';
 import { StreamDisabledError, WatchCompactedError } from '../../contract/errors/watch.js';
@@ -16,6 +17,21 @@ const RESUME_LIMIT_MS = 23 * 60 * 60_000;
 const CHILD_DISCOVERY_GAP_MS = 1_000;
 /** ...for at most this long. */
 const CHILD_DISCOVERY_WINDOW_MS = 60_000;
+/**
+ * Longest pause between two polls the throttling pace grows to (see {@link StreamPoller}): at
+ * 30 s, a hundred readers of one shard make about 5 calls a second between them, DynamoDB Streams'
+ * per-shard limit.
+ */
+export const MAX_THROTTLE_PACE_MS = 30_000;
+/** Each poll cycle without a throttled call shortens the pace by this factor. */
+const PACE_DECAY = 0.9;
+/** The errors with which DynamoDB Streams says: too many calls (per shard, per account). */
+const THROTTLING = new Set([
+  'LimitExceededException',
+  'ThrottlingException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+]);
 
 /** What one {@link StreamPoller} run needs. */
 export interface PollerDeps {
@@ -29,6 +45,10 @@ export interface PollerDeps {
   readonly shardDiscoveryMs: number;
   /** Receives each GetRecords batch (one shard, in stream order). */
   readonly deliver: (changes: readonly ChangeRecord[]) => void;
+  /** Told `false` when a call is being retried (changes arrive late), `true` after the next cycle without a retry. */
+  readonly onHealth?: (healthy: boolean) => void;
+  /** Jitter source in [0, 1). @default Math.random */
+  readonly random?: () => number;
 }
 
 interface ReadOutcome {
@@ -45,6 +65,17 @@ interface ReadOutcome {
  * readable shard once (in parallel; a child only after its parent ended), delivers each batch,
  * then waits: `pollIntervalMs` after records, doubling up to `idlePollIntervalMs` while idle.
  *
+ * Throttling (DynamoDB Streams serves about 5 GetRecords per second per shard across all its
+ * readers, and every process that watches or waits is one): a throttled call is retried by
+ * {@link StreamCalls} with jittered exponential backoff, and each throttled attempt doubles this
+ * poller's pace (from `pollIntervalMs` up to {@link MAX_THROTTLE_PACE_MS}); every wait between
+ * cycles is then at least a random 50-100 % of the pace, and each cycle without a throttled call
+ * shortens the pace by 10 %. So many readers of one shard settle, each on its own jittered
+ * schedule, near the rate the shard serves, instead of retrying in step (no retry storm), and
+ * catch up gradually once the others leave. Meanwhile the poller keeps its position (changes are
+ * late, never lost) and reports itself unhealthy (`onHealth(false)`) from the first retried call
+ * until a cycle runs without one, so lock waiters poll the table instead of trusting the feed.
+ *
  * @example
  * ```ts
  * const poller = new StreamPoller(deps);
@@ -57,15 +88,27 @@ export class StreamPoller {
   readonly #tracker = new ShardTracker();
   #streamArn = '';
   #lastDiscovery = 0;
-  #throttled = false;
+  #retried = false;
+  #healthy = true;
+  #paceMs = 0;
 
   constructor(deps: PollerDeps) {
     this.#d = deps;
   }
 
-  /** Called by the calls layer when an attempt is retried; the next wait is then the idle one. */
-  noteRetry(): void {
-    this.#throttled = true;
+  /** Called by the calls layer when an attempt is retried: unhealthy until a clean cycle; throttling slows the pace. */
+  noteRetry(err?: unknown): void {
+    this.#retried = true;
+    this.#setHealth(false);
+    const name = errorName(err);
+    if (name !== undefined && THROTTLING.has(name)) {
+      this.#paceMs = Math.min(MAX_THROTTLE_PACE_MS, Math.max(this.#d.pollIntervalMs, this.#paceMs * 2));
+    }
+  }
+
+  /** The current throttling pace (0: not throttled lately). */
+  get paceMs(): number {
+    return this.#paceMs;
   }
 
   async position(): Promise<void> {
@@ -93,12 +136,20 @@ export class StreamPoller {
       if (outcomes.some((o) => o.again)) delay = 0;
       else if (records > 0) delay = pollIntervalMs;
       else delay = Math.min(idlePollIntervalMs, Math.max(delay, pollIntervalMs / 2) * 2);
-      if (this.#throttled) {
-        delay = Math.max(delay, idlePollIntervalMs);
-        this.#throttled = false;
+      if (this.#retried) this.#retried = false;
+      else {
+        this.#setHealth(true);
+        this.#paceMs = this.#paceMs * PACE_DECAY < pollIntervalMs ? 0 : this.#paceMs * PACE_DECAY;
       }
-      await clock.sleep(delay, signal);
+      const paced = this.#paceMs > 0 ? equalJitterMs(0, this.#paceMs, this.#paceMs, this.#d.random) : 0;
+      await clock.sleep(Math.max(delay, paced), signal);
     }
+  }
+
+  #setHealth(healthy: boolean): void {
+    if (this.#healthy === healthy) return;
+    this.#healthy = healthy;
+    this.#d.onHealth?.(healthy);
   }
 
   #checkTable(out: DescribeTableCommandOutput): string {

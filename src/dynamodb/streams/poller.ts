@@ -7,7 +7,7 @@ import { DynastoreError } from '../../contract/errors/base.js';
 import { StreamDisabledError, WatchCompactedError } from '../../contract/errors/watch.js';
 import type { AttributeNames } from '../../contract/names.js';
 import { wrapAwsError } from '../errors.js';
-import type { StreamCalls, StreamListing } from './calls.js';
+import { isThrottling, type StreamCalls, type StreamListing } from './calls.js';
 import { toChangeRecord } from './decode.js';
 import { ShardTracker, type TrackedShard } from './shards.js';
 
@@ -23,15 +23,14 @@ const CHILD_DISCOVERY_WINDOW_MS = 60_000;
  * per-shard limit.
  */
 export const MAX_THROTTLE_PACE_MS = 30_000;
+/**
+ * A throttled GetRecords fails the poller only after `retryForMs` without one served *and* this
+ * many throttled in a row: a reader paced at 30 s makes only two calls a minute, and a shard busy
+ * with other readers may refuse both without anything being wrong.
+ */
+const GIVE_UP_AFTER_THROTTLES = 10;
 /** Each poll cycle without a throttled call shortens the pace by this factor. */
 const PACE_DECAY = 0.9;
-/** The errors with which DynamoDB Streams says: too many calls (per shard, per account). */
-const THROTTLING = new Set([
-  'LimitExceededException',
-  'ThrottlingException',
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
-]);
 
 /** What one {@link StreamPoller} run needs. */
 export interface PollerDeps {
@@ -47,6 +46,8 @@ export interface PollerDeps {
   readonly deliver: (changes: readonly ChangeRecord[]) => void;
   /** Told `false` when a call is being retried (changes arrive late), `true` after the next cycle without a retry. */
   readonly onHealth?: (healthy: boolean) => void;
+  /** How long GetRecords may stay throttled (no call served) before the poller fails with the error. @default 60_000 */
+  readonly retryForMs?: number;
   /** Jitter source in [0, 1). @default Math.random */
   readonly random?: () => number;
 }
@@ -66,15 +67,18 @@ interface ReadOutcome {
  * then waits: `pollIntervalMs` after records, doubling up to `idlePollIntervalMs` while idle.
  *
  * Throttling (DynamoDB Streams serves about 5 GetRecords per second per shard across all its
- * readers, and every process that watches or waits is one): a throttled call is retried by
- * {@link StreamCalls} with jittered exponential backoff, and each throttled attempt doubles this
- * poller's pace (from `pollIntervalMs` up to {@link MAX_THROTTLE_PACE_MS}); every wait between
- * cycles is then at least a random 50-100 % of the pace, and each cycle without a throttled call
- * shortens the pace by 10 %. So many readers of one shard settle, each on its own jittered
- * schedule, near the rate the shard serves, instead of retrying in step (no retry storm), and
- * catch up gradually once the others leave. Meanwhile the poller keeps its position (changes are
- * late, never lost) and reports itself unhealthy (`onHealth(false)`) from the first retried call
- * until a cycle runs without one, so lock waiters poll the table instead of trusting the feed.
+ * readers, and every process that watches or waits is one): a throttled GetRecords is not retried
+ * at once (other calls are retried by {@link StreamCalls} with jittered exponential backoff); each
+ * poll cycle that met throttling doubles this poller's pace (from `pollIntervalMs` up to {@link MAX_THROTTLE_PACE_MS}); every
+ * wait between cycles is then at least a random 50-100 % of the pace, and each cycle without a
+ * retried call shortens the pace by 10 %. So many readers of one shard settle, each on its own
+ * jittered schedule, near the rate the shard serves, instead of retrying in step (no retry
+ * storm), and speed up gradually once the others leave. The poller keeps its position meanwhile
+ * (changes arrive late, none is lost) and reports itself unhealthy (`onHealth(false)`) from the
+ * first retried call until a cycle runs without one at a pace no slower than
+ * `idlePollIntervalMs`, so lock waiters poll the table instead of trusting a lagging feed. Only
+ * when no GetRecords has been served for `retryForMs` (and ten in a row were throttled) does it
+ * fail with the `BackendError`.
  *
  * @example
  * ```ts
@@ -89,6 +93,9 @@ export class StreamPoller {
   #streamArn = '';
   #lastDiscovery = 0;
   #retried = false;
+  #throttled = false;
+  #throttledSince: number | undefined;
+  #throttledInARow = 0;
   #healthy = true;
   #paceMs = 0;
 
@@ -99,11 +106,8 @@ export class StreamPoller {
   /** Called by the calls layer when an attempt is retried: unhealthy until a clean cycle; throttling slows the pace. */
   noteRetry(err?: unknown): void {
     this.#retried = true;
+    if (isThrottling(err)) this.#throttled = true;
     this.#setHealth(false);
-    const name = errorName(err);
-    if (name !== undefined && THROTTLING.has(name)) {
-      this.#paceMs = Math.min(MAX_THROTTLE_PACE_MS, Math.max(this.#d.pollIntervalMs, this.#paceMs * 2));
-    }
   }
 
   /** The current throttling pace (0: not throttled lately). */
@@ -136,11 +140,15 @@ export class StreamPoller {
       if (outcomes.some((o) => o.again)) delay = 0;
       else if (records > 0) delay = pollIntervalMs;
       else delay = Math.min(idlePollIntervalMs, Math.max(delay, pollIntervalMs / 2) * 2);
-      if (this.#retried) this.#retried = false;
-      else {
-        this.#setHealth(true);
+      if (this.#throttled) {
+        this.#paceMs = Math.min(MAX_THROTTLE_PACE_MS, Math.max(pollIntervalMs, this.#paceMs * 2));
+      } else if (!this.#retried) {
         this.#paceMs = this.#paceMs * PACE_DECAY < pollIntervalMs ? 0 : this.#paceMs * PACE_DECAY;
       }
+      // healthy: a cycle without retries, at a pace no slower than the idle one
+      this.#setHealth(!this.#retried && this.#paceMs <= idlePollIntervalMs);
+      this.#retried = false;
+      this.#throttled = false;
       const paced = this.#paceMs > 0 ? equalJitterMs(0, this.#paceMs, this.#paceMs, this.#d.random) : 0;
       await clock.sleep(Math.max(delay, paced), signal);
     }
@@ -226,6 +234,20 @@ export class StreamPoller {
     } catch (err) {
       if (signal.aborted) throw err;
       const name = errorName(err);
+      if (isThrottling(err)) {
+        // not retried by the calls layer: this cycle ends and the next waits for the pace
+        const now = clock.monotonic();
+        this.#throttledSince ??= now;
+        this.#throttledInARow++;
+        if (
+          now - this.#throttledSince >= (this.#d.retryForMs ?? 60_000) &&
+          this.#throttledInARow >= GIVE_UP_AFTER_THROTTLES
+        ) {
+          throw wrapAwsError('GetRecords', err);
+        }
+        this.noteRetry(err);
+        return { records: 0, again: false };
+      }
       if (name === 'ExpiredIteratorException') {
         shard.iterator = undefined; // re-acquired next cycle
         return { records: 0, again: false };
@@ -239,6 +261,8 @@ export class StreamPoller {
       throw wrapAwsError('GetRecords', err);
     }
     shard.trimRecoveries = 0;
+    this.#throttledSince = undefined;
+    this.#throttledInARow = 0;
     shard.lastReadAt = clock.now();
     const raw = out.Records ?? [];
     const last = raw[raw.length - 1]?.dynamodb?.SequenceNumber;

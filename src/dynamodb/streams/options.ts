@@ -45,7 +45,11 @@ export interface StreamPollOptions {
   readonly lingerMs?: number;
   /** How often to list the stream's shards to find new ones (at most 2^31-1); a shard that ends triggers a listing at once. @default 60_000 */
   readonly shardDiscoveryMs?: number;
-  /** How long throttled or failing Streams calls are retried (backoff with jitter) before watchers get the error; at most 2^31-1. @default 60_000 */
+  /**
+   * How long failing Streams calls are retried (backoff with jitter) before watchers get the
+   * error; a throttled GetRecords instead slows the poller's pace and fails only after this long
+   * without one served and ten throttled in a row. At most 2^31-1. @default 60_000
+   */
   readonly retryForMs?: number;
 }
 

@@ -5,7 +5,7 @@ import { InvalidItemError, isRetryable } from '../contract/errors/store.js';
 import { Contender } from './contender.js';
 import type { Lease } from './lease.js';
 import type { ResolvedLockOptions } from './options.js';
-import { type Turn, type WaitQueue, waitQueueFor } from './queue.js';
+import { existingWaitQueue, type Turn, type WaitQueue, waitQueueFor } from './queue.js';
 import { holderOf } from './row.js';
 import type { LockContext } from './types.js';
 import type { ChangeWaker } from './waker.js';
@@ -212,6 +212,7 @@ async function contendFor(
           if (!mode.wait) return undefined;
           continue;
         }
+        tellQueueOnRelease(ctx, slots, a.lease);
         return a.lease;
       }
       if (a.kind === 'refused') {
@@ -268,6 +269,28 @@ async function contendFor(
       failed(error);
     }
   }
+}
+
+/**
+ * Once `lease` is released (its release write done), tells this process's waiters for the same
+ * rows, if any: the next one in line then grants at once, one round trip after the release,
+ * instead of after the change feed delivers it.
+ */
+function tellQueueOnRelease(ctx: LockContext, slots: SlotSet, lease: Lease): void {
+  lease.signal.addEventListener(
+    'abort',
+    () => {
+      if ((lease.signal.reason as { reason?: unknown } | undefined)?.reason !== 'released') return;
+      // after release() has stored its promise (the abort fires from inside it)
+      queueMicrotask(() => {
+        lease.release().then(
+          () => existingWaitQueue(ctx, slots.partition, slots.keys)?.released(lease.key, lease.token),
+          () => {},
+        );
+      });
+    },
+    { once: true },
+  );
 }
 
 function shuffle<T>(items: T[], random: () => number): T[] {

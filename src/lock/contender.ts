@@ -91,6 +91,29 @@ export function ruleBWaitMs(leaseMs: number): number {
 export class RowKnowledge {
   readonly known = new Map<string, LockRow | undefined>();
   readonly seen = new Map<string, Observation>();
+
+  /**
+   * Records that this process released the grant with `token` of `key` (its release write
+   * succeeded), so the next waiter in line need not wait for the change feed to hear of it. The
+   * row is marked free and newer than any change of that grant the feed may still deliver; the
+   * next grant (a larger token) replaces it. Only a hint: the grant's condition is checked by the
+   * store. Returns whether the row known was that grant's.
+   */
+  released(key: string, token: bigint): boolean {
+    const row = this.known.get(key);
+    if (!row?.owner || row.token !== token) return false;
+    this.known.set(key, {
+      key,
+      version: Number.MAX_SAFE_INTEGER,
+      owner: undefined,
+      token,
+      leaseMs: undefined,
+      leaseUntil: undefined,
+      data: undefined,
+    });
+    this.seen.delete(key);
+    return true;
+  }
 }
 
 /**

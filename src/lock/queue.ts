@@ -110,6 +110,11 @@ export class WaitQueue {
     this.#onEmpty();
   }
 
+  /** A lease of this process on `key` was released: the head may take the row at once (see {@link RowKnowledge.released}). */
+  released(key: string, token: bigint): void {
+    if (this.knowledge.released(key, token)) this.#waker?.nudge();
+  }
+
   /** The queue's change waker, subscribed on first use and kept until the line is empty. */
   waker(): ChangeWaker {
     if (!this.#waker) {
@@ -121,6 +126,25 @@ export class WaitQueue {
 }
 
 const queues = new WeakMap<Backend, WeakMap<Clock, Map<string, WaitQueue>>>();
+
+/**
+ * The {@link WaitQueue} of this process for `keys` of `partition`, if one has waiters.
+ *
+ * @example
+ * ```ts
+ * existingWaitQueue(ctx, '_locks', ['job'])?.released('job', lease.token);
+ * ```
+ */
+export function existingWaitQueue(
+  ctx: LockContext,
+  partition: string,
+  keys: readonly string[],
+): WaitQueue | undefined {
+  return queues
+    .get(ctx.backend)
+    ?.get(ctx.clock)
+    ?.get(JSON.stringify([partition, ...keys]));
+}
 
 /**
  * The {@link WaitQueue} of this process for `keys` of `partition` on `ctx`'s store and clock

@@ -111,6 +111,11 @@ export class ChangeWaker {
     });
   }
 
+  /** Ends the current wait (with `[]`) so the waiter looks at what it knows again. */
+  nudge(): void {
+    this.#notify?.();
+  }
+
   /** Unsubscribes; idempotent. */
   close(): void {
     this.#closed = true;

@@ -103,6 +103,24 @@ describe('waiters of one process queue: one grant write per handoff, in arrival 
     await (patient.value as Lease).release();
   });
 
+  it('a release in this process hands over at once, without waiting for the change feed', async () => {
+    const sim = simulation();
+    // a feed that is positioned and healthy but delivers nothing: only a safety read (a lease later) would tell
+    const silent: ChangeFeed = { subscribe: () => ({ ready: Promise.resolve(), unsubscribe: () => {} }) };
+    const p = storeWithFeed(sim.memory, sim.clock, silent);
+    const first = await p.store.lock('job', opts).acquire();
+    const next = settle(p.store.lock('job', opts).acquire());
+    await sim.clock.advance(100);
+    const reads = p.backend.count('get');
+    await first.release();
+    const releasedAt = sim.clock.monotonic();
+    expect(await sim.clock.advanceUntil(() => next.done, 5_000, 1)).toBe(true);
+    expect(sim.clock.monotonic() - releasedAt).toBeLessThanOrEqual(1);
+    expect(p.backend.count('get')).toBe(reads); // no read needed
+    expect((next.value as Lease).token).toBeGreaterThan(first.token);
+    await (next.value as Lease).release();
+  });
+
   it('other processes still contend: each process is one contender, and the lock stays exclusive', async () => {
     const sim = simulation();
     let inside = 0;

@@ -200,6 +200,24 @@ describe('table reads of a waiter: sparse while the feed is live, polling otherw
     }
   });
 
+  it('calls during one failover (2 s lease, holder cut off): a grant and at most a safety read or two', async () => {
+    const timing = { leaseMs: 2_000, heartbeatMs: 667 };
+    const sim = simulation();
+    const a = sim.store();
+    await a.store.lock('job', timing).acquire();
+    const p = sim.store();
+    const waiter = settle(p.store.lock('job', timing).acquire());
+    await sim.clock.advance(5_000);
+    const before = p.backend.calls.length;
+    a.backend.down = () => new Error('cut off'); // the holder dies: no more renewals
+    expect(await sim.clock.advanceUntil(() => waiter.done, 10_000, 1)).toBe(true);
+    const calls = p.backend.calls.slice(before).map((c) => c.op);
+    console.info('[calls by the waiter during one failover, 2 s lease]', calls);
+    expect(calls.filter((op) => op === 'write')).toHaveLength(1);
+    expect(calls.filter((op) => op === 'get').length).toBeLessThanOrEqual(2);
+    await (waiter.value as Lease).release();
+  });
+
   it('a live feed that missed a renewal costs at most one refused grant, never a wrong takeover', async () => {
     const sim = simulation();
     const a = sim.store();

@@ -143,7 +143,6 @@ class DynamoStreamFeed implements StreamFeed {
         pollIntervalMs: o.pollIntervalMs,
         idlePollIntervalMs: o.idlePollIntervalMs,
         shardDiscoveryMs: o.shardDiscoveryMs,
-        retryForMs: o.retryForMs,
         deliver: (changes) => this.#deliver(run, changes),
         onHealth: (healthy) => this.#health(run, healthy),
       });

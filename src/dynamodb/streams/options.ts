@@ -47,8 +47,8 @@ export interface StreamPollOptions {
   readonly shardDiscoveryMs?: number;
   /**
    * How long failing Streams calls are retried (backoff with jitter) before watchers get the
-   * error; a throttled GetRecords instead slows the poller's pace and fails only after this long
-   * without one served and ten throttled in a row. At most 2^31-1. @default 60_000
+   * error. A throttled GetRecords is not a failure: it slows the poller's pace (changes arrive
+   * late, none is lost) and never ends the watch. At most 2^31-1. @default 60_000
    */
   readonly retryForMs?: number;
 }

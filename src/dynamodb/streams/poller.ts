@@ -23,12 +23,6 @@ const CHILD_DISCOVERY_WINDOW_MS = 60_000;
  * per-shard limit.
  */
 export const MAX_THROTTLE_PACE_MS = 30_000;
-/**
- * A throttled GetRecords fails the poller only after `retryForMs` without one served *and* this
- * many throttled in a row: a reader paced at 30 s makes only two calls a minute, and a shard busy
- * with other readers may refuse both without anything being wrong.
- */
-const GIVE_UP_AFTER_THROTTLES = 10;
 /** Each poll cycle without a throttled call shortens the pace by this factor. */
 const PACE_DECAY = 0.9;
 
@@ -46,8 +40,6 @@ export interface PollerDeps {
   readonly deliver: (changes: readonly ChangeRecord[]) => void;
   /** Told `false` when a call is being retried (changes arrive late), `true` after the next cycle without a retry. */
   readonly onHealth?: (healthy: boolean) => void;
-  /** How long GetRecords may stay throttled (no call served) before the poller fails with the error. @default 60_000 */
-  readonly retryForMs?: number;
   /** Jitter source in [0, 1). @default Math.random */
   readonly random?: () => number;
 }
@@ -76,9 +68,10 @@ interface ReadOutcome {
  * storm), and speed up gradually once the others leave. The poller keeps its position meanwhile
  * (changes arrive late, none is lost) and reports itself unhealthy (`onHealth(false)`) from the
  * first retried call until a cycle runs without one at a pace no slower than
- * `idlePollIntervalMs`, so lock waiters poll the table instead of trusting a lagging feed. Only
- * when no GetRecords has been served for `retryForMs` (and ten in a row were throttled) does it
- * fail with the `BackendError`.
+ * `idlePollIntervalMs`, so lock waiters poll the table instead of trusting a lagging feed.
+ * Throttling never fails the poller: it is the shard's capacity speaking, not a fault (a reader
+ * paced at 30 s makes two calls a minute, and a shard busy with other readers may refuse several
+ * in a row); the iterator, if it expires meanwhile, is re-acquired after the last record read.
  *
  * @example
  * ```ts
@@ -94,8 +87,6 @@ export class StreamPoller {
   #lastDiscovery = 0;
   #retried = false;
   #throttled = false;
-  #throttledSince: number | undefined;
-  #throttledInARow = 0;
   #healthy = true;
   #paceMs = 0;
 
@@ -235,16 +226,9 @@ export class StreamPoller {
       if (signal.aborted) throw err;
       const name = errorName(err);
       if (isThrottling(err)) {
-        // not retried by the calls layer: this cycle ends and the next waits for the pace
-        const now = clock.monotonic();
-        this.#throttledSince ??= now;
-        this.#throttledInARow++;
-        if (
-          now - this.#throttledSince >= (this.#d.retryForMs ?? 60_000) &&
-          this.#throttledInARow >= GIVE_UP_AFTER_THROTTLES
-        ) {
-          throw wrapAwsError('GetRecords', err);
-        }
+        // Not retried by the calls layer: this cycle ends and the next waits for the pace. Never
+        // fatal: the position is kept (an iterator that expires meanwhile is re-acquired after
+        // the last record read), so changes arrive late but none is lost.
         this.noteRetry(err);
         return { records: 0, again: false };
       }
@@ -261,8 +245,6 @@ export class StreamPoller {
       throw wrapAwsError('GetRecords', err);
     }
     shard.trimRecoveries = 0;
-    this.#throttledSince = undefined;
-    this.#throttledInARow = 0;
     shard.lastReadAt = clock.now();
     const raw = out.Records ?? [];
     const last = raw[raw.length - 1]?.dynamodb?.SequenceNumber;

@@ -84,6 +84,43 @@ describe('Streams poller under the per-shard read limit (5 GetRecords/s across r
     for (const r of readers) await r.feed.idle();
   });
 
+  it('keeps its busy pace while a lock waiter (a listener with onHealth) listens: renewals reach it promptly', async () => {
+    const fake = new FakeStreams();
+    fake.addShard('s1');
+    const clock = new VirtualClock();
+    const feed = createStreamFeed({
+      client: fake.dynamoClient,
+      streamsClient: fake.streamsClient,
+      tableName: 't',
+      names: defaultAttributeNames,
+      clock,
+    });
+    const watcher = feed.subscribe(
+      () => {},
+      () => {},
+    );
+    await watcher.ready;
+    await clock.advance(5_000);
+    let before = fake.count('GetRecords');
+    await clock.advance(10_000);
+    const idle = fake.count('GetRecords') - before;
+    const waiter = feed.subscribe(
+      () => {},
+      () => {},
+      () => {},
+    );
+    await clock.advance(1_000);
+    before = fake.count('GetRecords');
+    await clock.advance(10_000);
+    const prompt = fake.count('GetRecords') - before;
+    expect(idle).toBeLessThanOrEqual(11); // idle pace: 1/s
+    expect(prompt).toBeGreaterThanOrEqual(39); // busy pace: every 250 ms
+    waiter.unsubscribe();
+    watcher.unsubscribe();
+    await clock.advance(5_000);
+    await feed.idle();
+  });
+
   it('one reader: healthy again once throttling stops and its pace is back to the idle one', async () => {
     const fake = new FakeStreams();
     fake.addShard('s1');

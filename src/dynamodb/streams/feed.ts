@@ -145,6 +145,7 @@ class DynamoStreamFeed implements StreamFeed {
         shardDiscoveryMs: o.shardDiscoveryMs,
         deliver: (changes) => this.#deliver(run, changes),
         onHealth: (healthy) => this.#health(run, healthy),
+        prompt: () => [...this.#listeners].some((l) => !l.closed && l.onHealth !== undefined),
       });
       await poller.position();
     })();

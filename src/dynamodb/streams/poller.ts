@@ -40,6 +40,8 @@ export interface PollerDeps {
   readonly deliver: (changes: readonly ChangeRecord[]) => void;
   /** Told `false` when a call is being retried (changes arrive late), `true` after the next cycle without a retry. */
   readonly onHealth?: (healthy: boolean) => void;
+  /** Whether a listener relies on prompt delivery (a lock waiter): then no slowing to the idle pace. */
+  readonly prompt?: () => boolean;
   /** Jitter source in [0, 1). @default Math.random */
   readonly random?: () => number;
 }
@@ -56,7 +58,9 @@ interface ReadOutcome {
  * signal aborts or something fatal happens (thrown: {@link WatchCompactedError},
  * {@link StreamDisabledError}, or a `BackendError`). Each cycle lists shards when due, reads every
  * readable shard once (in parallel; a child only after its parent ended), delivers each batch,
- * then waits: `pollIntervalMs` after records, doubling up to `idlePollIntervalMs` while idle.
+ * then waits: `pollIntervalMs` after records, doubling up to `idlePollIntervalMs` while idle
+ * (but not while a lock waiter listens: how late it learns of a renewal is how late it may take
+ * over from a crashed holder, so it gets `pollIntervalMs`, 4 GetRecords/s per shard by default).
  *
  * Throttling (DynamoDB Streams serves about 5 GetRecords per second per shard across all its
  * readers, and every process that watches or waits is one): a throttled GetRecords is not retried
@@ -129,7 +133,7 @@ export class StreamPoller {
       const outcomes = await settleAll(this.#tracker.reading().map((shard) => this.#read(shard)));
       const records = outcomes.reduce((n, o) => n + o.records, 0);
       if (outcomes.some((o) => o.again)) delay = 0;
-      else if (records > 0) delay = pollIntervalMs;
+      else if (records > 0 || this.#d.prompt?.()) delay = pollIntervalMs;
       else delay = Math.min(idlePollIntervalMs, Math.max(delay, pollIntervalMs / 2) * 2);
       if (this.#throttled) {
         this.#paceMs = Math.min(MAX_THROTTLE_PACE_MS, Math.max(pollIntervalMs, this.#paceMs * 2));

@@ -186,10 +186,16 @@ export interface ChangeFeed {
    * Starts delivering every change on the table, shared: one poller however many listeners; it
    * stops when the last one unsubscribes. Per key, changes arrive in commit order.
    * `onError` ends this subscription (no more calls to `onChanges`).
+   * `onHealth`, when given, is told `false` when the feed falls behind its source (DynamoDB Streams
+   * throttling or failing calls being retried: changes arrive late, none is lost) and `true` once it
+   * reads again; a feed that never degrades (the memory backend's) never calls it. Lock waiters use
+   * it to poll the table while the feed lags. A listener that passes it relies on prompt delivery:
+   * while one is subscribed, a polling feed keeps its busy pace instead of slowing to its idle one.
    */
   subscribe(
     onChanges: (changes: readonly ChangeRecord[]) => void,
     onError: (err: Error) => void,
+    onHealth?: (healthy: boolean) => void,
   ): FeedSubscription;
 }
 

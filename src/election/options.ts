@@ -43,7 +43,7 @@ export interface ElectionOptions {
   retentionMs?: number;
   /** Longest pause between two reads of a waiting candidate. @default min(1_000, leaseMs / 4) */
   pollMs?: number;
-  /** Wake waiting candidates from the change feed when the leader leaves. @default true */
+  /** Wake waiting candidates from the change feed when the leader leaves (see the lock option). @default true (false when `heartbeatMs` is false) */
   wakeOnChange?: boolean;
   /**
    * How long `campaign` (and `run`) keep retrying while every store call fails (endpoint

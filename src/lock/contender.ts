@@ -78,6 +78,47 @@ export function ruleBWaitMs(leaseMs: number): number {
 }
 
 /**
+ * What one process knows about a set of lock rows: the last row learnt per key and since when
+ * (monotonic) it has seen that exact row, for rule (b). Shared by the waiters of one process that
+ * queue for the same rows on the same store and clock (`WaitQueue`), so a waiter whose turn comes
+ * starts from what the one before it learnt (including the row it was granted) and writes nothing
+ * it already knows would be refused.
+ *
+ * @example
+ * ```ts
+ * const knowledge = new RowKnowledge();
+ * const c = new Contender(ctx, '_locks', options, undefined, knowledge);
+ * ```
+ */
+export class RowKnowledge {
+  readonly known = new Map<string, LockRow | undefined>();
+  readonly seen = new Map<string, Observation>();
+
+  /**
+   * Records that this process released the grant with `token` of `key` (its release write
+   * succeeded), so the next waiter in line need not wait for the change feed to hear of it. The
+   * row is marked free and newer than any change of that grant the feed may still deliver; the
+   * next grant (a larger token) replaces it. Only a hint: the grant's condition is checked by the
+   * store. Returns whether the row known was that grant's.
+   */
+  released(key: string, token: bigint): boolean {
+    const row = this.known.get(key);
+    if (!row?.owner || row.token !== token) return false;
+    this.known.set(key, {
+      key,
+      version: Number.MAX_SAFE_INTEGER,
+      owner: undefined,
+      token,
+      leaseMs: undefined,
+      leaseUntil: undefined,
+      data: undefined,
+    });
+    this.seen.delete(key);
+    return true;
+  }
+}
+
+/**
  * One contender's knowledge of a set of lock rows (one for a lock, the slots of a semaphore),
  * the takeover rules applied to it, and grant attempts.
  *
@@ -103,18 +144,29 @@ export class Contender {
   readonly #ctx: LockContext;
   readonly #partition: string;
   readonly #o: ResolvedLockOptions;
-  readonly #known = new Map<string, LockRow | undefined>();
-  readonly #seen = new Map<string, Observation>();
+  readonly #known: Map<string, LockRow | undefined>;
+  readonly #seen: Map<string, Observation>;
   readonly #onAnswer: () => void;
   /** Session rows named by session-bound lock rows (made on first need). */
   #sessions: SessionRows | undefined;
 
-  /** `onAnswer` is told each time the store answered one of this contender's calls. */
-  constructor(ctx: LockContext, partition: string, options: ResolvedLockOptions, onAnswer?: () => void) {
+  /**
+   * `onAnswer` is told each time the store answered one of this contender's calls; `knowledge`
+   * (default: a private one) is where rows and observations are kept.
+   */
+  constructor(
+    ctx: LockContext,
+    partition: string,
+    options: ResolvedLockOptions,
+    onAnswer?: () => void,
+    knowledge: RowKnowledge = new RowKnowledge(),
+  ) {
     this.#ctx = ctx;
     this.#partition = partition;
     this.#o = options;
     this.#onAnswer = onAnswer ?? (() => {});
+    this.#known = knowledge.known;
+    this.#seen = knowledge.seen;
   }
 
   #sessionRows(): SessionRows {
@@ -139,9 +191,10 @@ export class Contender {
   }
 
   learnRow(key: string, row: LockRow | undefined): void {
-    const before = this.#known.get(key);
-    // The feed may replay a change older than what a read already returned.
-    if (row && before && row.token === before.token && row.version < before.version) return;
+    // The feed may deliver a change older than what a read or a write already returned (e.g. a
+    // release after the grant that followed it): tokens only grow, and within one token so do
+    // versions.
+    if (isOlder(row, this.#known.get(key))) return;
     this.#known.set(key, row);
     if (!row?.owner) {
       this.#seen.delete(key);
@@ -213,7 +266,11 @@ export class Contender {
       readBackOn: readBackUnlessUnreachable,
       onAnswer: this.#onAnswer,
     });
-    if (settled.outcome === 'applied') return { kind: 'granted', lease: this.#lease(key, terms, sentAt) };
+    if (settled.outcome === 'applied') {
+      // what the next waiter of this process in line knows: the row is held (by this grant)
+      this.learn(key, settled.item);
+      return { kind: 'granted', lease: this.#lease(key, terms, sentAt) };
+    }
     if (settled.outcome === 'refused') {
       this.learn(key, settled.result.current);
       return { kind: 'refused' };
@@ -260,4 +317,10 @@ export class Contender {
     if (!seen || seen.version !== row.version || seen.token !== row.token) return Number.POSITIVE_INFINITY;
     return seen.since + ruleBWaitMs(row.leaseMs ?? this.#o.leaseMs) - this.#ctx.clock.monotonic();
   }
+}
+
+/** Whether `row` is an older state of the row than `before` (a smaller token, or the same token at a smaller version). */
+function isOlder(row: LockRow | undefined, before: LockRow | undefined): boolean {
+  if (!row || !before || row.token === undefined || before.token === undefined) return false;
+  return row.token < before.token || (row.token === before.token && row.version < before.version);
 }

@@ -64,7 +64,19 @@ export interface LockOptions {
    * @default min(1_000, leaseMs / 4)
    */
   pollMs?: number;
-  /** Also wake waiters early from the table's change feed (DynamoDB Streams) when the lock row changes; polling remains the fallback. @default true */
+  /**
+   * Wake waiters from the table's change feed (DynamoDB Streams) when the lock row changes; while
+   * the feed is live a waiter reads the row only about once per `leaseMs`, and polls every
+   * `pollMs` when the feed is off, failing or throttled.
+   *
+   * Off by default with `heartbeatMs: false` (a short-lived waiter such as a Lambda invocation):
+   * its own Streams poller would cost DescribeTable, DescribeStream and GetShardIterator before its
+   * first wake-up, and each concurrent invocation would be one more reader of the stream's shards,
+   * where DynamoDB Streams serves about 5 GetRecords per second per shard across all readers and
+   * advises at most two readers: twenty waiting invocations would throttle every watcher of the
+   * table. Polling the one row costs one read per `pollMs`, only while the invocation waits.
+   * @default true (false when `heartbeatMs` is false)
+   */
   wakeOnChange?: boolean;
   /**
    * How long `acquire` keeps retrying while every store call fails (endpoint unreachable,
@@ -138,7 +150,7 @@ function lockOptionDefaults(partition: string) {
     partition,
     retentionMs: 86_400_000,
     pollMs: undefined as number | undefined,
-    wakeOnChange: true,
+    wakeOnChange: undefined as boolean | undefined,
     maxOutageMs: DEFAULT_MAX_OUTAGE_MS,
   } satisfies { readonly [K in keyof Required<LockOptions>]: unknown };
 }
@@ -195,7 +207,11 @@ export function resolveLockOptions(
     max: MAX_TIMER_MS,
   });
   if (pollMs < 1) throw new ValidationError(`${context}.pollMs`, `must be at least 1, got ${pollMs}`);
-  checkBoolean(`${context}.wakeOnChange`, o.wakeOnChange);
+  // A waiter without heartbeats is short-lived (Lambda): no Streams poller of its own (see LockOptions).
+  const wakeOnChange =
+    o.wakeOnChange === undefined
+      ? heartbeatMs !== false
+      : checkBoolean(`${context}.wakeOnChange`, o.wakeOnChange);
   const maxOutageMs =
     o.maxOutageMs === Number.POSITIVE_INFINITY
       ? o.maxOutageMs
@@ -217,7 +233,7 @@ export function resolveLockOptions(
     partition,
     retentionMs,
     pollMs,
-    wakeOnChange: o.wakeOnChange,
+    wakeOnChange,
     maxOutageMs,
   };
 }

@@ -3,9 +3,13 @@ import type { Clock } from '../contract/clock/types.js';
 
 /**
  * Lets a waiter sleep until a timeout or until the change feed reports a change to one of its
- * lock rows, whichever comes first. The feed is a bonus: if subscribing throws, `ready` rejects,
- * or the feed fails later (e.g. the table has no stream), the waker quietly degrades to plain
- * timed sleeps and the waiter keeps polling.
+ * lock rows, whichever comes first, and tells it whether the feed can be relied on ({@link live}).
+ * The feed is a bonus: if subscribing throws, `ready` rejects, or the feed fails later (e.g. the
+ * table has no stream), the waker quietly degrades to plain timed sleeps and the waiter keeps
+ * polling. While the feed reports itself behind (throttled, retrying), it is not live either.
+ *
+ * A wait also ends early, with `[]`, when the feed's state changes (it became ready, fell behind,
+ * caught up or failed), so the waiter can switch between sparse safety reads and polling at once.
  *
  * @example
  * ```ts
@@ -23,7 +27,11 @@ export class ChangeWaker {
   #sub: FeedSubscription | undefined;
   #started = false;
   #closed = false;
+  #ready = false;
+  #healthy = true;
+  #readyAt = Number.POSITIVE_INFINITY;
   #pending: ChangeRecord[] = [];
+  #stateChanges = 0;
   #notify: (() => void) | undefined;
 
   constructor(backend: Backend, clock: Clock, partition: string, keys: ReadonlySet<string>) {
@@ -31,6 +39,27 @@ export class ChangeWaker {
     this.#clock = clock;
     this.#partition = partition;
     this.#keys = keys;
+  }
+
+  /**
+   * Whether every change of the rows is being delivered promptly: subscribed, positioned, and the
+   * feed not behind. Then a waiter needs only sparse safety reads.
+   */
+  get live(): boolean {
+    return this.#sub !== undefined && this.#ready && this.#healthy;
+  }
+
+  /**
+   * Monotonic time the feed's position was fixed (Infinity before): changes committed earlier
+   * may not be delivered, so a read made before it may have missed them.
+   */
+  get readyAt(): number {
+    return this.#readyAt;
+  }
+
+  /** How many times the feed's state changed (ready, behind, caught up, failed): tells a state wake-up from a timeout. */
+  get stateChanges(): number {
+    return this.#stateChanges;
   }
 
   /** Subscribes to the feed (once); never throws. */
@@ -41,16 +70,28 @@ export class ChangeWaker {
       const sub = this.#backend.changes().subscribe(
         (changes) => this.#onChanges(changes),
         () => this.#drop(),
+        (healthy) => this.#onHealth(healthy),
       );
       this.#sub = sub;
       // A feed that cannot start (stream disabled, no permission) just means: poll.
-      Promise.resolve(sub?.ready).catch(() => this.#drop());
+      Promise.resolve(sub?.ready).then(
+        () => {
+          if (this.#sub !== sub) return;
+          this.#ready = true;
+          this.#readyAt = this.#clock.monotonic();
+          this.#changed();
+        },
+        () => this.#drop(),
+      );
     } catch {
       this.#sub = undefined;
     }
   }
 
-  /** Resolves after `ms` with `[]`, or earlier with the relevant changes; rejects when `signal` aborts. */
+  /**
+   * Resolves after `ms` with `[]`, or earlier with the relevant changes (or `[]` when the feed's
+   * state changed); rejects when `signal` aborts.
+   */
   wait(ms: number, signal?: AbortSignal): Promise<ChangeRecord[]> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.#pending.length > 0) return Promise.resolve(this.#pending.splice(0));
@@ -70,6 +111,11 @@ export class ChangeWaker {
     });
   }
 
+  /** Ends the current wait (with `[]`) so the waiter looks at what it knows again. */
+  nudge(): void {
+    this.#notify?.();
+  }
+
   /** Unsubscribes; idempotent. */
   close(): void {
     this.#closed = true;
@@ -83,6 +129,12 @@ export class ChangeWaker {
     this.#notify?.();
   }
 
+  #onHealth(healthy: boolean): void {
+    if (this.#healthy === healthy) return;
+    this.#healthy = healthy;
+    this.#changed();
+  }
+
   #drop(): void {
     const sub = this.#sub;
     this.#sub = undefined;
@@ -91,5 +143,11 @@ export class ChangeWaker {
     } catch {
       // nothing to do: we only wanted to stop listening
     }
+    if (sub) this.#changed();
+  }
+
+  #changed(): void {
+    this.#stateChanges++;
+    this.#notify?.();
   }
 }

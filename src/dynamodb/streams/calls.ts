@@ -24,6 +24,27 @@ interface Traceable {
   readonly middlewareStack: unknown;
 }
 
+/** The errors with which DynamoDB Streams says: too many calls (per shard: about 5 GetRecords a second across its readers). */
+const THROTTLING = new Set([
+  'LimitExceededException',
+  'ThrottlingException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+]);
+
+/**
+ * Whether `err` is DynamoDB Streams refusing a call for the rate of calls (not a failure).
+ *
+ * @example
+ * ```ts
+ * if (isThrottling(err)) paceMs *= 2;
+ * ```
+ */
+export function isThrottling(err: unknown): boolean {
+  const name = typeof err === 'object' && err !== null ? (err as { name?: unknown }).name : undefined;
+  return typeof name === 'string' && THROTTLING.has(name);
+}
+
 /** Most records one GetRecords call may return. */
 export const RECORDS_PER_CALL = 1000;
 
@@ -123,12 +144,20 @@ export class StreamCalls {
     return out.ShardIterator;
   }
 
+  /**
+   * One GetRecords. Throttling ({@link isThrottling}) is thrown at once, not retried here: the
+   * poller paces its next cycle instead (see `StreamPoller`), so a throttled reader does not add
+   * quick retries to a shard that is already over its limit.
+   */
   getRecords(iterator: string): Promise<GetRecordsCommandOutput> {
-    return this.#call('GetRecords', (abortSignal, traced) =>
-      this.#d.streams.send(
-        traced(new this.#d.sdk.GetRecordsCommand({ ShardIterator: iterator, Limit: RECORDS_PER_CALL })),
-        { abortSignal },
-      ),
+    return this.#call(
+      'GetRecords',
+      (abortSignal, traced) =>
+        this.#d.streams.send(
+          traced(new this.#d.sdk.GetRecordsCommand({ ShardIterator: iterator, Limit: RECORDS_PER_CALL })),
+          { abortSignal },
+        ),
+      (err) => !isThrottling(err) && isRetryableAwsError(err),
     );
   }
 
@@ -139,6 +168,7 @@ export class StreamCalls {
   #call<T>(
     operation: string,
     send: (signal: AbortSignal, traced: <C extends Traceable>(c: C) => C) => Promise<T>,
+    retryable: (err: unknown) => boolean = isRetryableAwsError,
   ): Promise<T> {
     const { clock, signal } = this.#d;
     return retry(
@@ -163,7 +193,7 @@ export class StreamCalls {
         clock,
         signal,
         budgetMs: this.#d.retryForMs,
-        retryable: isRetryableAwsError,
+        retryable,
         ...(this.#d.onRetry && { onRetry: this.#d.onRetry }),
       },
     );

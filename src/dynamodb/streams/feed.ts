@@ -29,6 +29,7 @@ export interface StreamFeed extends ChangeFeed {
 interface Listener {
   readonly onChanges: (changes: readonly ChangeRecord[]) => void;
   readonly onError: (err: Error) => void;
+  readonly onHealth: ((healthy: boolean) => void) | undefined;
   closed: boolean;
 }
 
@@ -36,6 +37,8 @@ interface Run {
   readonly controller: AbortController;
   readonly positioned: Promise<void>;
   readonly done: Promise<void>;
+  /** False while the poller retries calls (throttled, failing): changes arrive late. */
+  healthy: boolean;
 }
 
 /**
@@ -89,12 +92,18 @@ class DynamoStreamFeed implements StreamFeed {
   subscribe(
     onChanges: (changes: readonly ChangeRecord[]) => void,
     onError: (err: Error) => void,
+    onHealth?: (healthy: boolean) => void,
   ): FeedSubscription {
-    const listener: Listener = { onChanges, onError, closed: false };
+    const listener: Listener = { onChanges, onError, onHealth, closed: false };
     this.#listeners.add(listener);
     this.#linger?.cancel();
     this.#linger = undefined;
     const run = this.#run ?? this.#start();
+    if (!run.healthy && onHealth) {
+      queueMicrotask(() => {
+        if (!listener.closed && this.#run === run && !run.healthy) callSafely(onHealth, false);
+      });
+    }
     const ready = run.positioned;
     return {
       ready,
@@ -123,7 +132,7 @@ class DynamoStreamFeed implements StreamFeed {
         onCall: o.onCall,
         retryForMs: o.retryForMs,
         signal,
-        onRetry: () => poller?.noteRetry(),
+        onRetry: (err) => poller?.noteRetry(err),
       });
       poller = new StreamPoller({
         calls,
@@ -135,6 +144,8 @@ class DynamoStreamFeed implements StreamFeed {
         idlePollIntervalMs: o.idlePollIntervalMs,
         shardDiscoveryMs: o.shardDiscoveryMs,
         deliver: (changes) => this.#deliver(run, changes),
+        onHealth: (healthy) => this.#health(run, healthy),
+        prompt: () => [...this.#listeners].some((l) => !l.closed && l.onHealth !== undefined),
       });
       await poller.position();
     })();
@@ -149,7 +160,7 @@ class DynamoStreamFeed implements StreamFeed {
     positioned.catch(() => {
       // reported to every listener through onError by #fail
     });
-    const run: Run = { controller, positioned, done };
+    const run: Run = { controller, positioned, done, healthy: true };
     this.#run = run;
     return run;
   }
@@ -176,6 +187,14 @@ class DynamoStreamFeed implements StreamFeed {
         callSafely(listener.onError, toError(err));
         if (this.#listeners.size === 0) this.#scheduleStop(run);
       }
+    }
+  }
+
+  #health(run: Run, healthy: boolean): void {
+    if (this.#run !== run || run.healthy === healthy) return;
+    run.healthy = healthy;
+    for (const listener of [...this.#listeners]) {
+      if (!listener.closed && listener.onHealth) callSafely(listener.onHealth, healthy);
     }
   }
 
@@ -221,10 +240,10 @@ function toError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
-function callSafely(fn: (err: Error) => void, err: Error): void {
+function callSafely<T>(fn: (arg: T) => void, arg: T): void {
   try {
-    fn(err);
+    fn(arg);
   } catch {
-    // an error handler that throws has nowhere to report to
+    // a handler that throws has nowhere to report to
   }
 }

@@ -45,7 +45,11 @@ export interface StreamPollOptions {
   readonly lingerMs?: number;
   /** How often to list the stream's shards to find new ones (at most 2^31-1); a shard that ends triggers a listing at once. @default 60_000 */
   readonly shardDiscoveryMs?: number;
-  /** How long throttled or failing Streams calls are retried (backoff with jitter) before watchers get the error; at most 2^31-1. @default 60_000 */
+  /**
+   * How long failing Streams calls are retried (backoff with jitter) before watchers get the
+   * error. A throttled GetRecords is not a failure: it slows the poller's pace (changes arrive
+   * late, none is lost) and never ends the watch. At most 2^31-1. @default 60_000
+   */
   readonly retryForMs?: number;
 }
 

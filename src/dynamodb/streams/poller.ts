@@ -1,12 +1,13 @@
 import type { DescribeTableCommandOutput } from '@aws-sdk/client-dynamodb';
 import type { ShardIteratorType } from '@aws-sdk/client-dynamodb-streams';
 import type { ChangeRecord } from '../../contract/backend.js';
+import { equalJitterMs } from '../../contract/backoff.js';
 import type { Clock } from '../../contract/clock/types.js';
 import { DynastoreError } from '../../contract/errors/base.js';
 import { StreamDisabledError, WatchCompactedError } from '../../contract/errors/watch.js';
 import type { AttributeNames } from '../../contract/names.js';
 import { wrapAwsError } from '../errors.js';
-import type { StreamCalls, StreamListing } from './calls.js';
+import { isThrottling, type StreamCalls, type StreamListing } from './calls.js';
 import { toChangeRecord } from './decode.js';
 import { ShardTracker, type TrackedShard } from './shards.js';
 
@@ -16,6 +17,14 @@ const RESUME_LIMIT_MS = 23 * 60 * 60_000;
 const CHILD_DISCOVERY_GAP_MS = 1_000;
 /** ...for at most this long. */
 const CHILD_DISCOVERY_WINDOW_MS = 60_000;
+/**
+ * Longest pause between two polls the throttling pace grows to (see {@link StreamPoller}): at
+ * 30 s, a hundred readers of one shard make about 5 calls a second between them, DynamoDB Streams'
+ * per-shard limit.
+ */
+export const MAX_THROTTLE_PACE_MS = 30_000;
+/** Each poll cycle without a throttled call shortens the pace by this factor. */
+const PACE_DECAY = 0.9;
 
 /** What one {@link StreamPoller} run needs. */
 export interface PollerDeps {
@@ -29,6 +38,12 @@ export interface PollerDeps {
   readonly shardDiscoveryMs: number;
   /** Receives each GetRecords batch (one shard, in stream order). */
   readonly deliver: (changes: readonly ChangeRecord[]) => void;
+  /** Told `false` when a call is being retried (changes arrive late), `true` after the next cycle without a retry. */
+  readonly onHealth?: (healthy: boolean) => void;
+  /** Whether a listener relies on prompt delivery (a lock waiter): then no slowing to the idle pace. */
+  readonly prompt?: () => boolean;
+  /** Jitter source in [0, 1). @default Math.random */
+  readonly random?: () => number;
 }
 
 interface ReadOutcome {
@@ -43,7 +58,24 @@ interface ReadOutcome {
  * signal aborts or something fatal happens (thrown: {@link WatchCompactedError},
  * {@link StreamDisabledError}, or a `BackendError`). Each cycle lists shards when due, reads every
  * readable shard once (in parallel; a child only after its parent ended), delivers each batch,
- * then waits: `pollIntervalMs` after records, doubling up to `idlePollIntervalMs` while idle.
+ * then waits: `pollIntervalMs` after records, doubling up to `idlePollIntervalMs` while idle
+ * (but not while a lock waiter listens: how late it learns of a renewal is how late it may take
+ * over from a crashed holder, so it gets `pollIntervalMs`, 4 GetRecords/s per shard by default).
+ *
+ * Throttling (DynamoDB Streams serves about 5 GetRecords per second per shard across all its
+ * readers, and every process that watches or waits is one): a throttled GetRecords is not retried
+ * at once (other calls are retried by {@link StreamCalls} with jittered exponential backoff); each
+ * poll cycle that met throttling doubles this poller's pace (from `pollIntervalMs` up to {@link MAX_THROTTLE_PACE_MS}); every
+ * wait between cycles is then at least a random 50-100 % of the pace, and each cycle without a
+ * retried call shortens the pace by 10 %. So many readers of one shard settle, each on its own
+ * jittered schedule, near the rate the shard serves, instead of retrying in step (no retry
+ * storm), and speed up gradually once the others leave. The poller keeps its position meanwhile
+ * (changes arrive late, none is lost) and reports itself unhealthy (`onHealth(false)`) from the
+ * first retried call until a cycle runs without one at a pace no slower than
+ * `idlePollIntervalMs`, so lock waiters poll the table instead of trusting a lagging feed.
+ * Throttling never fails the poller: it is the shard's capacity speaking, not a fault (a reader
+ * paced at 30 s makes two calls a minute, and a shard busy with other readers may refuse several
+ * in a row); the iterator, if it expires meanwhile, is re-acquired after the last record read.
  *
  * @example
  * ```ts
@@ -57,15 +89,25 @@ export class StreamPoller {
   readonly #tracker = new ShardTracker();
   #streamArn = '';
   #lastDiscovery = 0;
+  #retried = false;
   #throttled = false;
+  #healthy = true;
+  #paceMs = 0;
 
   constructor(deps: PollerDeps) {
     this.#d = deps;
   }
 
-  /** Called by the calls layer when an attempt is retried; the next wait is then the idle one. */
-  noteRetry(): void {
-    this.#throttled = true;
+  /** Called by the calls layer when an attempt is retried: unhealthy until a clean cycle; throttling slows the pace. */
+  noteRetry(err?: unknown): void {
+    this.#retried = true;
+    if (isThrottling(err)) this.#throttled = true;
+    this.#setHealth(false);
+  }
+
+  /** The current throttling pace (0: not throttled lately). */
+  get paceMs(): number {
+    return this.#paceMs;
   }
 
   async position(): Promise<void> {
@@ -91,14 +133,26 @@ export class StreamPoller {
       const outcomes = await settleAll(this.#tracker.reading().map((shard) => this.#read(shard)));
       const records = outcomes.reduce((n, o) => n + o.records, 0);
       if (outcomes.some((o) => o.again)) delay = 0;
-      else if (records > 0) delay = pollIntervalMs;
+      else if (records > 0 || this.#d.prompt?.()) delay = pollIntervalMs;
       else delay = Math.min(idlePollIntervalMs, Math.max(delay, pollIntervalMs / 2) * 2);
       if (this.#throttled) {
-        delay = Math.max(delay, idlePollIntervalMs);
-        this.#throttled = false;
+        this.#paceMs = Math.min(MAX_THROTTLE_PACE_MS, Math.max(pollIntervalMs, this.#paceMs * 2));
+      } else if (!this.#retried) {
+        this.#paceMs = this.#paceMs * PACE_DECAY < pollIntervalMs ? 0 : this.#paceMs * PACE_DECAY;
       }
-      await clock.sleep(delay, signal);
+      // healthy: a cycle without retries, at a pace no slower than the idle one
+      this.#setHealth(!this.#retried && this.#paceMs <= idlePollIntervalMs);
+      this.#retried = false;
+      this.#throttled = false;
+      const paced = this.#paceMs > 0 ? equalJitterMs(0, this.#paceMs, this.#paceMs, this.#d.random) : 0;
+      await clock.sleep(Math.max(delay, paced), signal);
     }
+  }
+
+  #setHealth(healthy: boolean): void {
+    if (this.#healthy === healthy) return;
+    this.#healthy = healthy;
+    this.#d.onHealth?.(healthy);
   }
 
   #checkTable(out: DescribeTableCommandOutput): string {
@@ -175,6 +229,13 @@ export class StreamPoller {
     } catch (err) {
       if (signal.aborted) throw err;
       const name = errorName(err);
+      if (isThrottling(err)) {
+        // Not retried by the calls layer: this cycle ends and the next waits for the pace. Never
+        // fatal: the position is kept (an iterator that expires meanwhile is re-acquired after
+        // the last record read), so changes arrive late but none is lost.
+        this.noteRetry(err);
+        return { records: 0, again: false };
+      }
       if (name === 'ExpiredIteratorException') {
         shard.iterator = undefined; // re-acquired next cycle
         return { records: 0, again: false };

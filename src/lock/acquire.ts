@@ -6,7 +6,6 @@ import { Contender } from './contender.js';
 import type { Lease } from './lease.js';
 import type { ResolvedLockOptions } from './options.js';
 import { existingWaitQueue, type Turn, type WaitQueue, waitQueueFor } from './queue.js';
-import { holderOf } from './row.js';
 import type { LockContext } from './types.js';
 import type { ChangeWaker } from './waker.js';
 
@@ -122,7 +121,7 @@ async function contendFor(
   let lastError: unknown;
   const timedOut = (knowledge: Contender) => {
     if (!answered && lastError !== undefined) throw lastError;
-    const holder = slots.keys.map((k) => holderOf(knowledge.known(k))).find((h) => h !== undefined);
+    const holder = slots.keys.map((k) => knowledge.holder(k)).find((h) => h !== undefined);
     return new LockTimeoutError(
       slots.name,
       clock.monotonic() - start,

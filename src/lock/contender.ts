@@ -3,10 +3,10 @@ import { readBackUnlessUnreachable, settledWrite } from '../contract/settle.js';
 import { Lease } from './lease.js';
 import { testMutants } from './mutants.js';
 import type { ResolvedLockOptions } from './options.js';
-import { decodeLockRow, grantWrite, type LeaseTerms, type LockRow, tokenFloor } from './row.js';
+import { decodeLockRow, grantWrite, holderOf, type LeaseTerms, type LockRow, tokenFloor } from './row.js';
 import { bindToSession } from './session-row.js';
 import { SessionRows } from './session-takeover.js';
-import type { LockContext } from './types.js';
+import type { LockContext, LockHolder } from './types.js';
 
 /**
  * The outcome of one grant attempt.
@@ -183,6 +183,18 @@ export class Contender {
   /** The last row learnt for `key` (undefined: absent or never read). */
   known(key: string): LockRow | undefined {
     return this.#known.get(key);
+  }
+
+  /**
+   * The holder the last row learnt for `key` names (undefined: free, unknown or unreadable). For a
+   * row tied to a session, `expiresAt` is the session's lease end as last learnt (the epoch when
+   * the session row was never read).
+   */
+  holder(key: string): LockHolder | undefined {
+    const row = this.#known.get(key);
+    const holder = holderOf(row);
+    if (!holder || row?.session === undefined) return holder;
+    return { ...holder, expiresAt: new Date(this.#sessions?.leaseUntil(row.session) ?? 0) };
   }
 
   /** Records what a read, a failed write or a change record said about `key`. */

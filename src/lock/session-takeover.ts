@@ -87,6 +87,11 @@ export class SessionRows {
     this.#seen.set(id, { row, since: this.#ctx.clock.monotonic() });
   }
 
+  /** The lease end (epoch ms, holder's wall clock) session row `id` showed when last learnt, if any. */
+  leaseUntil(id: string): number | undefined {
+    return this.#seen.get(id)?.row?.leaseUntil;
+  }
+
   /** Applies the takeover rules to session `id` as known (unknown: worth an attempt, which reads it). */
   assess(id: string): SessionAssessment {
     if (this.#ctx.sessionBinding?.id === id) return { takeable: false, waitMs: Number.POSITIVE_INFINITY };

@@ -264,6 +264,24 @@ export function sessionContract(harness: () => Harness, t: SessionTiming): void 
       await session.close();
     });
 
+    it("a waiter that times out on a session-bound lock names the holder with the session's lease end", async () => {
+      const h = harness();
+      const store = h.store();
+      const session = await store.session({ ...t, heartbeatMs: false });
+      const key = unique('timeout-holder');
+      await session.lock(key).acquire({ waitMs: 0 });
+      const waiting = h.store().lock(key, lockTiming).acquire({ waitMs: 50 });
+      const error = await within(h, waiting, 10 * t.leaseMs).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toMatchObject({ name: 'LockTimeoutError', holder: { session: session.id } });
+      const expiresAt = (error as { holder: { expiresAt: Date } }).holder.expiresAt.getTime();
+      expect(expiresAt).toBeGreaterThan(h.store().clock.now());
+      expect(expiresAt).toBeLessThanOrEqual(h.store().clock.now() + t.leaseMs);
+      await session.close();
+    });
+
     it('a lock tied to a session row another writer left unreadable reads as InvalidItemError, not as free', async () => {
       const h = harness();
       const store = h.store();

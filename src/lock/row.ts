@@ -212,21 +212,8 @@ export interface TakeoverClauses {
  * ```
  */
 export function grantCondition(token: bigint, takeover: TakeoverClauses): Condition {
-  const mayTake: Condition[] = [
-    { op: 'attrNotExists', attr: f(LockField.owner) },
-    { op: 'cmp', attr: f(LockField.leaseUntil), cmp: '<', value: takeover.expiredBefore },
-  ];
-  if (takeover.observed) {
-    mayTake.push({
-      op: 'and',
-      all: [
-        { op: 'cmp', attr: 'version', cmp: '=', value: takeover.observed.version },
-        { op: 'cmp', attr: f(LockField.token), cmp: '=', value: takeover.observed.token },
-        // a session lease is never renewed on its own row: only its session row says it is dead
-        { op: 'attrNotExists', attr: f(LockField.session) },
-      ],
-    });
-  }
+  // a session lease is never renewed on its own row: only its session row says it is dead
+  const mayTake = mayTakeClauses(takeover, [{ op: 'attrNotExists', attr: f(LockField.session) }]);
   return {
     op: 'and',
     all: [
@@ -240,6 +227,37 @@ export function grantCondition(token: bigint, takeover: TakeoverClauses): Condit
       { op: 'or', any: mayTake },
     ],
   };
+}
+
+/**
+ * The takeover rules as clauses on a held row (lock or session row): it has no owner, its lease end
+ * is before `expiredBefore` (rule (a)), or it is still exactly the observed version and token
+ * (rule (b); `observedAlso` adds clauses to that one).
+ *
+ * @example
+ * ```ts
+ * const anyOf = mayTakeClauses({ expiredBefore: Date.now() - 1_000 });
+ * ```
+ */
+export function mayTakeClauses(
+  takeover: TakeoverClauses,
+  observedAlso: readonly Condition[] = [],
+): Condition[] {
+  const clauses: Condition[] = [
+    { op: 'attrNotExists', attr: f(LockField.owner) },
+    { op: 'cmp', attr: f(LockField.leaseUntil), cmp: '<', value: takeover.expiredBefore },
+  ];
+  if (takeover.observed) {
+    clauses.push({
+      op: 'and',
+      all: [
+        { op: 'cmp', attr: 'version', cmp: '=', value: takeover.observed.version },
+        { op: 'cmp', attr: f(LockField.token), cmp: '=', value: takeover.observed.token },
+        ...observedAlso,
+      ],
+    });
+  }
+  return clauses;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Condition, TransactItem, WriteInput } from '../contract/backend.js';
 import { WRITE_ID_FIELD } from '../contract/write-id.js';
-import { type LeaseTerms, LockField, type RowTarget } from './row.js';
+import { type LeaseTerms, LockField, mayTakeClauses, type RowTarget } from './row.js';
 
 /*
  * A session row (partition `_sessions`, key = the session id) is a lock row of its own: owner,
@@ -80,21 +80,7 @@ export interface SessionTakeover {
  * ```
  */
 export function sessionDead(takeover: SessionTakeover): Condition {
-  const any: Condition[] = [
-    { op: 'notExists' },
-    { op: 'attrNotExists', attr: f(LockField.owner) },
-    { op: 'cmp', attr: f(LockField.leaseUntil), cmp: '<', value: takeover.expiredBefore },
-  ];
-  if (takeover.observed) {
-    any.push({
-      op: 'and',
-      all: [
-        { op: 'cmp', attr: 'version', cmp: '=', value: takeover.observed.version },
-        { op: 'cmp', attr: f(LockField.token), cmp: '=', value: takeover.observed.token },
-      ],
-    });
-  }
-  return { op: 'or', any };
+  return { op: 'or', any: [{ op: 'notExists' }, ...mayTakeClauses(takeover)] };
 }
 
 /**

@@ -3,6 +3,7 @@ import { LeaseLostError } from '../../src/contract/errors/lock.js';
 import type { Leader } from '../../src/election/observe.js';
 import type { Dynastore } from '../../src/facade/dynastore.js';
 import type { Harness } from '../contract/harness.js';
+import { within } from '../contract/within.js';
 
 /** Timing of a test election: short on both backends, in proportion. */
 export interface ElectionTiming {
@@ -13,29 +14,6 @@ export interface ElectionTiming {
 
 let seq = 0;
 const uniqueName = (label: string) => `${label}-${Date.now().toString(36)}-${seq++}`;
-
-/** Settles `p` while letting (virtual or real) time pass in steps, up to `maxMs`. */
-async function within<T>(h: Harness, p: Promise<T>, maxMs: number, stepMs = 25): Promise<T> {
-  let done = false;
-  let value: T | undefined;
-  let failure: { error: unknown } | undefined;
-  p.then(
-    (v) => {
-      done = true;
-      value = v;
-    },
-    (error: unknown) => {
-      done = true;
-      failure = { error };
-    },
-  );
-  for (let spent = 0; !done; spent += stepMs) {
-    if (spent > maxMs) throw new Error(`not settled within ${maxMs} ms`);
-    await h.passTime(stepMs);
-  }
-  if (failure) throw failure.error;
-  return value as T;
-}
 
 /** Lets time pass until `predicate` holds (or fails after `maxMs`). */
 async function until(h: Harness, predicate: () => boolean, maxMs: number, stepMs = 25): Promise<void> {

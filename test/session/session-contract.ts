@@ -7,6 +7,7 @@ import type { Lease } from '../../src/lock/lease.js';
 import { decodeLockRow, renewWrite } from '../../src/lock/row.js';
 import { SESSION_PARTITION } from '../../src/lock/session-row.js';
 import type { Harness } from '../contract/harness.js';
+import { within } from '../contract/within.js';
 
 /** Timing of a test session: short on both backends, in proportion. */
 export interface SessionTiming {
@@ -17,29 +18,6 @@ export interface SessionTiming {
 
 let seq = 0;
 const unique = (label: string) => `${label}-${Date.now().toString(36)}-${seq++}`;
-
-/** Settles `p` while letting (virtual or real) time pass in steps, up to `maxMs`. */
-export async function within<T>(h: Harness, p: Promise<T>, maxMs: number, stepMs = 25): Promise<T> {
-  let done = false;
-  let value: T | undefined;
-  let failure: { error: unknown } | undefined;
-  p.then(
-    (v) => {
-      done = true;
-      value = v;
-    },
-    (error: unknown) => {
-      done = true;
-      failure = { error };
-    },
-  );
-  for (let spent = 0; !done; spent += stepMs) {
-    if (spent > maxMs) throw new Error(`not settled within ${maxMs} ms`);
-    await h.passTime(stepMs);
-  }
-  if (failure) throw failure.error;
-  return value as T;
-}
 
 /**
  * What sessions must do on every backend: the lock rows they write, that a live session's locks

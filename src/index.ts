@@ -49,6 +49,7 @@ export type {
   SessionElectionOptions,
   SessionLockOptions,
   SessionOptions,
+  SessionOwned,
   SessionSemaphoreOptions,
   SessionWithLockOptions,
   Value,
@@ -65,6 +66,9 @@ export type {
   LockOptions,
   ResolvedLockOptions,
   RowTarget,
+  SessionBinding,
+  SessionCore,
+  SessionTerms,
   WithLockOptions,
 } from './lock/index.js';
 export { Lease, Lock } from './lock/index.js';

@@ -16,6 +16,7 @@ export type {
   SessionElectionOptions,
   SessionLockOptions,
   SessionOptions,
+  SessionOwned,
   SessionSemaphoreOptions,
   SessionWithLockOptions,
 } from './session.js';

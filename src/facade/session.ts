@@ -89,7 +89,16 @@ export type SessionElectionOptions = Omit<ElectionOptions, 'leaseMs' | 'heartbea
  */
 export type SessionWithLockOptions = Omit<WithLockOptions, SessionOwned>;
 
-type SessionOwned = 'leaseMs' | 'heartbeatMs' | 'maxClockSkewMs' | 'owner';
+/**
+ * The lock options a session owns: its leases take them from the session, and passing them to
+ * `session.lock()`, `session.semaphore()` or `session.withLock()` is a `ValidationError`.
+ *
+ * @example
+ * ```ts
+ * const owned: SessionOwned[] = ['leaseMs', 'heartbeatMs', 'maxClockSkewMs', 'owner'];
+ * ```
+ */
+export type SessionOwned = 'leaseMs' | 'heartbeatMs' | 'maxClockSkewMs' | 'owner';
 
 /**
  * One lease for many locks: a session row (partition `_sessions`) renewed by one heartbeat, and

@@ -4,6 +4,7 @@ export { Lock } from './lock.js';
 export type { LockOptions, ResolvedLockOptions } from './options.js';
 export { DEFAULT_LOCK_PARTITION, resolveLockOptions } from './options.js';
 export type { LeaseTerms, RowTarget } from './row.js';
+export type { SessionCore, SessionTerms } from './session.js';
 export type { AcquireOptions, LockContext, LockHolder, SessionBinding } from './types.js';
 export type { WithLockOptions } from './with-lock.js';
 export { withLock } from './with-lock.js';

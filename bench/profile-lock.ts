@@ -120,14 +120,19 @@ function placeholdersOf(u: UpdateItemCommandInput): Record<string, string> {
   return Object.fromEntries(Object.entries(u.ExpressionAttributeNames ?? {}).map(([ph, name]) => [name, ph]));
 }
 
-/** The peer's fail-closed pair on a table of dynastore's layout (composite key). */
-function peerOn(table: string): Pick<Shape, 'grant' | 'release'> {
+/** A lock row's key on a table of dynastore's layout (composite key). */
+const layoutKey = (key: string): Record<string, AttributeValue> => ({ id: S('_locks'), name: S(key) });
+/** A lock row's key on the peer's own table (hash key `id` only). */
+const peerKey = (key: string): Record<string, AttributeValue> => ({ id: S(key) });
+
+/** The peer's fail-closed pair (a `PutItem` and a `DeleteItem`) on `table`, rows keyed by `keyOf`. */
+function peerOn(table: string, keyOf = layoutKey): Pick<Shape, 'grant' | 'release'> {
   return {
     grant: (key, token) => ({
       op: 'put',
       input: {
         TableName: table,
-        Item: { id: S('_locks'), name: S(key), owner: S(OWNER), guid: S(guid(token)) },
+        Item: { ...keyOf(key), owner: S(OWNER), guid: S(guid(token)) },
         ConditionExpression: 'attribute_not_exists(#id)',
         ExpressionAttributeNames: { '#id': 'id' },
         ReturnConsumedCapacity: 'TOTAL',
@@ -137,7 +142,7 @@ function peerOn(table: string): Pick<Shape, 'grant' | 'release'> {
       op: 'delete',
       input: {
         TableName: table,
-        Key: { id: S('_locks'), name: S(key) },
+        Key: keyOf(key),
         ConditionExpression: 'attribute_exists(#id) and guid = :guid',
         ExpressionAttributeNames: { '#id': 'id' },
         ExpressionAttributeValues: { ':guid': S(guid(token)) },
@@ -189,7 +194,7 @@ const SHAPES: Shape[] = [
       op: 'update',
       input: {
         TableName: TABLE,
-        Key: { id: S('_locks'), name: S(key) },
+        Key: layoutKey(key),
         UpdateExpression: 'SET #o = :o, #g = :g',
         ConditionExpression: 'attribute_not_exists(#o)',
         ExpressionAttributeNames: { '#o': 'owner', '#g': 'guid' },
@@ -200,7 +205,7 @@ const SHAPES: Shape[] = [
       op: 'update',
       input: {
         TableName: TABLE,
-        Key: { id: S('_locks'), name: S(key) },
+        Key: layoutKey(key),
         UpdateExpression: 'REMOVE #o, #g',
         ConditionExpression: '#o = :o',
         ExpressionAttributeNames: { '#o': 'owner', '#g': 'guid' },
@@ -266,52 +271,12 @@ const SHAPES: Shape[] = [
     name: 'peer fail-closed, its table, v2',
     note: 'the FailClosed shapes on its own table, sent by the v2 SDK (the peer as it runs)',
     v2: true,
-    grant: (key, token) => ({
-      op: 'put',
-      input: {
-        TableName: PEER_TABLE,
-        Item: { id: S(key), owner: S(OWNER), guid: S(guid(token)) },
-        ConditionExpression: 'attribute_not_exists(#id)',
-        ExpressionAttributeNames: { '#id': 'id' },
-        ReturnConsumedCapacity: 'TOTAL',
-      },
-    }),
-    release: (key, token) => ({
-      op: 'delete',
-      input: {
-        TableName: PEER_TABLE,
-        Key: { id: S(key) },
-        ConditionExpression: 'attribute_exists(#id) and guid = :guid',
-        ExpressionAttributeNames: { '#id': 'id' },
-        ExpressionAttributeValues: { ':guid': S(guid(token)) },
-        ReturnConsumedCapacity: 'TOTAL',
-      },
-    }),
+    ...peerOn(PEER_TABLE, peerKey),
   },
   {
     name: 'peer fail-closed, its table',
     note: "dynamodb-lock-client FailClosed shapes on its own table (HASH id), as the peer's bench",
-    grant: (key, token) => ({
-      op: 'put',
-      input: {
-        TableName: PEER_TABLE,
-        Item: { id: S(key), owner: S(OWNER), guid: S(guid(token)) },
-        ConditionExpression: 'attribute_not_exists(#id)',
-        ExpressionAttributeNames: { '#id': 'id' },
-        ReturnConsumedCapacity: 'TOTAL',
-      },
-    }),
-    release: (key, token) => ({
-      op: 'delete',
-      input: {
-        TableName: PEER_TABLE,
-        Key: { id: S(key) },
-        ConditionExpression: 'attribute_exists(#id) and guid = :guid',
-        ExpressionAttributeNames: { '#id': 'id' },
-        ExpressionAttributeValues: { ':guid': S(guid(token)) },
-        ReturnConsumedCapacity: 'TOTAL',
-      },
-    }),
+    ...peerOn(PEER_TABLE, peerKey),
   },
 ];
 

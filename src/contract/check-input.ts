@@ -65,7 +65,7 @@ interface PayloadMark {
 /** A field value that needs no check: null, a boolean, a bigint, a storable number or well-formed text. */
 function isStorable(value: unknown): boolean {
   if (typeof value === 'string') return isWellFormed(value);
-  if (typeof value === 'number') return Number.isFinite(value) && Math.abs(value) < 1e126;
+  if (typeof value === 'number') return isStorableNumber(value);
   return true;
 }
 
@@ -109,8 +109,12 @@ function checkCondition(cond: Condition): void {
 }
 
 /** DynamoDB numbers are finite, with magnitudes between 1e-130 and under 1e126. */
+function isStorableNumber(value: number): boolean {
+  return Number.isFinite(value) && Math.abs(value) < 1e126;
+}
+
 function number(field: string, value: unknown): void {
-  if (typeof value === 'number' && (!Number.isFinite(value) || Math.abs(value) >= 1e126)) {
+  if (typeof value === 'number' && !isStorableNumber(value)) {
     throw new ValidationError(field, `is ${value}, not a number DynamoDB can store`);
   }
 }

@@ -85,6 +85,5 @@ export async function holderNow(
       sessionRow.invalid.reason,
     );
   if (!sessionLive(session, ctx.clock.now(), skewMs)) return undefined;
-  const until = decodeLockRow(session)?.leaseUntil ?? 0;
-  return { ...holder, expiresAt: new Date(until) };
+  return { ...holder, expiresAt: new Date(sessionRow?.leaseUntil ?? 0) };
 }

@@ -1,4 +1,5 @@
 import type { Condition, StoredItem, WriteInput } from '../contract/backend.js';
+import { grantTokenCmp, testMutants, unlessMutant } from './mutants.js';
 import type { LockHolder } from './types.js';
 
 /*
@@ -221,7 +222,7 @@ export function grantCondition(token: bigint, takeover: TakeoverClauses): Condit
         op: 'or',
         any: [
           { op: 'attrNotExists', attr: f(LockField.token) },
-          { op: 'cmp', attr: f(LockField.token), cmp: '<', value: token },
+          { op: 'cmp', attr: f(LockField.token), cmp: grantTokenCmp(), value: token },
         ],
       },
       { op: 'or', any: mayTake },
@@ -353,7 +354,7 @@ export function renewWrite(target: RowTarget, terms: LeaseTerms, nowMs: number):
     key: target.key,
     expiresSec: ttlSec(leaseUntil, terms.retentionMs),
     fields: { [LockField.leaseUntil]: leaseUntil, [LockField.leaseMs]: terms.leaseMs },
-    condition: heldBy(terms.owner, terms.token),
+    ...unlessMutant(testMutants.renewalWithoutCondition, heldBy(terms.owner, terms.token)),
   };
 }
 
@@ -377,7 +378,7 @@ export function releaseWrite(target: RowTarget, terms: LeaseTerms, nowMs: number
       [LockField.data]: null,
       [LockField.leaseMs]: null,
     },
-    condition: heldBy(terms.owner, terms.token),
+    ...unlessMutant(testMutants.releaseWithoutCondition, heldBy(terms.owner, terms.token)),
   };
 }
 

@@ -1,5 +1,5 @@
 /**
- * `npm run sim`: the deterministic simulator. See README, "Deterministic simulation".
+ * `npm run sim`: the deterministic simulator. See docs/reliability.md, "Deterministic simulation".
  *
  *   npm run sim                          20 seeds (1..20)
  *   npm run sim -- --seeds 200 --json    200 seeds, then every mutant hunted in as many; sim/report.json

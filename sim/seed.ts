@@ -308,7 +308,7 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
 }
 
 /** What the liveness probe found. */
-interface ProbeResult {
+export interface ProbeResult {
   readonly granted: number;
   readonly maxWaitMs: number;
 }
@@ -321,8 +321,13 @@ interface ProbeResult {
  * renewal sent, its wall clock ahead, this one behind, plus `maxClockSkewMs`), plus polling and
  * round trips (a quarter lease). Beyond the skew bound no timing is promised: there the bound is 6
  * leases, to catch a lock that never frees. A miss is a violation (`liveness`).
+ *
+ * @example
+ * ```ts
+ * const probe = await probeLiveness(world, net, rec, log, { pid: 7, mode: 'bounded', leaseMs: 600, maxClockSkewMs: 120, retentionMs: 86_400_000 });
+ * ```
  */
-async function probeLiveness(
+export async function probeLiveness(
   world: World,
   net: Network,
   rec: Recorder,

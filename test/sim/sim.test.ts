@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { KEYS } from '../../sim/actors.js';
 import { longOverlaps } from '../../sim/check.js';
-import { SimClock } from '../../sim/clock.js';
+import { EPOCH_MS, SimClock } from '../../sim/clock.js';
 import { Connection } from '../../sim/connection.js';
+import { drawFaults } from '../../sim/faults.js';
 import { SimLog } from '../../sim/log.js';
 import { MUTANTS, type MutantName } from '../../sim/mutants.js';
 import { Network } from '../../sim/network.js';
-import { runSeed, type SeedResult } from '../../sim/seed.js';
+import { Recorder } from '../../sim/record.js';
+import { probeLiveness, runSeed, type SeedResult } from '../../sim/seed.js';
 import { describeFailure } from '../../sim/trace.js';
 import { World } from '../../sim/world.js';
 import { MemoryBackend } from '../../src/testing.js';
@@ -189,6 +192,44 @@ describe('npm run sim', () => {
     const events = { claim: 'held', id: 'token', start: 'granted', end: 'release' };
     expect(longOverlaps(lines, events, 1.05 * 1_000)).toHaveLength(1);
     expect(longOverlaps(lines.slice(0, 4), events, 1.05 * 1_000)).toEqual([]); // 900 ms
+  });
+
+  it('the liveness probe reports a lock that is never freed (a zombie renews it after the workload ended)', async () => {
+    const world = new World();
+    const log = new SimLog(world);
+    const rates = drawFaults(() => 0.1, 600); // calm: level < 0.2
+    const clock = new SimClock(
+      world,
+      { pid: 0, incarnation: 0 },
+      { rate: 1, wallErrorMs: 0, monoStartMs: 0 },
+    );
+    const store = new MemoryBackend({ clock });
+    const net = new Network(world, store, () => 0.5, rates, log, undefined);
+    net.calm = true;
+    const rec = new Recorder(world, log);
+    const stuck = { owner: 'ghost', token: 1_700_000_000_000_000n, leaseMs: 600, leaseUntil: EPOCH_MS + 1e9 };
+    await store.write({ partition: '_locks', key: KEYS.leaseLock, fields: stuck });
+    // a holder nobody can see, renewing every 200 ms (the row changes, so rule (b) never fires)
+    const renew = () => {
+      void store.write({
+        partition: '_locks',
+        key: KEYS.leaseLock,
+        fields: { leaseUntil: EPOCH_MS + 1e9 + world.now },
+      });
+      world.at(world.now + 200, undefined, renew);
+    };
+    renew();
+    const o = {
+      pid: 1,
+      mode: 'bounded' as const,
+      leaseMs: 600,
+      maxClockSkewMs: 120,
+      retentionMs: 86_400_000,
+    };
+    const probe = await probeLiveness(world, net, rec, log, o);
+    expect(probe.granted).toBe(8); // every lock but the stuck one, both permits, the election
+    expect(rec.online).toHaveLength(1);
+    expect(rec.online[0]).toContain('liveness: lock lease not granted within 990 ms');
   });
 
   // A known catching seed per mutant (6 simulated seconds; the default clock mode of the seed).

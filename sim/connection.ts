@@ -95,7 +95,12 @@ export class Connection implements Backend {
     return this.#call(
       'UpdateItem',
       true,
-      () => this.#net.store.write(sent),
+      async () => {
+        const result = await this.#net.store.write(sent);
+        if (result.ok && lw?.kind === 'grant')
+          this.#net.granted(input.partition, input.key, lw.token, this.#owner);
+        return result;
+      },
       (result) => {
         if (!result.ok) this.#see(input.partition, input.key, result.current);
         else this.#see(input.partition, input.key, result.item);
@@ -121,7 +126,17 @@ export class Connection implements Backend {
   }
 
   transact(items: readonly TransactItem[]) {
-    return this.#call('TransactWriteItems', true, () => this.#net.store.transact(items));
+    return this.#call('TransactWriteItems', true, async () => {
+      const result = await this.#net.store.transact(items);
+      // a session takeover's grant is the transaction's lock write
+      if (result.ok)
+        for (const item of items) {
+          const f = item.kind === 'write' ? item.fields : undefined;
+          if (typeof f?.owner === 'string' && typeof f.token === 'bigint')
+            this.#net.granted(item.partition, item.key, f.token, this.#owner);
+        }
+      return result;
+    });
   }
 
   changes(): ChangeFeed {

@@ -3,7 +3,7 @@ import type { MemoryBackend } from '../src/testing.js';
 import type { FaultRates } from './faults.js';
 import type { SimLog } from './log.js';
 import type { MutantName } from './mutants.js';
-import type { World } from './world.js';
+import type { Owner, World } from './world.js';
 
 /**
  * What every process's connection to the store shares: the one store, the event queue, the
@@ -37,7 +37,11 @@ export class Network {
     feedErrors: 0,
     feedReplays: 0,
     feedLost: 0,
+    /** Locks (and the election) held by a dead process when the faults stopped: the liveness probe's first part. */
+    deadHeldProbed: 0,
   };
+  /** Which process incarnation each grant (`partition/key|token`) that applied was sent by. */
+  readonly grantedBy = new Map<string, Owner>();
   /** Change records a process's feed lost: `name|partition/key|version` (a watch must resync past them). */
   readonly lostRecords = new Set<string>();
   readonly #feeds = new Set<{ push(records: readonly ChangeRecord[], first: number): void }>();
@@ -89,6 +93,11 @@ export class Network {
   attach(feed: { push(records: readonly ChangeRecord[], first: number): void }): () => void {
     this.#feeds.add(feed);
     return () => this.#feeds.delete(feed);
+  }
+
+  /** A grant of `partition/key` with `token`, sent by `owner`, applied. */
+  granted(partition: string, key: string, token: bigint, owner: Owner): void {
+    this.grantedBy.set(`${partition}/${key}|${token}`, owner);
   }
 
   /** Process `name`'s feed lost `r`. */

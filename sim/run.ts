@@ -232,9 +232,11 @@ function fork(args: Args): { lines: AsyncGenerator<ChildLine>; stop: () => void 
   const script = fileURLToPath(import.meta.url);
   const count = seedCount(args);
   let stopped = false;
-  const children = Array.from({ length: args.jobs }, (_, k) => {
+  // no more processes than seeds
+  const jobs = Math.max(1, Math.min(args.jobs, count));
+  const children = Array.from({ length: jobs }, (_, k) => {
     const argv = [
-      ...['--child', '--from', String(args.from + k), '--stride', String(args.jobs)],
+      ...['--child', '--from', String(args.from + k), '--stride', String(jobs)],
       ...['--sim-seconds', String(args.simSeconds), '--trace', String(args.trace)],
       ...(Number.isFinite(count) ? ['--seeds', String(count - k)] : []),
       ...(args.minutes !== undefined ? ['--minutes', String(args.minutes)] : []),

@@ -180,6 +180,25 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
   };
   for (let pid = 1; pid <= count; pid++) start(pid);
 
+  const crash = (pid: number) => {
+    const p = live.get(pid);
+    if (!p) return;
+    crashes++;
+    log.add(`nemesis crash ${p.proc.name}`);
+    backendCalls += p.conn.calls;
+    p.conn.close();
+    world.crash(pid);
+    live.delete(pid);
+    world.at(world.now + between(nemesis, 50, 2 * leaseMs), undefined, () => {
+      if (!stopping) start(pid);
+    });
+  };
+  // In half the seeds a last crash comes just before the faults stop: the locks its process held
+  // are what the liveness probe's first part asks for.
+  if (nemesis() < 0.5)
+    world.at(simMs - between(nemesis, 0, leaseMs / 2), undefined, () =>
+      crash(pick(nemesis, [...live.keys()])),
+    );
   const act = () => {
     if (stopping) return;
     const pids = [...live.keys()];
@@ -200,15 +219,7 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
         world.resume(pid);
       });
     } else if (p && r < 0.5) {
-      crashes++;
-      log.add(`nemesis crash ${p.proc.name}`);
-      backendCalls += p.conn.calls;
-      p.conn.close();
-      world.crash(pid);
-      live.delete(pid);
-      world.at(world.now + between(nemesis, 50, 2 * leaseMs), undefined, () => {
-        if (!stopping) start(pid);
-      });
+      crash(pid);
     } else if (p && r < 0.8) {
       clockSteps++;
       const error = (nemesis() * 2 - 1) * bound;
@@ -235,6 +246,15 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
     net.calm = true;
     log.add('quiet: faults off, everyone resumed, loops finish');
     for (const pid of live.keys()) world.resume(pid);
+    // Liveness, first part: a lock or the election left held by a dead holder is granted within
+    // the takeover bound to a fresh waiter that starts now.
+    probeDeadHolders(world, net, store, rec, log, {
+      pid: count + 2,
+      mode,
+      leaseMs,
+      maxClockSkewMs,
+      retentionMs,
+    });
     // Every loop finishes its iteration (each wait in it is bounded: 4 leases at most, plus work).
     const cap = simMs + 20 * leaseMs;
     const running = () => [...live.values()].reduce((n, p) => n + p.loops.running, 0);
@@ -339,7 +359,7 @@ export async function probeLiveness(
   const clock = new SimClock(world, owner, { rate: 1, wallErrorMs: 0, monoStartMs: 0 });
   const conn = new Connection(net, owner, clock, name, (what) => rec.violation(`${name}: ${what}`));
   const store = new Dynastore({ backend: conn, clock, random: prng(o.pid) });
-  const boundMs = o.mode === 'bounded' ? o.leaseMs + 2 * o.maxClockSkewMs + o.leaseMs / 4 : 6 * o.leaseMs;
+  const boundMs = takeoverBoundMs(o);
   const timing = { leaseMs: o.leaseMs, maxClockSkewMs: o.maxClockSkewMs, retentionMs: o.retentionMs };
   const start = world.now;
   log.add(`${name} probes every lock (bound ${boundMs.toFixed(0)} ms)`);
@@ -386,6 +406,80 @@ export async function probeLiveness(
   await world.runUntil(world.now + 500);
   conn.close();
   return { granted, maxWaitMs };
+}
+
+/** The takeover bound of the liveness checks (see {@link probeLiveness}). */
+function takeoverBoundMs(o: { mode: ClockMode; leaseMs: number; maxClockSkewMs: number }): number {
+  return o.mode === 'bounded' ? o.leaseMs + 2 * o.maxClockSkewMs + o.leaseMs / 4 : 6 * o.leaseMs;
+}
+
+/**
+ * When the faults stop, the lock rows and the election row held by a dead process incarnation
+ * (crashed; or, for a session-bound row, whose session's process crashed): a fresh process asks for
+ * each at once, and each must be granted to someone within the takeover bound (the dead holder's
+ * last renewal was sent before it died, so by then its lease has run out by rule (a) whatever the
+ * clocks). Checked by a world event at the bound: the row must carry a new token by then.
+ */
+function probeDeadHolders(
+  world: World,
+  net: Network,
+  store: MemoryBackend,
+  rec: Recorder,
+  log: SimLog,
+  o: { pid: number; mode: ClockMode; leaseMs: number; maxClockSkewMs: number; retentionMs: number },
+): void {
+  const rows = store.dump();
+  const holderOf = (partition: string, key: string, token: unknown) =>
+    typeof token === 'bigint' ? net.grantedBy.get(`${partition}/${key}|${token}`) : undefined;
+  const dead = rows.filter((r) => {
+    if ((r.partition !== '_locks' && r.partition !== '_elections') || typeof r.fields.owner !== 'string')
+      return false;
+    const session = r.fields.session;
+    const sessionRow =
+      typeof session === 'string'
+        ? rows.find((s) => s.partition === '_sessions' && s.key === session)
+        : undefined;
+    const by =
+      typeof session === 'string'
+        ? holderOf('_sessions', session, sessionRow?.fields.token)
+        : holderOf(r.partition, r.key, r.fields.token);
+    // a session row already killed (no owner) is dead too: its locks are free to take
+    if (typeof session === 'string' && typeof sessionRow?.fields.owner !== 'string') return true;
+    return by !== undefined && !world.alive(by);
+  });
+  if (dead.length === 0) return;
+  net.stats.deadHeldProbed += dead.length;
+  const owner = world.spawn(o.pid);
+  const name = `p${o.pid}.deadprobe`;
+  const clock = new SimClock(world, owner, { rate: 1, wallErrorMs: 0, monoStartMs: 0 });
+  const conn = new Connection(net, owner, clock, name, (what) => rec.violation(`${name}: ${what}`));
+  const api = new Dynastore({ backend: conn, clock, random: prng(o.pid) });
+  const boundMs = takeoverBoundMs(o);
+  const timing = { leaseMs: o.leaseMs, maxClockSkewMs: o.maxClockSkewMs, retentionMs: o.retentionMs };
+  log.add(`${name} asks for ${dead.map((r) => `${r.partition}/${r.key}`).join(', ')}, held by the dead`);
+  for (const r of dead) {
+    const take =
+      r.partition === '_locks'
+        ? () => api.lock(r.key, { ...timing, owner: `${name}/${r.key}` }).acquire({ waitMs: boundMs })
+        : async () => {
+            const l = await api.election(r.key, timing).campaign(name, { waitMs: boundMs });
+            return { release: () => l.resign() };
+          };
+    void take().then(
+      (held) => void held.release().catch(() => undefined),
+      (err: unknown) => log.add(`${name} ${r.partition}/${r.key}: ${text(err)}`),
+    );
+  }
+  world.at(world.now + boundMs, undefined, () => {
+    for (const r of dead) {
+      const now = store.dump().find((x) => x.partition === r.partition && x.key === r.key);
+      if (now?.fields.token === r.fields.token)
+        rec.violation(
+          `liveness: ${r.partition}/${r.key}, held by the dead ${String(r.fields.owner)} (token ${String(r.fields.token)}) when the faults stopped, was granted to nobody within ${boundMs.toFixed(0)} ms`,
+        );
+    }
+    world.at(world.now + 500, undefined, () => conn.close());
+  });
 }
 
 /** Scrambles a seed (consecutive seeds would otherwise start mulberry32 on related streams). */

@@ -16,7 +16,7 @@ import type { Clock } from '../../contract/clock/types.js';
 import { BackendError } from '../../contract/errors/store.js';
 import { reportCall } from '../../contract/report-call.js';
 import { retry } from '../../contract/retry.js';
-import { isConnectFailure, isRetryableAwsError, wrapAwsError } from '../errors.js';
+import { isConnectFailure, isRetryableAwsError, setupHint, wrapAwsError } from '../errors.js';
 import { type MiddlewareAdder, traceEndpoint } from '../retry-guard.js';
 import type { StreamsSdk } from './sdk.js';
 
@@ -245,7 +245,13 @@ export class StreamCalls {
             TIMED_OUT.add(late);
             throw late;
           }
-          throw isConnectFailure(err) && !signal.aborted ? wrapAwsError(operation, err, target?.url) : err;
+          if (signal.aborted) throw err;
+          if (isConnectFailure(err)) throw wrapAwsError(operation, err, target?.url);
+          // the DynamoDB table itself (missing, no region, no credentials): named, with where it was looked for
+          if (operation === 'DescribeTable' && setupHint(err, target?.url, { table: this.#d.tableName })) {
+            throw wrapAwsError(operation, err, target?.url, { table: this.#d.tableName });
+          }
+          throw err;
         } finally {
           timer?.cancel();
         }

@@ -24,6 +24,7 @@ export { systemClock } from './contract/clock/index.js';
 export * from './contract/errors/index.js';
 export type { AttributeNames } from './contract/names.js';
 export { defaultAttributeNames } from './contract/names.js';
+export { WarningCode } from './contract/warn.js';
 export type { DynamoBackendOptions } from './dynamodb/backend.js';
 export type { CreateTableOptions, CreateTableResult } from './dynamodb/create-table.js';
 export { createTable } from './dynamodb/create-table.js';

@@ -15,26 +15,25 @@ export const WarningCode = {
   FeedFallback: 'DYNASTORE_FEED_FALLBACK',
 } as const;
 
-const emitted = new WeakMap<object, Set<string>>();
+/** Messages already emitted in this process (bounded: past the bound it starts afresh). */
+const emitted = new Set<string>();
+const MAX_REMEMBERED = 1_000;
 
 /**
- * Emits `message` as a Node process warning (`DynastoreWarning`, with `code`), once per `scope`
- * (e.g. a backend) and message: visible on stderr by default, and to `process.on('warning')`.
- * Does nothing where there is no `process.emitWarning`.
+ * Emits `message` as a Node process warning (`DynastoreWarning`, with `code`), once per process
+ * and message: visible on stderr by default, and to `process.on('warning')`. (Many stores, or a
+ * test suite's many backends, failing for one reason say it once.) Does nothing where there is no
+ * `process.emitWarning`.
  *
  * @example
  * ```ts
- * warnOnce(backend, 'lock waiters poll the table: ...', WarningCode.FeedFallback);
+ * warnOnce('lock waiters poll the table: ...', WarningCode.FeedFallback);
  * ```
  */
-export function warnOnce(scope: object, message: string, code: string): void {
-  let seen = emitted.get(scope);
-  if (!seen) {
-    seen = new Set();
-    emitted.set(scope, seen);
-  }
-  if (seen.has(message)) return;
-  seen.add(message);
+export function warnOnce(message: string, code: string): void {
+  if (emitted.has(message)) return;
+  if (emitted.size >= MAX_REMEMBERED) emitted.clear();
+  emitted.add(message);
   const emit = (globalThis as { process?: { emitWarning?: (m: string, o: object) => void } }).process
     ?.emitWarning;
   emit?.call(globalThis.process, message, { type: 'DynastoreWarning', code });

@@ -7,7 +7,7 @@ import { WarningCode, warnOnce } from '../contract/warn.js';
  * lock rows, whichever comes first, and tells it whether the feed can be relied on ({@link live}).
  * The feed is a bonus: if subscribing throws, `ready` rejects, or the feed fails later (e.g. the
  * table has no stream), the waker degrades to plain timed sleeps and the waiter keeps polling,
- * which keeps its promise; it says so once per backend and reason with a process warning
+ * which keeps its promise; it says so once per process and reason with a process warning
  * (`DynastoreWarning`, code {@link WarningCode.FeedFallback}). While the feed reports itself
  * behind (throttled, retrying), it is not live either.
  *
@@ -154,7 +154,6 @@ export class ChangeWaker {
     this.#drop();
     const reason = err instanceof Error ? err.message : String(err);
     warnOnce(
-      this.#backend,
       `dynastore: waiters for locks in partition "${this.#partition}" poll the table instead of following its change feed, which failed: ${reason}`,
       WarningCode.FeedFallback,
     );

@@ -52,7 +52,7 @@ beforeAll(async () => {
 });
 
 describe('a lock waiter whose change feed fails polls, and says so', () => {
-  it('memory backend: one DynastoreWarning per backend and reason, naming the reason; the waiter still gets the lock', async () => {
+  it('memory backend: one DynastoreWarning per reason, naming the reason; the waiter still gets the lock', async () => {
     const sim = simulation();
     const holder = await sim.store().store.lock('job', timing).acquire();
     const p = storeWithFeed(sim.memory, sim.clock, failingFeed);
@@ -69,7 +69,7 @@ describe('a lock waiter whose change feed fails polls, and says so', () => {
     expect(fallbacks()[0]).toMatchObject({ name: 'DynastoreWarning' });
     expect(fallbacks()[0]?.message).toContain('no stream here');
     expect(fallbacks()[0]?.message).toContain('poll');
-    // another waiting line on the same backend, same reason: not said again
+    // another waiting line, same reason: not said again
     const again = settle(p.store.lock('job2', timing).acquire());
     const blocker = await sim
       .store()

@@ -207,70 +207,83 @@ export class StreamCalls {
   /**
    * One call with retries. A connect failure is thrown as an `unreachable` BackendError naming the
    * endpoint (`traced` records where each command is sent); other errors as the SDK raised them.
-   * Before the stream was {@link reached}, the retries (and an attempt that hangs) end by the
-   * first-contact deadline, and an error then says the stream was never reached.
+   * Until the Streams endpoint first answers (any response, even an error such as throttling:
+   * {@link reached}), the retries and an attempt that hangs end by the first-contact deadline,
+   * and the error then says the stream was never reached; once it answered, `retryForMs` applies.
    */
-  #call<T>(
+  async #call<T>(
     operation: string,
     send: (signal: AbortSignal, traced: <C extends Traceable>(c: C) => C) => Promise<T>,
     retryable: (err: unknown) => boolean = isRetryableAwsError,
   ): Promise<T> {
     const { clock, signal } = this.#d;
-    const contactBy = this.#contactBy;
+    const streamsCall = operation !== 'DescribeTable';
+    const started = clock.monotonic();
     let target: { readonly url: string | undefined } | undefined;
-    const attempts = retry(
-      async () => {
-        signal.throwIfAborted();
-        const started = clock.monotonic();
-        const traced = <C extends Traceable>(command: C): C => {
-          target = traceEndpoint(command.middlewareStack as MiddlewareAdder);
-          return command;
-        };
-        const deadline = contactBy === undefined ? undefined : new AbortController();
-        const timer =
-          deadline && clock.setTimeout(() => deadline.abort(), Math.max(0, (contactBy ?? started) - started));
-        try {
-          const out = await send(deadline ? AbortSignal.any([signal, deadline.signal]) : signal, traced);
-          this.#report(operation, started, undefined);
-          return out;
-        } catch (err) {
-          if (!signal.aborted) this.#report(operation, started, err);
-          if (deadline?.signal.aborted && !signal.aborted) {
-            const late = new BackendError(
-              operation,
-              `no answer from ${target?.url ?? 'the endpoint'} within ${this.#d.firstContactMs} ms`,
-              true,
-              { cause: err },
-            );
-            TIMED_OUT.add(late);
-            throw late;
-          }
-          if (signal.aborted) throw err;
-          if (isConnectFailure(err)) throw wrapAwsError(operation, err, target?.url);
-          // the DynamoDB table itself (missing, no region, no credentials): named, with where it was looked for
-          if (operation === 'DescribeTable' && setupHint(err, target?.url, { table: this.#d.tableName })) {
-            throw wrapAwsError(operation, err, target?.url, { table: this.#d.tableName });
-          }
-          throw err;
-        } finally {
-          timer?.cancel();
+    /** The endpoint answered this call at least once (with an error): it is not silent. */
+    let heard = false;
+    const attempt = async () => {
+      signal.throwIfAborted();
+      const sent = clock.monotonic();
+      const traced = <C extends Traceable>(command: C): C => {
+        target = traceEndpoint(command.middlewareStack as MiddlewareAdder);
+        return command;
+      };
+      const by = this.#contactBy;
+      const deadline = by === undefined ? undefined : new AbortController();
+      const timer = deadline && clock.setTimeout(() => deadline.abort(), Math.max(0, (by ?? sent) - sent));
+      try {
+        const out = await send(deadline ? AbortSignal.any([signal, deadline.signal]) : signal, traced);
+        this.#report(operation, sent, undefined);
+        if (streamsCall) this.reached();
+        return out;
+      } catch (err) {
+        if (!signal.aborted) this.#report(operation, sent, err);
+        if (signal.aborted) throw err;
+        if (deadline?.signal.aborted) {
+          const late = new BackendError(
+            operation,
+            `no answer from ${target?.url ?? 'the endpoint'} within ${this.#d.firstContactMs} ms`,
+            true,
+            { cause: err },
+          );
+          TIMED_OUT.add(late);
+          throw late;
         }
-      },
-      {
-        clock,
-        signal,
-        budgetMs:
-          contactBy === undefined
-            ? this.#d.retryForMs
-            : Math.max(0, Math.min(this.#d.retryForMs, contactBy - clock.monotonic())),
-        retryable,
-        ...(this.#d.onRetry && { onRetry: this.#d.onRetry }),
-      },
-    );
-    if (contactBy === undefined || operation === 'DescribeTable') return attempts;
-    return attempts.catch((err: unknown) => {
-      throw signal.aborted ? err : neverReached(operation, err);
+        if (answered(err)) {
+          heard = true;
+          if (streamsCall) this.reached();
+        }
+        if (isConnectFailure(err)) throw wrapAwsError(operation, err, target?.url);
+        // the DynamoDB table itself (missing, no region, no credentials): named, with where it was looked for
+        if (!streamsCall && setupHint(err, target?.url, { table: this.#d.tableName })) {
+          throw wrapAwsError(operation, err, target?.url, { table: this.#d.tableName });
+        }
+        throw err;
+      } finally {
+        timer?.cancel();
+      }
+    };
+    const options = (budgetMs: number) => ({
+      clock,
+      signal,
+      budgetMs: Math.max(0, budgetMs),
+      retryable,
+      ...(this.#d.onRetry && { onRetry: this.#d.onRetry }),
     });
+    const by = this.#contactBy;
+    if (by === undefined) return retry(attempt, options(this.#d.retryForMs));
+    try {
+      return await retry(attempt, options(Math.min(this.#d.retryForMs, by - started)));
+    } catch (err) {
+      if (signal.aborted) throw err;
+      const left = this.#d.retryForMs - (clock.monotonic() - started);
+      // the endpoint answered meanwhile (throttled, 5xx): go on retrying within retryForMs
+      if ((heard || this.#contactBy === undefined) && retryable(err) && left > 0) {
+        return retry(attempt, options(left));
+      }
+      throw streamsCall ? neverReached(operation, err) : err;
+    }
   }
 
   #report(operation: string, started: number, error: unknown): void {
@@ -301,3 +314,11 @@ function neverReached(operation: string, err: unknown): unknown {
 
 /** The errors {@link StreamCalls} made for an attempt the first-contact deadline cut short. */
 const TIMED_OUT = new WeakSet<BackendError>();
+
+/** Whether `err` is a response of the server (an HTTP status came back), not a failure to get one. */
+function answered(err: unknown): boolean {
+  return (
+    typeof (err as { $metadata?: { httpStatusCode?: unknown } } | undefined)?.$metadata?.httpStatusCode ===
+    'number'
+  );
+}

@@ -27,10 +27,10 @@ export interface StreamFeed extends ChangeFeed {
 }
 
 /**
- * How long a feed that has never reached its stream (DescribeTable, DescribeStream, the first
- * GetShardIterator) keeps trying before its listeners get the error: a wrong or dead Streams
- * endpoint is an error within seconds, not after `retryForMs` of silence. Once positioned, outages
- * are retried for `retryForMs`.
+ * How long a feed whose Streams endpoint has never answered (nor DescribeTable, before it) keeps
+ * trying before its listeners get the error: a wrong or dead Streams endpoint is an error within
+ * seconds, not after `retryForMs` of silence. An endpoint that answers, even with throttling or a
+ * 5xx, and any outage once positioned, are retried for `retryForMs`.
  */
 export const FIRST_CONTACT_MS = 8_000;
 

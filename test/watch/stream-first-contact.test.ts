@@ -77,3 +77,32 @@ describe('DynamoDB Streams feed: the first-contact limit', () => {
     sub.unsubscribe();
   });
 });
+
+describe('DynamoDB Streams feed: a listener whose error handler throws', () => {
+  it("others still get the error, and the handler's exception is rethrown (uncaught), not swallowed", async () => {
+    const { fake, clock, feed, errors } = setup();
+    const bug = new Error('bug in an error handler');
+    const sub = feed.subscribe(
+      () => undefined,
+      () => {
+        throw bug;
+      },
+    );
+    sub.ready.catch(() => undefined);
+    const uncaught: unknown[] = [];
+    const listeners = process.listeners('uncaughtException');
+    process.removeAllListeners('uncaughtException');
+    const onUncaught = (err: unknown) => uncaught.push(err);
+    process.on('uncaughtException', onUncaught);
+    try {
+      fake.fail('DescribeStream', refused(), 1_000);
+      await clock.advanceUntil(() => errors.length > 0, 60_000, 50);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    } finally {
+      process.off('uncaughtException', onUncaught);
+      for (const l of listeners) process.on('uncaughtException', l);
+    }
+    expect(errors).toHaveLength(1);
+    expect(uncaught).toEqual([bug]);
+  });
+});

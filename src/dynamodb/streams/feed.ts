@@ -251,10 +251,17 @@ function toError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
+/**
+ * Calls a listener's `onError` / `onHealth`. One that throws has no handler left to report to:
+ * its exception is rethrown on a later tick (an uncaught exception, as RxJS does with an error
+ * thrown by an error callback), so the other listeners are still told and the bug is not silent.
+ */
 function callSafely<T>(fn: (arg: T) => void, arg: T): void {
   try {
     fn(arg);
-  } catch {
-    // a handler that throws has nowhere to report to
+  } catch (err) {
+    setTimeout(() => {
+      throw err;
+    });
   }
 }

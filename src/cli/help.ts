@@ -53,7 +53,10 @@ const EXIT_CODES: readonly [number, string][] = [
   [ExitCode.Conflict, 'compare-and-swap lost (put --if-absent / --if-version, rm --if-version)'],
   [ExitCode.NotAcquired, 'lock or leadership not acquired in time (lock, elect)'],
   [ExitCode.Lost, 'lease or leadership lost while the command ran; it was stopped (lock, elect)'],
-  [ExitCode.Interrupted, 'interrupted by SIGINT while waiting (143: SIGTERM)'],
+  [
+    ExitCode.Interrupted,
+    'interrupted by SIGINT (143: SIGTERM): lock and elect while waiting, watch, leader --follow',
+  ],
 ];
 
 /**
@@ -85,7 +88,8 @@ export function mainHelp(commands: readonly CommandSpec[]): string {
     '',
     'Exit codes:',
     ...EXIT_CODES.map(([code, text]) => `  ${String(code).padEnd(4)}${text}`),
-    '  lock and elect exit with the code of their command (128 + n when signal n killed it).',
+    '  lock and elect exit with the code of their command (128 + n when signal n killed it);',
+    '  dev exits 0 when SIGINT or SIGTERM stops it.',
     '',
     'Run `dynastore <command> --help` for the details of one command.',
     '',

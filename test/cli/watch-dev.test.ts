@@ -45,7 +45,7 @@ describe('dynastore CLI: watch, dev, --local', () => {
     await all.waitFor(/flags\/a deleted/);
     all.proc.kill('SIGINT');
     const prefixed = await all.done;
-    expect(prefixed.code).toBe(0);
+    expect(prefixed.code).toBe(130); // interrupted (test/cli/exit.test.ts checks the timing)
     expect(prefixed.stdout).toBe(
       'w/flags/a = "on" (v1, snapshot)\nw/flags/a = "off" (v2, write)\nw/flags/b = "x" (v1, write)\nw/flags/a deleted (write)\n',
     );

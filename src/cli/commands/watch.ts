@@ -56,7 +56,8 @@ export const watchCommand: CommandSpec = {
   usage: ['watch <partition>/<key>', 'watch <partition>[/<prefix>] --prefix'],
   description:
     'Prints the current state first (cause "snapshot"), then one line per change, in write order per ' +
-    'key, until interrupted. Deletes by TTL say "expiry". Reads the table\'s DynamoDB stream.',
+    'key, until interrupted (exit code 130 on SIGINT, 143 on SIGTERM) or --count events. Deletes by TTL ' +
+    'say "expiry". Reads the table\'s DynamoDB stream.',
   options: {
     partition: partitionOption,
     prefix: { type: 'boolean', description: "watch every key starting with the argument's key part" },
@@ -92,7 +93,8 @@ export const watchCommand: CommandSpec = {
         if (err === undefined) resolve();
         else reject(err);
       };
-      const onAbort = () => end();
+      // Interrupted: the runner turns the signal into exit code 130 (SIGINT) or 143 (SIGTERM).
+      const onAbort = () => end(signal.reason);
       signal.addEventListener('abort', onAbort, { once: true });
       sub = events.subscribe({
         next: (e) => {
@@ -104,7 +106,7 @@ export const watchCommand: CommandSpec = {
       });
       if (done || signal.aborted) {
         sub.unsubscribe();
-        end();
+        end(signal.aborted ? signal.reason : undefined);
       }
     });
     return ExitCode.Ok;

@@ -24,6 +24,7 @@ export { systemClock } from './contract/clock/index.js';
 export * from './contract/errors/index.js';
 export type { AttributeNames } from './contract/names.js';
 export { defaultAttributeNames } from './contract/names.js';
+export { MAX_LEASE_MS } from './contract/validate.js';
 export type { DynamoBackendOptions } from './dynamodb/backend.js';
 export type { CreateTableOptions, CreateTableResult } from './dynamodb/create-table.js';
 export { createTable } from './dynamodb/create-table.js';

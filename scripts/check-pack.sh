@@ -271,10 +271,10 @@ cat > node10.ts <<'TS'
 import dynastore = require('dynastore');
 import testing = require('dynastore/testing');
 const store: dynastore.Dynastore = new dynastore.Dynastore({ backend: new testing.MemoryBackend() });
-export const clock: testing.VirtualClock = new testing.VirtualClock();
+const clock: testing.VirtualClock = new testing.VirtualClock();
 // @ts-expect-error: typed, so a wrong argument is an error (an untyped module would accept it)
 testing.startLocalDynamo(42);
-export = store;
+export = { store, clock };
 TS
 npx tsc --strict --noEmit --module commonjs --moduleResolution node10 --target es2022 --types node node10.ts
 echo "types ok: TypeScript $(npx tsc --version | sed 's/Version //') --module commonjs --moduleResolution node10"

@@ -68,6 +68,7 @@ export function cliHint(
 ): string | undefined {
   if (err instanceof ValidationError) return flagMessage(err);
   if (err instanceof StreamDisabledError) {
+    if (err.viewType !== undefined) return replaceStreamHint(err.tableName, err.viewType);
     return `table "${err.tableName}" has no DynamoDB stream with new and old images, which this command needs: run \`dynastore init\` to turn it on`;
   }
   if (err instanceof LocalDynamoError) {
@@ -85,6 +86,24 @@ export function cliHint(
     return `${ctx.endpoint ?? 'the endpoint'} answered HTTP 404: it is not DynamoDB (check --endpoint / AWS_ENDPOINT_URL_DYNAMODB)`;
   }
   return undefined;
+}
+
+/**
+ * A table whose stream has another view type (KEYS_ONLY, ...): DynamoDB does not change the view
+ * type of an enabled stream, so `init --replace-stream` disables it and turns on a new one.
+ *
+ * @example
+ * ```ts
+ * replaceStreamHint('dynastore', 'KEYS_ONLY');
+ * ```
+ */
+export function replaceStreamHint(tableName: string, viewType: string): string {
+  return (
+    `table "${tableName}" has a ${viewType} stream; this command needs one with new and old images, ` +
+    'and DynamoDB does not change the view type of an enabled stream: run ' +
+    '`dynastore init --replace-stream` to disable it and turn on a NEW_AND_OLD_IMAGES one ' +
+    '(whoever reads the current stream loses it)'
+  );
 }
 
 /**

@@ -1,7 +1,9 @@
-import { createTable } from '../../index.js';
+import { type CreateTableResult, createTable, TableMismatchError } from '../../index.js';
 import { startLocalDynamo } from '../../testing.js';
 import { tableNameFrom } from '../connect.js';
+import { CliError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
+import { replaceStreamHint } from '../hints.js';
 import { untilAborted } from '../keep-alive.js';
 import type { CommandSpec } from '../spec.js';
 import { parseCount } from '../values.js';
@@ -125,22 +127,46 @@ const DEV_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as co
 export const initCommand: CommandSpec = {
   name: 'init',
   summary: 'create the table (idempotent)',
-  usage: ['init [--table <name>]'],
+  usage: ['init [--table <name>] [--replace-stream]'],
   description:
     'The dynastore layout: a stream of new and old images, TTL, on-demand billing; waits until the ' +
-    'table is ACTIVE. On an existing table it only turns on what is missing.',
-  options: {},
+    'table is ACTIVE. On an existing table it only turns on what is missing; a stream of another ' +
+    'view type (KEYS_ONLY, ...) is replaced only with --replace-stream.',
+  options: {
+    'replace-stream': {
+      type: 'boolean',
+      description:
+        'replace a stream of another view type (KEYS_ONLY, ...): disable it, then turn on a ' +
+        'NEW_AND_OLD_IMAGES one; whoever reads the old stream loses it',
+    },
+  },
   args: { min: 0, max: 0 },
   connects: true,
-  examples: ['dynastore init --table dynastore --region eu-west-1'],
-  async run({ out, connect }) {
+  examples: [
+    'dynastore init --table dynastore --region eu-west-1',
+    'dynastore init --replace-stream   # a table whose stream is KEYS_ONLY',
+  ],
+  async run({ values, out, connect }) {
     const { client, tableName } = await connect();
-    const result = await createTable({ client, tableName });
+    let result: CreateTableResult;
+    try {
+      result = await createTable({ client, tableName, replaceStream: values['replace-stream'] === true });
+    } catch (err) {
+      const viewType =
+        err instanceof TableMismatchError ? /has a (\w+) stream/.exec(err.message)?.[1] : undefined;
+      if (viewType === undefined) throw err;
+      throw new CliError(
+        ExitCode.Error,
+        replaceStreamHint(tableName, viewType).replace('this command', 'dynastore'),
+      );
+    }
     const what = result.created
       ? 'created'
-      : result.enabledStream || result.enabledTtl
-        ? 'updated'
-        : 'already there';
+      : result.replacedStream
+        ? 'updated: its stream was replaced by a NEW_AND_OLD_IMAGES one'
+        : result.enabledStream || result.enabledTtl
+          ? 'updated'
+          : 'already there';
     out.result({ table: tableName, ...result }, `table "${tableName}" ${what}`);
     return ExitCode.Ok;
   },

@@ -74,7 +74,7 @@ export type {
 } from './lock/index.js';
 export { Lease, Lock } from './lock/index.js';
 export type { SemaphoreOptions } from './semaphore/index.js';
-export { Semaphore } from './semaphore/index.js';
+export { MAX_PERMITS, Semaphore } from './semaphore/index.js';
 export type {
   WatchCause,
   WatchDeleteEvent,

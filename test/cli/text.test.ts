@@ -44,6 +44,8 @@ describe('dynastore CLI: limits agree with the library and messages quote what w
       [['ls', 'a', '--limit', '00'], '--limit: must be at least 1, got 00'],
       [['watch', 'a/b', '--count', '0'], '--count: must be at least 1, got 0'],
       [['put', 'a/b', 'v', '--if-version', '0'], '--if-version: must be at least 1, got 0'],
+      [['lock', 'k', '-n', '01001', '--', 'true'], '--permits: must be between 1 and 1000, got 01001'],
+      [['holder', 'k', '-n', '1001'], '--permits: must be between 1 and 1000, got 1001'],
     ];
     for (const [args, message] of cases) {
       const r = await cli(...args, ...(args[0] === 'dev' ? [] : OFFLINE));

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { type LeaseLostError, MAX_LEASE_MS } from '../../index.js';
+import { type LeaseLostError, MAX_LEASE_MS, MAX_PERMITS } from '../../index.js';
 import { startChild } from '../child.js';
 import { CliError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
@@ -195,7 +195,7 @@ export const lockCommand: CommandSpec = {
     const settings = holdSettings(values);
     const owner = str(values.owner);
     const permitsText = str(values.permits);
-    const permits = permitsText === undefined ? 1 : parseCount('--permits', permitsText, 1);
+    const permits = permitsText === undefined ? 1 : parseCount('--permits', permitsText, 1, MAX_PERMITS);
     const { store } = await connect({ reportUnreachable: settings.verbose && settings.waitMs !== 0 });
     const options = {
       leaseMs: settings.leaseMs,

@@ -37,7 +37,7 @@ export type {
   LeaderRunOptions,
   LeaderRunResult,
 } from './election/index.js';
-export { DEFAULT_ELECTION_PARTITION, Election, Leadership } from './election/index.js';
+export { Election, Leadership } from './election/index.js';
 export type {
   AtomicPutOptions,
   DynastoreOptions,

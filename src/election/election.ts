@@ -6,6 +6,7 @@ import {
   type ContendMode,
   contend,
   decodeLockRow,
+  LEGACY_PARTITIONS,
   resolveAcquireOptions,
   rowPartition,
   type SlotSet,
@@ -72,6 +73,7 @@ export class Election {
       name,
       partition,
       keys: [name],
+      ...(this.#lockOptions.prefix === '' && { legacyPartition: LEGACY_PARTITIONS.election }),
       read: async () =>
         new Map<string, StoredItem | undefined>([
           [name, await ctx.backend.get(partition, name, { consistent: true })],

@@ -154,6 +154,7 @@ export class Session implements AsyncDisposable {
       backend: ctx.backend,
       clock: ctx.clock,
       ...(ctx.random && { random: ctx.random }),
+      ...(ctx.legacyLayout && { legacyLayout: ctx.legacyLayout }),
       sessionBinding: core,
     };
     this.id = core.id;

@@ -21,6 +21,7 @@
 export { type ContendMode, contend, type SlotSet } from './acquire.js';
 export { checkFence, fencedTransact } from './fence.js';
 export { holderNow, liveHolder, sessionLive } from './holder.js';
+export { DEFAULT_LEGACY_LAYOUT_CHECK_MS, LEGACY_PARTITIONS, LegacyLayoutCheck } from './legacy-layout.js';
 export { resolveAcquireOptions } from './lock.js';
 export { lockOptionNames } from './options.js';
 export { checkPrefix, rowPartition } from './placement.js';

@@ -3,6 +3,7 @@ import { checkDuration, checkName, checkSignal, Limits, resolveOptions } from '.
 import { contend, type SlotSet } from './acquire.js';
 import { holderNow } from './holder.js';
 import type { Lease } from './lease.js';
+import { LEGACY_PARTITIONS } from './legacy-layout.js';
 import { type LockOptions, type ResolvedLockOptions, resolveLockOptions } from './options.js';
 import { rowPartition } from './placement.js';
 import type { AcquireOptions, LockContext, LockHolder } from './types.js';
@@ -41,6 +42,7 @@ export class Lock {
       name: key,
       partition,
       keys: [key],
+      ...(this.options.prefix === '' && { legacyPartition: LEGACY_PARTITIONS.lock }),
       read: async () =>
         new Map<string, StoredItem | undefined>([
           [key, await ctx.backend.get(partition, key, { consistent: true })],

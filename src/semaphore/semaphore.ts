@@ -11,7 +11,14 @@ import {
   type ResolvedLockOptions,
   resolveLockOptions,
 } from '../lock/index.js';
-import { contend, holderNow, resolveAcquireOptions, rowPartition, type SlotSet } from '../lock/internal.js';
+import {
+  contend,
+  holderNow,
+  LEGACY_PARTITIONS,
+  resolveAcquireOptions,
+  rowPartition,
+  type SlotSet,
+} from '../lock/internal.js';
 
 /**
  * Most permits a semaphore may have.
@@ -74,7 +81,13 @@ export class Semaphore {
     const keys = Array.from({ length: this.permits }, (_, i) => `${key}#${i}`);
     const partition = rowPartition('semaphore', this.options.prefix, key, 'semaphore');
     this.partition = partition;
-    this.#slots = { name: key, partition, keys, read: () => readSlots(ctx, partition, key, new Set(keys)) };
+    this.#slots = {
+      name: key,
+      partition,
+      keys,
+      ...(this.options.prefix === '' && { legacyPartition: LEGACY_PARTITIONS.semaphore }),
+      read: () => readSlots(ctx, partition, key, new Set(keys)),
+    };
   }
 
   /**

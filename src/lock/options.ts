@@ -50,8 +50,9 @@ export interface LockOptions {
   /**
    * Put the row under this prefix: its partition key is `<prefix>_lock/<key>` (semaphores
    * `<prefix>_semaphore/<key>`, elections `<prefix>_election/<name>`), so an IAM policy with
-   * `dynamodb:LeadingKeys` `StringLike` `<prefix>*` confines a tenant to its own rows. At most
-   * 512 bytes; every process sharing the lock must use the same prefix.
+   * `dynamodb:LeadingKeys` `StringLike` `<prefix>*` confines a tenant to its own rows. With the
+   * key, at most 2 048 bytes (DynamoDB's partition key limit, checked before any write); every
+   * process sharing the lock must use the same prefix.
    * @default '' (no prefix)
    */
   prefix?: string;

@@ -44,19 +44,10 @@ export const ROW_MARKERS: Readonly<Record<RowKind, string>> = {
 };
 
 /**
- * The longest `prefix` option, in UTF-8 bytes. A session's id (its row's partition and sort key)
- * is the prefix, `_session/` and 24 hex digits, and must fit a sort key (1 024 bytes).
- *
- * @example
- * ```ts
- * store.lock('job', { prefix: 'x'.repeat(MAX_PREFIX_BYTES) });
- * ```
- */
-export const MAX_PREFIX_BYTES = 512;
-
-/**
- * Checks a `prefix` option: a well-formed string of at most {@link MAX_PREFIX_BYTES} bytes
- * (empty: no prefix).
+ * Checks a `prefix` option: a well-formed string (empty: no prefix) of at most 2 048 bytes. How
+ * long it may be with a given name is checked by {@link rowPartition}: the row's partition key
+ * (prefix, marker and name) must fit DynamoDB's 2 048 bytes, and a session's id, which is also its
+ * row's sort key, 1 024.
  *
  * @example
  * ```ts
@@ -66,15 +57,16 @@ export const MAX_PREFIX_BYTES = 512;
 export function checkPrefix(field: string, prefix: unknown): string {
   checkText(field, prefix);
   const bytes = Buffer.byteLength(prefix, 'utf8');
-  if (bytes > MAX_PREFIX_BYTES)
-    throw new ValidationError(field, `is ${bytes} bytes in UTF-8; the limit is ${MAX_PREFIX_BYTES}`);
+  if (bytes > Limits.partitionBytes)
+    throw new ValidationError(field, `is ${bytes} bytes in UTF-8; the limit is ${Limits.partitionBytes}`);
   return prefix;
 }
 
 /**
  * The partition key of the row(s) of `kind` named `name` under `prefix`, checked against
- * DynamoDB's partition key limit (2 048 bytes) before anything is written: too long, it is a
- * `ValidationError` on `<context>.prefix` that names the lock.
+ * DynamoDB's partition key limit (2 048 bytes; a session's, which is also its row's sort key,
+ * 1 024) before anything is written: too long, it is a `ValidationError` on `<context>.prefix`
+ * that names the lock.
  *
  * @example
  * ```ts
@@ -84,10 +76,12 @@ export function checkPrefix(field: string, prefix: unknown): string {
 export function rowPartition(kind: RowKind, prefix: string, name: string, context: string): string {
   const partition = `${prefix}${ROW_MARKERS[kind]}${name}`;
   const bytes = Buffer.byteLength(partition, 'utf8');
-  if (bytes > Limits.partitionBytes) {
+  const limit = kind === 'session' ? Limits.keyBytes : Limits.partitionBytes;
+  if (bytes > limit) {
+    const what = kind === 'session' ? "id (its row's partition and sort key)" : "row's partition key";
     throw new ValidationError(
       `${context}.prefix`,
-      `${kind} "${name}": its row's partition key "${prefix}${ROW_MARKERS[kind]}..." would be ${bytes} bytes in UTF-8; the limit is ${Limits.partitionBytes} (shorten the prefix or the ${kind === 'election' ? 'name' : 'key'})`,
+      `${kind} "${name}": its ${what} "${prefix.slice(0, 16)}...${ROW_MARKERS[kind]}..." would be ${bytes} bytes in UTF-8; the limit is ${limit} (shorten the prefix${kind === 'session' ? '' : ` or the ${kind === 'election' ? 'name' : 'key'}`})`,
     );
   }
   return partition;

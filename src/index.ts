@@ -61,6 +61,8 @@ export type {
   FenceCheck,
   LeaseInit,
   LeaseTerms,
+  LegacyLayoutCheck,
+  LegacyRows,
   LockContext,
   LockHolder,
   LockOptions,

@@ -131,7 +131,8 @@ export class LegacyLayoutCheck {
       try {
         look = await this.#look(partition);
       } catch {
-        // the store failed: the next sweep looks again (acquires meanwhile surface the error)
+        // the store failed (the failed Query is reported to onCall like any call): the next sweep
+        // looks again, and an acquire meanwhile rejects with the error
         continue;
       }
       for (const [lease, rows] of [...this.#held]) {

@@ -39,7 +39,7 @@ export type {
   LeaderRunOptions,
   LeaderRunResult,
 } from './election/index.js';
-export { DEFAULT_ELECTION_PARTITION, Election, Leadership } from './election/index.js';
+export { Election, Leadership } from './election/index.js';
 export type {
   AtomicPutOptions,
   DynastoreOptions,
@@ -63,6 +63,8 @@ export type {
   FenceCheck,
   LeaseInit,
   LeaseTerms,
+  LegacyLayoutCheck,
+  LegacyRows,
   LockContext,
   LockHolder,
   LockOptions,

@@ -3,7 +3,14 @@ import { systemClock } from '../contract/clock/system.js';
 import type { Clock } from '../contract/clock/types.js';
 import { ValidationError } from '../contract/errors/store.js';
 import { type AttributeNames, resolveAttributeNames } from '../contract/names.js';
-import { checkBoolean, checkFunction, checkShape, resolveOptions } from '../contract/validate.js';
+import {
+  checkBoolean,
+  checkDuration,
+  checkFunction,
+  checkShape,
+  MAX_TIMER_MS,
+  resolveOptions,
+} from '../contract/validate.js';
 import { DynamoBackend, type DynamoBackendOptions } from '../dynamodb/backend.js';
 import type { DynamoDBClient } from '../dynamodb/client.js';
 import { resolveFeedOptions } from '../dynamodb/streams/options.js';
@@ -11,6 +18,7 @@ import { checkTableName } from '../dynamodb/table-name.js';
 import { Election } from '../election/election.js';
 import type { ElectionOptions } from '../election/options.js';
 import { type Lease, Lock, type LockOptions, type WithLockOptions, withLock } from '../lock/index.js';
+import { DEFAULT_LEGACY_LAYOUT_CHECK_MS, LegacyLayoutCheck } from '../lock/internal.js';
 import { Semaphore, type SemaphoreOptions } from '../semaphore/semaphore.js';
 import { Partition } from './partition.js';
 import { Session, type SessionOptions } from './session.js';
@@ -39,6 +47,17 @@ export interface DynastoreOptions {
   consistentReads?: boolean;
   /** Options of the DynamoDB Streams poller behind `watch` (see the watch docs). */
   stream?: DynamoBackendOptions['stream'];
+  /**
+   * How often (ms) the store looks for processes of the old row layout (every lock row under
+   * `_locks`, before each lock had a partition key of its own) on the same table: before its first
+   * grant of each kind, before a grant when its last look is older than this, and every this many
+   * ms while it holds leases. One query of the old partition per look (about 0.5 read units when
+   * no old process is left), per store, not per lock. An old-layout holder of a lock makes
+   * `acquire` reject with `LegacyLayoutError` and ends a lease of that lock this store holds.
+   * `false`: never look (every process of the table runs this layout). DynamoDB stores only.
+   * @default 60_000
+   */
+  legacyLayoutCheckMs?: number | false;
 }
 
 /**
@@ -61,6 +80,8 @@ export class Dynastore {
   /** Jitter source of lock, semaphore and election retries (the `random` option). */
   readonly random: () => number;
   readonly consistentReads: boolean;
+  /** The look for old-layout processes (DynamoDB stores, unless `legacyLayoutCheckMs: false`). */
+  readonly legacyLayout?: LegacyLayoutCheck;
 
   constructor(options: DynastoreOptions) {
     const o = resolveOptions('Dynastore', options, {
@@ -73,6 +94,7 @@ export class Dynastore {
       onCall: undefined as CallListener | undefined,
       consistentReads: true,
       stream: undefined as DynamoBackendOptions['stream'],
+      legacyLayoutCheckMs: undefined as number | false | undefined,
     });
     this.clock = checkShape<Clock>('Dynastore.clock', o.clock, CLOCK_METHODS, 'a Clock');
     this.random = checkFunction('Dynastore.random', o.random);
@@ -85,10 +107,10 @@ export class Dynastore {
         BACKEND_METHODS,
         'a Backend (e.g. new MemoryBackend())',
       );
-      if (o.client || o.tableName || o.attributeNames || o.stream) {
+      if (o.client || o.tableName || o.attributeNames || o.stream || o.legacyLayoutCheckMs !== undefined) {
         throw new ValidationError(
           'Dynastore.backend',
-          'excludes client, tableName, attributeNames and stream',
+          'excludes client, tableName, attributeNames, stream and legacyLayoutCheckMs',
         );
       }
       if (o.onCall) throw new ValidationError('Dynastore.onCall', 'pass onCall to the backend you construct');
@@ -111,6 +133,17 @@ export class Dynastore {
       ...(o.onCall && { onCall: o.onCall }),
       ...(o.stream && { stream: o.stream }),
     });
+    const checkMs =
+      o.legacyLayoutCheckMs === false
+        ? false
+        : checkDuration(
+            'Dynastore.legacyLayoutCheckMs',
+            o.legacyLayoutCheckMs ?? DEFAULT_LEGACY_LAYOUT_CHECK_MS,
+            {
+              max: MAX_TIMER_MS,
+            },
+          );
+    if (checkMs !== false) this.legacyLayout = new LegacyLayoutCheck(this.backend, this.clock, checkMs);
   }
 
   /**

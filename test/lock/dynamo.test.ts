@@ -30,6 +30,8 @@ function newStore(options: { onCall?: (e: CallEvent) => void; maxAttempts?: numb
       client,
       tableName: t.tableName,
       ...(options.onCall && { onCall: options.onCall }),
+      // calls are counted here; the look for old-layout processes has test/lock/legacy-layout.dynamodb.test.ts
+      ...(options.onCall && { legacyLayoutCheckMs: false }),
     }),
   };
 }

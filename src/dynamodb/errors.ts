@@ -1,4 +1,5 @@
 import { BackendError, isRetryable } from '../contract/errors/store.js';
+import { describeThrottle, throttleReasonsOf } from './throttle.js';
 
 const RETRYABLE_NAMES = new Set([
   'ProvisionedThroughputExceededException',
@@ -9,6 +10,7 @@ const RETRYABLE_NAMES = new Set([
   'ServiceUnavailable',
   'LimitExceededException',
   'TransactionConflictException',
+  'ReplicatedWriteConflictException',
   'TimeoutError',
   'RequestTimeout',
   'RequestTimeoutException',
@@ -136,6 +138,7 @@ export function isRetryableAwsError(err: unknown): boolean {
     $retryable?: unknown;
   };
   if (e.name && RETRYABLE_NAMES.has(e.name)) return true;
+  if (throttleReasonsOf(err)) return true; // e.g. a transaction cancelled with ThrottlingError
   if (e.code && NETWORK_CODES.has(e.code)) return true;
   if (e.$retryable) return true;
   if (isConnectFailure(err)) return true;
@@ -165,11 +168,12 @@ export function wrapAwsError(operation: string, err: unknown, endpoint?: string)
     );
   }
   const e = err as { name?: string; message?: string };
+  const throttle = throttleReasonsOf(err);
   return new BackendError(
     operation,
-    `${e?.name ?? 'Error'}: ${e?.message ?? String(err)}`,
+    `${e?.name ?? 'Error'}: ${e?.message ?? String(err)}${throttle ? ` (${describeThrottle(throttle)})` : ''}`,
     isRetryableAwsError(err),
-    { cause: err },
+    { cause: err, ...(throttle && { throttled: true, throttleReasons: throttle.map((r) => r.reason) }) },
   );
 }
 

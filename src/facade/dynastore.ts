@@ -7,6 +7,7 @@ import { checkBoolean, checkFunction, checkShape, resolveOptions } from '../cont
 import { DynamoBackend, type DynamoBackendOptions } from '../dynamodb/backend.js';
 import type { DynamoDBClient } from '../dynamodb/client.js';
 import { resolveFeedOptions } from '../dynamodb/streams/options.js';
+import type { GlobalTablePolicy } from '../dynamodb/table-mode.js';
 import { checkTableName } from '../dynamodb/table-name.js';
 import { Election } from '../election/election.js';
 import type { ElectionOptions } from '../election/options.js';
@@ -39,6 +40,15 @@ export interface DynastoreOptions {
   consistentReads?: boolean;
   /** Options of the DynamoDB Streams poller behind `watch` (see the watch docs). */
   stream?: DynamoBackendOptions['stream'];
+  /**
+   * On a DynamoDB global table in multi-Region eventual consistency (MREC), where a condition is
+   * checked in one Region only: `'refuse'` fails locks, semaphores, elections, sessions,
+   * `atomicPut`, `atomicDelete` and fenced writes with a `GlobalTableError` before any write;
+   * `'single-writer-region'` allows them, for a team whose every writing process writes in one
+   * Region. dynastore learns the table's mode with one DescribeTable, on the first such use.
+   * @default 'refuse'
+   */
+  globalTable?: GlobalTablePolicy;
 }
 
 /**
@@ -73,6 +83,7 @@ export class Dynastore {
       onCall: undefined as CallListener | undefined,
       consistentReads: true,
       stream: undefined as DynamoBackendOptions['stream'],
+      globalTable: undefined as GlobalTablePolicy | undefined,
     });
     this.clock = checkShape<Clock>('Dynastore.clock', o.clock, CLOCK_METHODS, 'a Clock');
     this.random = checkFunction('Dynastore.random', o.random);
@@ -85,10 +96,10 @@ export class Dynastore {
         BACKEND_METHODS,
         'a Backend (e.g. new MemoryBackend())',
       );
-      if (o.client || o.tableName || o.attributeNames || o.stream) {
+      if (o.client || o.tableName || o.attributeNames || o.stream || o.globalTable) {
         throw new ValidationError(
           'Dynastore.backend',
-          'excludes client, tableName, attributeNames and stream',
+          'excludes client, tableName, attributeNames, stream and globalTable',
         );
       }
       if (o.onCall) throw new ValidationError('Dynastore.onCall', 'pass onCall to the backend you construct');
@@ -101,6 +112,12 @@ export class Dynastore {
     if (o.tableName === undefined) throw new ValidationError('Dynastore.tableName', 'is required');
     const tableName = checkTableName(o.tableName);
     const names = resolveAttributeNames(o.attributeNames);
+    if (o.globalTable !== undefined && !GLOBAL_TABLE_POLICIES.includes(o.globalTable)) {
+      throw new ValidationError(
+        'Dynastore.globalTable',
+        `must be 'refuse' or 'single-writer-region', got ${JSON.stringify(o.globalTable)}`,
+      );
+    }
     // The Streams poller is made lazily (first watch); its options are checked now.
     if (o.stream !== undefined) resolveFeedOptions({ ...o.stream, client, tableName, names, clock: o.clock });
     this.backend = new DynamoBackend({
@@ -110,6 +127,7 @@ export class Dynastore {
       clock: o.clock,
       ...(o.onCall && { onCall: o.onCall }),
       ...(o.stream && { stream: o.stream }),
+      ...(o.globalTable && { globalTable: o.globalTable }),
     });
   }
 
@@ -193,5 +211,6 @@ export class Dynastore {
   }
 }
 
+const GLOBAL_TABLE_POLICIES: readonly unknown[] = ['refuse', 'single-writer-region'];
 const CLOCK_METHODS = ['now', 'monotonic', 'setTimeout', 'sleep'];
 const BACKEND_METHODS = ['get', 'write', 'delete', 'query', 'transact', 'changes'];

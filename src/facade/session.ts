@@ -172,6 +172,8 @@ export class Session implements AsyncDisposable {
       retentionMs: 86_400_000,
     });
     const r = resolveLockOptions('session', o);
+    // a global table may not keep what sessions need (GlobalTableError), known before any write
+    await ctx.backend.checkUse?.('session');
     const core = await SessionCore.open(ctx, {
       leaseMs: r.leaseMs,
       heartbeatMs: r.heartbeatMs,

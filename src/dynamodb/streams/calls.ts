@@ -17,6 +17,7 @@ import { reportCall } from '../../contract/report-call.js';
 import { retry } from '../../contract/retry.js';
 import { isConnectFailure, isRetryableAwsError, wrapAwsError } from '../errors.js';
 import { type MiddlewareAdder, traceEndpoint } from '../retry-guard.js';
+import { type ThrottleTrace, traceThrottles } from '../throttle.js';
 import type { StreamsSdk } from './sdk.js';
 
 /** An SDK command, whose middleware stack can take the endpoint tracer. */
@@ -176,16 +177,18 @@ export class StreamCalls {
         signal.throwIfAborted();
         const started = clock.monotonic();
         let target: { readonly url: string | undefined } | undefined;
+        let throttles: ThrottleTrace | undefined;
         const traced = <C extends Traceable>(command: C): C => {
           target = traceEndpoint(command.middlewareStack as MiddlewareAdder);
+          throttles = traceThrottles(command.middlewareStack as MiddlewareAdder);
           return command;
         };
         try {
           const out = await send(signal, traced);
-          this.#report(operation, started);
+          this.#report(operation, started, throttles);
           return out;
         } catch (err) {
-          if (!signal.aborted) this.#report(operation, started, err);
+          if (!signal.aborted) this.#report(operation, started, throttles, err);
           throw isConnectFailure(err) && !signal.aborted ? wrapAwsError(operation, err, target?.url) : err;
         }
       },
@@ -199,12 +202,14 @@ export class StreamCalls {
     );
   }
 
-  #report(operation: string, started: number, error?: unknown): void {
+  #report(operation: string, started: number, throttles: ThrottleTrace | undefined, error?: unknown): void {
     reportCall(this.#d.onCall, () => ({
       operation,
       table: this.#d.tableName,
       durationMs: this.#d.clock.monotonic() - started,
       ...(error !== undefined && { error }),
+      ...(throttles &&
+        throttles.attempts > 0 && { throttleReasons: [...throttles.reasons] }),
     }));
   }
 }

@@ -31,8 +31,8 @@ import type {
 import { checkStoreInput, checkTransact } from '../contract/check-input.js';
 import { systemClock } from '../contract/clock/system.js';
 import type { Clock } from '../contract/clock/types.js';
-import type { AttributeNames } from '../contract/names.js';
 import type { TableUse } from '../contract/errors/global-table.js';
+import type { AttributeNames } from '../contract/names.js';
 import { reportCall } from '../contract/report-call.js';
 import { buildDelete, buildGet, buildQuery, buildTransact, buildUpdate, type TableRef } from './builders.js';
 import { decodeItem, type RawItem } from './codec.js';
@@ -236,7 +236,12 @@ export class DynamoBackend implements Backend {
     const started = performance.now();
     try {
       const out = await call();
-      this.#report(operation, started, throttles, capacityOf(operation, 'ConsumedCapacity' in out ? out.ConsumedCapacity : undefined));
+      this.#report(
+        operation,
+        started,
+        throttles,
+        capacityOf(operation, 'ConsumedCapacity' in out ? out.ConsumedCapacity : undefined),
+      );
       return out;
     } catch (err) {
       const error = ambiguousOr(err, operation);

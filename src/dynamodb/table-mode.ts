@@ -96,7 +96,8 @@ export function refusal(
 }
 
 const WHAT: Readonly<Record<TableUse, string>> = {
-  'conditional-write': 'a conditional write (a lock, semaphore, election or session grant, atomicPut or atomicDelete)',
+  'conditional-write':
+    'a conditional write (a lock, semaphore, election or session grant, atomicPut or atomicDelete)',
   transaction: 'a transaction (a fenced write, or the takeover of a dead session)',
   session: 'a session',
 };

@@ -2,14 +2,21 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { firstValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallEvent } from '../../src/contract/backend.js';
-import { BackendError, ErrorCode, GlobalTableError, ValidationError } from '../../src/contract/errors/index.js';
+import {
+  BackendError,
+  ErrorCode,
+  GlobalTableError,
+  ValidationError,
+} from '../../src/contract/errors/index.js';
 import { refusal, tableModeOf } from '../../src/dynamodb/table-mode.js';
 import { Dynastore, type DynastoreOptions } from '../../src/facade/dynastore.js';
 import { MemoryBackend } from '../../src/memory/backend.js';
 import { localDynamoClient } from '../../src/testing/local-client.js';
 import { type DynamoTable, useDynamoTable } from '../support/dynamo.js';
 
-type Shape = { Replicas?: { RegionName: string }[]; MultiRegionConsistency?: 'EVENTUAL' | 'STRONG' } | 'denied';
+type Shape =
+  | { Replicas?: { RegionName: string }[]; MultiRegionConsistency?: 'EVENTUAL' | 'STRONG' }
+  | 'denied';
 
 /**
  * A client whose DescribeTable answers as a global table of `shape` would (DynamoDB Local has no
@@ -36,9 +43,10 @@ function globalClient(endpoint: string, shape: Shape, sent: string[], failFirst 
           { name: 'AccessDeniedException', $fault: 'client', $metadata: { httpStatusCode: 400 } },
         );
       }
-      const out = (await next(args)) as { output: { Table?: object } };
+      const out = await next(args);
+      const output = out.output as { Table?: object };
       const version = shape.Replicas ? { GlobalTableVersion: '2019.11.21' } : {};
-      out.output.Table = { ...out.output.Table, ...version, ...shape };
+      output.Table = { ...output.Table, ...version, ...shape };
       return out;
     },
     { step: 'initialize', name: 'fakeGlobalTable' },
@@ -51,7 +59,12 @@ const MRSC: Shape = {
   Replicas: [{ RegionName: 'us-east-1' }, { RegionName: 'us-east-2' }],
   MultiRegionConsistency: 'STRONG',
 };
-const WRITES = new Set(['UpdateItemCommand', 'DeleteItemCommand', 'TransactWriteItemsCommand', 'PutItemCommand']);
+const WRITES = new Set([
+  'UpdateItemCommand',
+  'DeleteItemCommand',
+  'TransactWriteItemsCommand',
+  'PutItemCommand',
+]);
 const lease = { leaseMs: 2_000, heartbeatMs: 500 };
 
 async function refused(work: Promise<unknown>): Promise<GlobalTableError> {
@@ -75,7 +88,11 @@ describe('global tables', () => {
   afterAll(() => t.cleanup());
 
   const store = (shape: Shape, sent: string[], options: Partial<DynastoreOptions> = {}, failFirst = false) =>
-    new Dynastore({ client: globalClient(t.endpoint, shape, sent, failFirst), tableName: t.tableName, ...options });
+    new Dynastore({
+      client: globalClient(t.endpoint, shape, sent, failFirst),
+      tableName: t.tableName,
+      ...options,
+    });
 
   it('MREC: every operation that relies on a conditional write is refused before any write', async () => {
     const sent: string[] = [];
@@ -214,9 +231,9 @@ describe('global tables', () => {
           globalTable: 'yes' as unknown as 'refuse',
         }),
     ).toThrow(ValidationError);
-    expect(
-      () => new Dynastore({ backend: new MemoryBackend(), globalTable: 'refuse' }),
-    ).toThrow(ValidationError);
+    expect(() => new Dynastore({ backend: new MemoryBackend(), globalTable: 'refuse' })).toThrow(
+      ValidationError,
+    );
   });
 });
 
@@ -226,8 +243,12 @@ describe('table modes (unit)', () => {
     expect(tableModeOf({ Replicas: [] })).toEqual({ mode: 'single-region', replicas: [] });
     expect(tableModeOf({ Replicas: [{ RegionName: 'a' }] })).toEqual({ mode: 'MREC', replicas: ['a'] });
     expect(tableModeOf({ GlobalTableVersion: '2019.11.21' }).mode).toBe('MREC');
-    expect(tableModeOf({ Replicas: [{ RegionName: 'a' }], MultiRegionConsistency: 'EVENTUAL' }).mode).toBe('MREC');
-    expect(tableModeOf({ Replicas: [{ RegionName: 'a' }], MultiRegionConsistency: 'STRONG' }).mode).toBe('MRSC');
+    expect(tableModeOf({ Replicas: [{ RegionName: 'a' }], MultiRegionConsistency: 'EVENTUAL' }).mode).toBe(
+      'MREC',
+    );
+    expect(tableModeOf({ Replicas: [{ RegionName: 'a' }], MultiRegionConsistency: 'STRONG' }).mode).toBe(
+      'MRSC',
+    );
   });
 
   it('decides per use', () => {

@@ -61,7 +61,7 @@ describe('throttling reasons, read from the AWS wire format', () => {
     }
   });
 
-  it('reads ThrottlingException\'s lowercase member and answers without reasons', async () => {
+  it("reads ThrottlingException's lowercase member and answers without reasons", async () => {
     const events: CallEvent[] = [];
     proxy.throttle = (op) =>
       op === 'GetItem'
@@ -145,11 +145,17 @@ describe('throttling reasons (unit)', () => {
     expect(
       throttleReasonsOf({
         name: 'ProvisionedThroughputExceededException',
-        ThrottlingReasons: [{ reason: 'TableWriteProvisionedThroughputExceeded', resource: ARN }, { nope: 1 }],
+        ThrottlingReasons: [
+          { reason: 'TableWriteProvisionedThroughputExceeded', resource: ARN },
+          { nope: 1 },
+        ],
       }),
     ).toEqual([{ reason: 'TableWriteProvisionedThroughputExceeded', resource: ARN }]);
     expect(
-      throttleReasonsOf({ name: 'ThrottlingException', throttlingReasons: [{ reason: 'IndexReadKeyRangeThroughputExceeded' }] }),
+      throttleReasonsOf({
+        name: 'ThrottlingException',
+        throttlingReasons: [{ reason: 'IndexReadKeyRangeThroughputExceeded' }],
+      }),
     ).toEqual([{ reason: 'IndexReadKeyRangeThroughputExceeded' }]);
     expect(throttleReasonsOf({ name: 'ValidationException' })).toBeUndefined();
     expect(throttleReasonsOf('ProvisionedThroughputExceededException')).toBeUndefined();
@@ -157,9 +163,13 @@ describe('throttling reasons (unit)', () => {
 
   it('names each kind of limit', () => {
     expect(describeThrottle([{ reason: 'TableWriteKeyRangeThroughputExceeded' }])).toMatch(/hot key/);
-    expect(describeThrottle([{ reason: 'TableReadProvisionedThroughputExceeded' }])).toMatch(/provisioned read capacity/);
+    expect(describeThrottle([{ reason: 'TableReadProvisionedThroughputExceeded' }])).toMatch(
+      /provisioned read capacity/,
+    );
     expect(describeThrottle([{ reason: 'IndexWriteAccountLimitExceeded' }])).toMatch(/an index.*quota/);
-    expect(describeThrottle([{ reason: 'TableWriteMaxOnDemandThroughputExceeded' }])).toMatch(/maximum on-demand/);
+    expect(describeThrottle([{ reason: 'TableWriteMaxOnDemandThroughputExceeded' }])).toMatch(
+      /maximum on-demand/,
+    );
     expect(describeThrottle([{ reason: 'SomethingNew' }])).toBe('throttled: SomethingNew');
   });
 

@@ -208,8 +208,7 @@ export class StreamCalls {
       table: this.#d.tableName,
       durationMs: this.#d.clock.monotonic() - started,
       ...(error !== undefined && { error }),
-      ...(throttles &&
-        throttles.attempts > 0 && { throttleReasons: [...throttles.reasons] }),
+      ...(throttles && throttles.attempts > 0 && { throttleReasons: [...throttles.reasons] }),
     }));
   }
 }

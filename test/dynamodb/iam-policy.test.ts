@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { firstValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -259,6 +260,17 @@ describe('the IAM policy is complete and exact', () => {
 });
 
 describe('iamPolicy (unit)', () => {
+  it('docs/aws.md shows the policy iamPolicy builds', () => {
+    const page = readFileSync(new URL('../../docs/aws.md', import.meta.url), 'utf8');
+    const marker = page.indexOf('<!-- iam-policy:');
+    expect(marker).toBeGreaterThan(0);
+    const block = /```json\n([\s\S]*?)\n```/.exec(page.slice(marker));
+    expect(JSON.parse(block?.[1] ?? 'null')).toEqual(
+      iamPolicy({ tableName: 'dynastore', region: 'eu-west-1', account: '123456789012' }),
+    );
+    expect(page).not.toMatch(/`PutItem`, `UpdateItem`/); // the old, untrue list
+  });
+
   it('names the table and its streams, defaults Region and account to *, and conditions only the item actions', () => {
     const p = iamPolicy({ tableName: 'jobs', region: 'eu-west-1', account: '123456789012', prefix: 't1/' });
     expect(p.Version).toBe('2012-10-17');

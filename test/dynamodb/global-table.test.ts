@@ -8,6 +8,8 @@ import {
   GlobalTableError,
   ValidationError,
 } from '../../src/contract/errors/index.js';
+import { isRetryableAwsError } from '../../src/dynamodb/errors.js';
+import { guardResends, type MiddlewareAdder } from '../../src/dynamodb/retry-guard.js';
 import { refusal, tableModeOf } from '../../src/dynamodb/table-mode.js';
 import { Dynastore, type DynastoreOptions } from '../../src/facade/dynastore.js';
 import { MemoryBackend } from '../../src/memory/backend.js';
@@ -262,5 +264,23 @@ describe('table modes (unit)', () => {
       expect(refusal('t', mrec, use, 'single-writer-region')).toBeUndefined();
       expect(refusal('t', { mode: 'single-region', replicas: [] }, use, 'refuse')).toBeUndefined();
     }
+  });
+
+  it('MRSC write conflicts are retryable and never applied: the resend guard lets the SDK resend them', async () => {
+    const conflict = Object.assign(new Error('Item is being modified in another Region'), {
+      name: 'ReplicatedWriteConflictException',
+    });
+    expect(isRetryableAwsError(conflict)).toBe(true);
+    let handler: ((next: (a: unknown) => Promise<unknown>) => (a: unknown) => Promise<unknown>) | undefined;
+    const stack: MiddlewareAdder = { add: (m) => (handler = m) };
+    guardResends(stack);
+    let attempts = 0;
+    const send = handler?.(async () => {
+      attempts++;
+      if (attempts === 1) throw conflict;
+      return 'ok';
+    });
+    await expect(send?.({})).rejects.toBe(conflict);
+    await expect(send?.({})).resolves.toBe('ok'); // resent: the first attempt was refused, not applied
   });
 });

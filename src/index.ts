@@ -29,7 +29,14 @@ export { MAX_LEASE_MS } from './contract/validate.js';
 export type { DynamoBackendOptions } from './dynamodb/backend.js';
 export type { CreateTableOptions, CreateTableResult } from './dynamodb/create-table.js';
 export { createTable } from './dynamodb/create-table.js';
+export type {
+  IamPolicyDocument,
+  IamPolicyOptions,
+  IamPolicyStatement,
+} from './dynamodb/iam-policy.js';
+export { IAM_ACTIONS, iamPolicy } from './dynamodb/iam-policy.js';
 export type { StreamPollOptions, StreamsClient } from './dynamodb/streams/options.js';
+export type { GlobalTablePolicy } from './dynamodb/table-mode.js';
 export { toTransactWriteItem } from './dynamodb/transact-item.js';
 export type {
   CampaignOptions,

@@ -14,6 +14,7 @@ import {
 import { DynamoBackend, type DynamoBackendOptions } from '../dynamodb/backend.js';
 import type { DynamoDBClient } from '../dynamodb/client.js';
 import { resolveFeedOptions } from '../dynamodb/streams/options.js';
+import type { GlobalTablePolicy } from '../dynamodb/table-mode.js';
 import { checkTableName } from '../dynamodb/table-name.js';
 import { Election } from '../election/election.js';
 import type { ElectionOptions } from '../election/options.js';
@@ -58,6 +59,15 @@ export interface DynastoreOptions {
    * @default 60_000
    */
   legacyLayoutCheckMs?: number | false;
+  /**
+   * On a DynamoDB global table in multi-Region eventual consistency (MREC), where a condition is
+   * checked in one Region only: `'refuse'` fails locks, semaphores, elections, sessions,
+   * `atomicPut`, `atomicDelete` and fenced writes with a `GlobalTableError` before any write;
+   * `'single-writer-region'` allows them, for a team whose every writing process writes in one
+   * Region. dynastore learns the table's mode with one DescribeTable, on the first such use.
+   * @default 'refuse'
+   */
+  globalTable?: GlobalTablePolicy;
 }
 
 /**
@@ -95,6 +105,7 @@ export class Dynastore {
       consistentReads: true,
       stream: undefined as DynamoBackendOptions['stream'],
       legacyLayoutCheckMs: undefined as number | false | undefined,
+      globalTable: undefined as GlobalTablePolicy | undefined,
     });
     this.clock = checkShape<Clock>('Dynastore.clock', o.clock, CLOCK_METHODS, 'a Clock');
     this.random = checkFunction('Dynastore.random', o.random);
@@ -107,10 +118,10 @@ export class Dynastore {
         BACKEND_METHODS,
         'a Backend (e.g. new MemoryBackend())',
       );
-      if (o.client || o.tableName || o.attributeNames || o.stream || o.legacyLayoutCheckMs !== undefined) {
+      if (o.client || o.tableName || o.attributeNames || o.stream || o.legacyLayoutCheckMs !== undefined || o.globalTable) {
         throw new ValidationError(
           'Dynastore.backend',
-          'excludes client, tableName, attributeNames, stream and legacyLayoutCheckMs',
+          'excludes client, tableName, attributeNames, stream, legacyLayoutCheckMs and globalTable',
         );
       }
       if (o.onCall) throw new ValidationError('Dynastore.onCall', 'pass onCall to the backend you construct');
@@ -123,6 +134,12 @@ export class Dynastore {
     if (o.tableName === undefined) throw new ValidationError('Dynastore.tableName', 'is required');
     const tableName = checkTableName(o.tableName);
     const names = resolveAttributeNames(o.attributeNames);
+    if (o.globalTable !== undefined && !GLOBAL_TABLE_POLICIES.includes(o.globalTable)) {
+      throw new ValidationError(
+        'Dynastore.globalTable',
+        `must be 'refuse' or 'single-writer-region', got ${JSON.stringify(o.globalTable)}`,
+      );
+    }
     // The Streams poller is made lazily (first watch); its options are checked now.
     if (o.stream !== undefined) resolveFeedOptions({ ...o.stream, client, tableName, names, clock: o.clock });
     this.backend = new DynamoBackend({
@@ -132,6 +149,7 @@ export class Dynastore {
       clock: o.clock,
       ...(o.onCall && { onCall: o.onCall }),
       ...(o.stream && { stream: o.stream }),
+      ...(o.globalTable && { globalTable: o.globalTable }),
     });
     const checkMs =
       o.legacyLayoutCheckMs === false
@@ -226,5 +244,6 @@ export class Dynastore {
   }
 }
 
+const GLOBAL_TABLE_POLICIES: readonly unknown[] = ['refuse', 'single-writer-region'];
 const CLOCK_METHODS = ['now', 'monotonic', 'setTimeout', 'sleep'];
 const BACKEND_METHODS = ['get', 'write', 'delete', 'query', 'transact', 'changes'];

@@ -186,6 +186,9 @@ export class Session implements AsyncDisposable {
       prefix: '',
     });
     const r = resolveLockOptions('session', o);
+    // a global table may not keep what sessions need (GlobalTableError), known before any write
+    const checking = ctx.backend.checkUse?.('session');
+    if (checking) await checking; // the memory backend is never global: no wait at all
     const core = await SessionCore.open(ctx, {
       leaseMs: r.leaseMs,
       heartbeatMs: r.heartbeatMs,

@@ -61,8 +61,15 @@ describe('the takeover transaction on DynamoDB Local', () => {
     });
     const lease = await contender.lock('lost-answer', t).acquire({ waitMs: 5_000 });
     expect(loseNext).toBe(false);
-    // blind grant (refused), the session row, the transaction (answer lost), the read back
-    expect(calls.map((c) => c.operation)).toEqual(['UpdateItem', 'GetItem', 'TransactWriteItems', 'GetItem']);
+    // the table's mode (once per store), blind grant (refused), the session row, the transaction
+    // (answer lost), the read back
+    expect(calls.map((c) => c.operation)).toEqual([
+      'DescribeTable',
+      'UpdateItem',
+      'GetItem',
+      'TransactWriteItems',
+      'GetItem',
+    ]);
     expect(await owner.lock('lost-answer', t).holder()).toMatchObject({
       owner: lease.owner,
       token: lease.token,

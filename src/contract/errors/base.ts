@@ -24,6 +24,7 @@ export const ErrorCode = {
   StreamDisabled: 'STREAM_DISABLED',
   LocalDynamo: 'LOCAL_DYNAMO',
   LegacyLayout: 'LEGACY_LAYOUT',
+  GlobalTable: 'GLOBAL_TABLE',
 } as const;
 
 /** One of the values of {@link ErrorCode}. */

@@ -1,5 +1,6 @@
 export type { ErrorCodeName } from './base.js';
 export { DynastoreError, ErrorCode } from './base.js';
+export { GlobalTableError, type GlobalTableMode, type TableUse } from './global-table.js';
 export { LocalDynamoError, type LocalDynamoFailure } from './local.js';
 export {
   FencedError,

@@ -12,6 +12,7 @@ const FLOORS = {
   watch: 1,
   semaphore: 2,
   election: 2,
+  trigger: 2,
   testing: 2,
   facade: 3,
   '(entry)': 4,

@@ -74,6 +74,7 @@ export type {
 export { Lease, Lock } from './lock/index.js';
 export type { SemaphoreOptions } from './semaphore/index.js';
 export { Semaphore } from './semaphore/index.js';
+export * from './trigger/index.js';
 export type {
   WatchCause,
   WatchDeleteEvent,

@@ -109,7 +109,7 @@ function checkProperties(
   resourceType: string,
   specs: Record<string, PropSpec>,
   props: unknown,
-): void {
+): undefined {
   if (!isObject(props)) {
     ctx.problems.push(`${at}: not an object`);
     return;
@@ -124,7 +124,7 @@ function checkProperties(
   }
 }
 
-function checkValue(ctx: Ctx, at: string, resourceType: string, spec: PropSpec, value: unknown): void {
+function checkValue(ctx: Ctx, at: string, resourceType: string, spec: PropSpec, value: unknown): undefined {
   if (isIntrinsic(value)) return checkIntrinsic(ctx, at, value);
   if (spec.PrimitiveType) return checkPrimitive(ctx, at, spec.PrimitiveType, value);
   if (spec.Type === 'List' || spec.Type === 'Map') {
@@ -133,7 +133,7 @@ function checkValue(ctx: Ctx, at: string, resourceType: string, spec: PropSpec, 
       : { Type: spec.ItemType };
     if (spec.Type === 'List') {
       if (!Array.isArray(value)) return void ctx.problems.push(`${at}: must be a list`);
-      value.forEach((v, i) => checkValue(ctx, `${at}[${i}]`, resourceType, item, v));
+      for (const [i, v] of value.entries()) checkValue(ctx, `${at}[${i}]`, resourceType, item, v);
     } else {
       if (!isObject(value)) return void ctx.problems.push(`${at}: must be a map`);
       for (const [k, v] of Object.entries(value)) checkValue(ctx, `${at}.${k}`, resourceType, item, v);
@@ -147,7 +147,7 @@ function checkValue(ctx: Ctx, at: string, resourceType: string, spec: PropSpec, 
   checkProperties(ctx, at, resourceType, type.Properties ?? {}, value);
 }
 
-function checkPrimitive(ctx: Ctx, at: string, type: string, value: unknown): void {
+function checkPrimitive(ctx: Ctx, at: string, type: string, value: unknown): undefined {
   const ok =
     type === 'String'
       ? typeof value === 'string'
@@ -167,9 +167,9 @@ function checkPrimitive(ctx: Ctx, at: string, type: string, value: unknown): voi
 }
 
 /** Intrinsics can sit anywhere inside a Json value (a policy document's Resource, ...). */
-function walkIntrinsics(ctx: Ctx, at: string, value: unknown): void {
+function walkIntrinsics(ctx: Ctx, at: string, value: unknown): undefined {
   if (isIntrinsic(value)) return checkIntrinsic(ctx, at, value);
-  if (Array.isArray(value)) value.forEach((v, i) => walkIntrinsics(ctx, `${at}[${i}]`, v));
+  if (Array.isArray(value)) for (const [i, v] of value.entries()) walkIntrinsics(ctx, `${at}[${i}]`, v);
   else if (isObject(value)) for (const [k, v] of Object.entries(value)) walkIntrinsics(ctx, `${at}.${k}`, v);
 }
 
@@ -181,7 +181,7 @@ function isIntrinsic(value: unknown): value is Record<string, unknown> {
   return keys.length === 1 && (keys[0] === 'Ref' || (keys[0]?.startsWith('Fn::') ?? false));
 }
 
-function checkIntrinsic(ctx: Ctx, at: string, value: Record<string, unknown>): void {
+function checkIntrinsic(ctx: Ctx, at: string, value: Record<string, unknown>): undefined {
   const [[fn, arg]] = Object.entries(value) as [[string, unknown]];
   if (!INTRINSICS.has(fn)) return void ctx.problems.push(`${at}: intrinsic ${fn} is not checked here`);
   if (fn === 'Ref') {
@@ -205,7 +205,7 @@ function checkIntrinsic(ctx: Ctx, at: string, value: Record<string, unknown>): v
   } else walkIntrinsics(ctx, at, arg);
 }
 
-function checkGetAtt(ctx: Ctx, at: string, res: unknown, attr: unknown): void {
+function checkGetAtt(ctx: Ctx, at: string, res: unknown, attr: unknown): undefined {
   const r = typeof res === 'string' ? ctx.resources[res] : undefined;
   if (!isObject(r) || typeof r.Type !== 'string')
     return void ctx.problems.push(`${at}: GetAtt of unknown resource ${String(res)}`);

@@ -30,7 +30,8 @@ tarball="dynastore-$(node -p "require('$root/package.json').version").tgz"
   { cat "$work/pack.log" >&2; exit 1; }
 listing=$(tar -tzf "$work/$tarball")
 for f in LICENSE README.md package.json dist/index.js dist/index.cjs dist/index.d.ts dist/index.d.cts \
-  dist/testing.js dist/testing.cjs dist/testing.d.ts dist/testing.d.cts dist/cli.js; do
+  dist/testing.js dist/testing.cjs dist/testing.d.ts dist/testing.d.cts dist/lambda.js dist/lambda.cjs \
+  dist/lambda.d.ts dist/lambda.d.cts dist/cli.js; do
   grep -qx "package/$f" <<<"$listing" || { echo "check-pack: the tarball lacks $f" >&2; exit 1; }
 done
 if grep -E '^package/(src|test|scripts)/' <<<"$listing"; then
@@ -116,6 +117,13 @@ const { MemoryBackend } = require('dynastore/testing');
 const kv = new Dynastore({ backend: new MemoryBackend() }).partition('p');
 kv.put('k', 'v').then(async (pair) => {
   if (pair.version !== 1 || (await kv.get('k')).text() !== 'v') throw new Error('cjs: round trip failed');
+  // dynastore/lambda: the stream trigger functions, from CommonJS too
+  const { changesFromStreamEvent } = require('dynastore/lambda');
+  const keys = { id: { S: 'p' }, name: { S: 'k' } };
+  const [change] = changesFromStreamEvent({
+    Records: [{ eventName: 'INSERT', dynamodb: { Keys: keys, NewImage: { ...keys, version: { N: '1' }, payload: { S: 'v' } } } }],
+  });
+  if (change.type !== 'put' || change.pair.text() !== 'v') throw new Error('cjs: dynastore/lambda failed');
   console.log('cjs ok');
 });
 JS

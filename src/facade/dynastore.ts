@@ -19,7 +19,7 @@ import { Session, type SessionOptions } from './session.js';
 export interface DynastoreOptions {
   /** The DynamoDB client; yours to configure and destroy, never destroyed here. */
   client?: DynamoDBClient;
-  /** The table, made with `createTable` (or the CloudFormation in the README). */
+  /** The table, made with `createTable` (or the CloudFormation in docs/table-layout.md). */
   tableName?: string;
   /** Physical attribute names, for tables made by other tools. @default Go dynastore's (`id`, `name`, `version`, `payload`, `expires`) */
   attributeNames?: Partial<AttributeNames>;

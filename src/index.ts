@@ -24,6 +24,14 @@ export { systemClock } from './contract/clock/index.js';
 export * from './contract/errors/index.js';
 export type { AttributeNames } from './contract/names.js';
 export { defaultAttributeNames } from './contract/names.js';
+export type {
+  MetricName,
+  SpanName,
+  Telemetry,
+  TelemetryAttributes,
+  TelemetryOptions,
+  TelemetrySpan,
+} from './contract/telemetry.js';
 export type { DynamoBackendOptions } from './dynamodb/backend.js';
 export type { CreateTableOptions, CreateTableResult } from './dynamodb/create-table.js';
 export { createTable } from './dynamodb/create-table.js';

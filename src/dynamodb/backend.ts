@@ -31,6 +31,7 @@ import { systemClock } from '../contract/clock/system.js';
 import type { Clock } from '../contract/clock/types.js';
 import type { AttributeNames } from '../contract/names.js';
 import { reportCall } from '../contract/report-call.js';
+import type { Telemetry } from '../contract/telemetry.js';
 import { buildDelete, buildGet, buildQuery, buildTransact, buildUpdate, type TableRef } from './builders.js';
 import { decodeItem, type RawItem } from './codec.js';
 import { wrapAwsError } from './errors.js';
@@ -46,6 +47,8 @@ export interface DynamoBackendOptions {
   readonly onCall?: CallListener;
   /** Options of the Streams poller behind `changes()`. */
   readonly stream?: StreamPollOptions;
+  /** Where the Streams poller records `dynastore.watch.lag` (the store's OpenTelemetry reporting). */
+  readonly telemetry?: Telemetry;
 }
 
 /**
@@ -170,6 +173,7 @@ export class DynamoBackend implements Backend {
       names: this.#ref.names,
       clock: this.#options.clock ?? systemClock,
       ...(this.#onCall && { onCall: this.#onCall }),
+      ...(this.#options.telemetry && { telemetry: this.#options.telemetry }),
     });
     return this.#feed;
   }

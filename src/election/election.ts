@@ -72,8 +72,21 @@ export class Election {
   async campaign(candidateId: string, options?: CampaignOptions): Promise<Leadership> {
     const id = checkName('candidateId', candidateId, 512);
     const o = resolveAcquireOptions(options, 'campaign');
-    const lease = await this.#lock(id).acquire(o);
-    return new Leadership(this.name, id, lease);
+    const elect = async () => new Leadership(this.name, id, await this.#lock(id).acquire(o));
+    const t = this.#ctx.telemetry;
+    if (!t) return elect();
+    const attributes = {
+      'dynastore.election.name': t.lockName(this.name),
+      'dynastore.election.candidate': id,
+    };
+    return t.inSpan('dynastore.election.campaign', attributes, async (span) => {
+      const leadership = await elect();
+      span.setAttributes({
+        'dynastore.lock.outcome': 'granted',
+        'dynastore.lock.token': String(leadership.term),
+      });
+      return leadership;
+    });
   }
 
   /**

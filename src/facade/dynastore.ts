@@ -3,6 +3,7 @@ import { systemClock } from '../contract/clock/system.js';
 import type { Clock } from '../contract/clock/types.js';
 import { ValidationError } from '../contract/errors/store.js';
 import { type AttributeNames, resolveAttributeNames } from '../contract/names.js';
+import type { Telemetry, TelemetryOptions } from '../contract/telemetry.js';
 import { checkBoolean, checkFunction, checkShape, resolveOptions } from '../contract/validate.js';
 import { DynamoBackend, type DynamoBackendOptions } from '../dynamodb/backend.js';
 import type { DynamoDBClient } from '../dynamodb/client.js';
@@ -12,6 +13,7 @@ import { Election } from '../election/election.js';
 import type { ElectionOptions } from '../election/options.js';
 import { type Lease, Lock, type LockOptions, type WithLockOptions, withLock } from '../lock/index.js';
 import { Semaphore, type SemaphoreOptions } from '../semaphore/semaphore.js';
+import { countThrottles, createTelemetry } from '../telemetry/index.js';
 import { Partition } from './partition.js';
 import { Session, type SessionOptions } from './session.js';
 
@@ -39,6 +41,12 @@ export interface DynastoreOptions {
   consistentReads?: boolean;
   /** Options of the DynamoDB Streams poller behind `watch` (see the watch docs). */
   stream?: DynamoBackendOptions['stream'];
+  /**
+   * OpenTelemetry spans and metrics (docs/observability.md): on when `@opentelemetry/api` is
+   * installed (with no SDK registered they are the API's no-ops); `false` turns them off.
+   * @default {} (on, each lock named by its key)
+   */
+  telemetry?: TelemetryOptions | false;
 }
 
 /**
@@ -61,6 +69,8 @@ export class Dynastore {
   /** Jitter source of lock, semaphore and election retries (the `random` option). */
   readonly random: () => number;
   readonly consistentReads: boolean;
+  /** Where locks, sessions, elections and watches report spans and metrics; undefined: nowhere. */
+  readonly telemetry: Telemetry | undefined;
 
   constructor(options: DynastoreOptions) {
     const o = resolveOptions('Dynastore', options, {
@@ -73,6 +83,7 @@ export class Dynastore {
       onCall: undefined as CallListener | undefined,
       consistentReads: true,
       stream: undefined as DynamoBackendOptions['stream'],
+      telemetry: undefined as TelemetryOptions | false | undefined,
     });
     this.clock = checkShape<Clock>('Dynastore.clock', o.clock, CLOCK_METHODS, 'a Clock');
     this.random = checkFunction('Dynastore.random', o.random);
@@ -93,6 +104,7 @@ export class Dynastore {
       }
       if (o.onCall) throw new ValidationError('Dynastore.onCall', 'pass onCall to the backend you construct');
       this.backend = o.backend;
+      this.telemetry = createTelemetry(o.telemetry, { kind: o.backend.kind });
       return;
     }
     if (!o.client)
@@ -103,13 +115,16 @@ export class Dynastore {
     const names = resolveAttributeNames(o.attributeNames);
     // The Streams poller is made lazily (first watch); its options are checked now.
     if (o.stream !== undefined) resolveFeedOptions({ ...o.stream, client, tableName, names, clock: o.clock });
+    this.telemetry = createTelemetry(o.telemetry, { kind: 'dynamodb', tableName });
+    const onCall = this.telemetry ? countThrottles(this.telemetry, o.onCall) : o.onCall;
     this.backend = new DynamoBackend({
       client,
       tableName,
       names,
       clock: o.clock,
-      ...(o.onCall && { onCall: o.onCall }),
+      ...(onCall && { onCall }),
       ...(o.stream && { stream: o.stream }),
+      ...(this.telemetry && { telemetry: this.telemetry }),
     });
   }
 

@@ -143,6 +143,7 @@ export class Session implements AsyncDisposable {
       backend: ctx.backend,
       clock: ctx.clock,
       ...(ctx.random && { random: ctx.random }),
+      ...(ctx.telemetry && { telemetry: ctx.telemetry }),
       sessionBinding: core,
     };
     this.id = core.id;

@@ -1,5 +1,6 @@
 import type { Backend } from '../contract/backend.js';
 import type { Clock } from '../contract/clock/types.js';
+import type { Telemetry } from '../contract/telemetry.js';
 
 export type { LockHolder } from '../contract/lock-holder.js';
 
@@ -40,6 +41,8 @@ export interface LockContext {
    * the session. Absent: per-lock leases with their own heartbeat.
    */
   readonly sessionBinding?: SessionBinding;
+  /** Where spans and metrics go (a `Dynastore`'s OpenTelemetry reporting); absent: nowhere. */
+  readonly telemetry?: Telemetry | undefined;
 }
 
 /**

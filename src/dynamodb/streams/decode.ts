@@ -3,6 +3,7 @@ import type { ChangeRecord } from '../../contract/backend.js';
 import type { RawRow } from '../../contract/decode-row.js';
 import type { AttributeNames } from '../../contract/names.js';
 import { changeFromStream, isTtlService } from '../../contract/stream-change.js';
+import type { Telemetry } from '../../contract/telemetry.js';
 
 /**
  * Whether a stream record is DynamoDB's TTL reaper removing an expired item: AWS marks those
@@ -41,4 +42,20 @@ export function toChangeRecord(record: _Record, names: AttributeNames): ChangeRe
     },
     names,
   );
+}
+
+/**
+ * Records `dynastore.watch.lag` for one record read from the stream: `nowMs` minus the record's
+ * `ApproximateCreationDateTime` (DynamoDB gives it to the second, so lags under a second read as
+ * up to a second more or less), in seconds. A record without it records nothing.
+ *
+ * @example
+ * ```ts
+ * recordLag(telemetry, record, clock.now());
+ * ```
+ */
+export function recordLag(telemetry: Telemetry, record: _Record, nowMs: number): void {
+  const created = record.dynamodb?.ApproximateCreationDateTime;
+  if (!(created instanceof Date)) return;
+  telemetry.record('dynastore.watch.lag', Math.max(0, nowMs - created.getTime()) / 1000, {});
 }

@@ -5,6 +5,7 @@ import { systemClock } from '../../contract/clock/system.js';
 import type { Clock } from '../../contract/clock/types.js';
 import { ValidationError } from '../../contract/errors/store.js';
 import type { AttributeNames } from '../../contract/names.js';
+import type { Telemetry } from '../../contract/telemetry.js';
 import {
   checkDuration,
   checkFunction,
@@ -70,6 +71,8 @@ export interface StreamFeedOptions extends StreamPollOptions {
   readonly clock?: Clock;
   /** Receives one event per Streams call (`DescribeTable`, `DescribeStream`, `GetShardIterator`, `GetRecords`). */
   readonly onCall?: CallListener;
+  /** Where `dynastore.watch.lag` is recorded (the store's OpenTelemetry reporting). */
+  readonly telemetry?: Telemetry;
 }
 
 /**
@@ -97,6 +100,7 @@ export interface ResolvedFeedOptions {
   readonly names: AttributeNames;
   readonly clock: Clock;
   readonly onCall: CallListener | undefined;
+  readonly telemetry: Telemetry | undefined;
   readonly pollIntervalMs: number;
   readonly idlePollIntervalMs: number;
   readonly lingerMs: number;
@@ -120,6 +124,7 @@ export function resolveFeedOptions(options: StreamFeedOptions): ResolvedFeedOpti
     names: undefined as AttributeNames | undefined,
     clock: systemClock as Clock,
     onCall: undefined as CallListener | undefined,
+    telemetry: undefined as Telemetry | undefined,
     pollIntervalMs: 250,
     idlePollIntervalMs: 1_000,
     lingerMs: 2_000,

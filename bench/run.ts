@@ -21,6 +21,7 @@ import { kvOverhead } from './scenarios/kv-overhead.js';
 import { lockCycle, lockCycleRtt } from './scenarios/lock-cycle.js';
 import { rttCheck } from './scenarios/rtt-check.js';
 import { shardHandoff } from './scenarios/shard-handoff.js';
+import { telemetryCost } from './scenarios/telemetry.js';
 import { watchScenarios } from './scenarios/watch.js';
 import { watchFanout } from './scenarios/watch-fanout.js';
 
@@ -48,6 +49,7 @@ const PLAN: readonly (readonly [string, Scenario])[] = [
   ['rtt-handoff', delayed(contendedHandoff)],
   ['rtt-failover', delayed(failoverRtt)],
   ['shard-handoff', shardHandoff],
+  ['telemetry', telemetryCost],
 ];
 /** Keys that need the delay proxy. */
 const NEEDS_PROXY = new Set(['rtt-check', 'rtt-lock', 'rtt-handoff', 'rtt-failover', 'shard-handoff']);

@@ -98,9 +98,15 @@ export function otelTelemetry(
       );
     },
     record(metric: MetricName, value: number, attributes: TelemetryAttributes) {
-      const i = instrument(metric);
-      if ('record' in i) i.record(value, attributes as Attributes);
-      else i.add(value, attributes as Attributes);
+      // called from lease bookkeeping (a loss, a release): a failing SDK must not break it, and
+      // goes to OpenTelemetry's own diagnostic logger, where SDK problems are reported
+      try {
+        const i = instrument(metric);
+        if ('record' in i) i.record(value, attributes as Attributes);
+        else i.add(value, attributes as Attributes);
+      } catch (err) {
+        api.diag.error(`dynastore: recording ${metric} failed`, err);
+      }
     },
   };
 }

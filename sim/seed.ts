@@ -1,5 +1,6 @@
 import { between, pick, prng } from '../chaos/util/random.js';
 import { Dynastore } from '../src/index.js';
+import { ROW_MARKERS } from '../src/lock/placement.js';
 import { MemoryBackend } from '../src/testing.js';
 import {
   counterActor,
@@ -432,16 +433,17 @@ function probeDeadHolders(
   const holderOf = (partition: string, key: string, token: unknown) =>
     typeof token === 'bigint' ? net.grantedBy.get(`${partition}/${key}|${token}`) : undefined;
   const dead = rows.filter((r) => {
-    if ((r.partition !== '_locks' && r.partition !== '_elections') || typeof r.fields.owner !== 'string')
-      return false;
+    const kind = r.partition.startsWith(ROW_MARKERS.lock) || r.partition.startsWith(ROW_MARKERS.election);
+    if (!kind || typeof r.fields.owner !== 'string') return false;
     const session = r.fields.session;
+    // a session's row: its partition and key are both the session's id
     const sessionRow =
       typeof session === 'string'
-        ? rows.find((s) => s.partition === '_sessions' && s.key === session)
+        ? rows.find((s) => s.partition === session && s.key === session)
         : undefined;
     const by =
       typeof session === 'string'
-        ? holderOf('_sessions', session, sessionRow?.fields.token)
+        ? holderOf(session, session, sessionRow?.fields.token)
         : holderOf(r.partition, r.key, r.fields.token);
     // a session row already killed (no owner) is dead too: its locks are free to take
     if (typeof session === 'string' && typeof sessionRow?.fields.owner !== 'string') return true;
@@ -458,13 +460,12 @@ function probeDeadHolders(
   const timing = { leaseMs: o.leaseMs, maxClockSkewMs: o.maxClockSkewMs, retentionMs: o.retentionMs };
   log.add(`${name} asks for ${dead.map((r) => `${r.partition}/${r.key}`).join(', ')}, held by the dead`);
   for (const r of dead) {
-    const take =
-      r.partition === '_locks'
-        ? () => api.lock(r.key, { ...timing, owner: `${name}/${r.key}` }).acquire({ waitMs: boundMs })
-        : async () => {
-            const l = await api.election(r.key, timing).campaign(name, { waitMs: boundMs });
-            return { release: () => l.resign() };
-          };
+    const take = r.partition.startsWith(ROW_MARKERS.lock)
+      ? () => api.lock(r.key, { ...timing, owner: `${name}/${r.key}` }).acquire({ waitMs: boundMs })
+      : async () => {
+          const l = await api.election(r.key, timing).campaign(name, { waitMs: boundMs });
+          return { release: () => l.resign() };
+        };
     void take().then(
       (held) => void held.release().catch(() => undefined),
       (err: unknown) => log.add(`${name} ${r.partition}/${r.key}: ${text(err)}`),

@@ -1,11 +1,13 @@
 import type { StoredItem } from '../contract/backend.js';
 import { backoffMs } from '../contract/backoff.js';
-import { LockTimeoutError } from '../contract/errors/lock.js';
+import { LegacyLayoutError, LockTimeoutError } from '../contract/errors/lock.js';
 import { InvalidItemError, isRetryable } from '../contract/errors/store.js';
-import { Contender } from './contender.js';
+import { type Attempt, Contender } from './contender.js';
 import type { Lease } from './lease.js';
+import type { LegacyRows } from './legacy-layout.js';
 import type { ResolvedLockOptions } from './options.js';
 import { existingWaitQueue, type Turn, type WaitQueue, waitQueueFor } from './queue.js';
+import { reportAcquire } from './report.js';
 import type { LockContext } from './types.js';
 import type { ChangeWaker } from './waker.js';
 
@@ -22,6 +24,8 @@ export interface SlotSet {
   readonly name: string;
   readonly partition: string;
   readonly keys: readonly string[];
+  /** The old layout's partition of the same rows (objects without a prefix), for `LegacyLayoutCheck`. */
+  readonly legacyPartition?: string;
   /** Reads every row: one `get` for a lock, one `query` for a semaphore's slots. */
   read(): Promise<ReadonlyMap<string, StoredItem | undefined>>;
 }
@@ -72,14 +76,16 @@ export async function contend(
   o: ResolvedLockOptions,
   mode: ContendMode,
 ): Promise<Lease | undefined> {
-  if (!mode.wait || mode.waitMs === 0) return contendFor(ctx, slots, o, mode, undefined);
-  const queue = waitQueueFor(ctx, slots.partition, slots.keys);
-  const turn = queue.join();
-  try {
-    return await contendFor(ctx, slots, o, mode, { queue, turn });
-  } finally {
-    queue.leave(turn);
-  }
+  return reportAcquire(ctx, slots.name, mode.wait ? mode.signal : undefined, async () => {
+    if (!mode.wait || mode.waitMs === 0) return contendFor(ctx, slots, o, mode, undefined);
+    const queue = waitQueueFor(ctx, slots.partition, slots.keys);
+    const turn = queue.join();
+    try {
+      return await contendFor(ctx, slots, o, mode, { queue, turn });
+    } finally {
+      queue.leave(turn);
+    }
+  });
 }
 
 /**
@@ -130,6 +136,22 @@ async function contendFor(
     );
   };
   const contender = new Contender(ctx, slots.partition, o, onAnswer, queue?.knowledge);
+  const legacy: LegacyRows | undefined =
+    ctx.legacyLayout && slots.legacyPartition !== undefined
+      ? { name: slots.name, partition: slots.legacyPartition, keys: slots.keys, skewMs: o.maxClockSkewMs }
+      : undefined;
+  /** A grant attempt, once no old-layout process holds the rows (`LegacyLayoutCheck`). */
+  const attempt = async (key: string): Promise<Attempt> => {
+    if (legacy && ctx.legacyLayout) {
+      try {
+        await ctx.legacyLayout.assertClear(legacy);
+      } catch (error) {
+        if (error instanceof LegacyLayoutError) throw error;
+        return { kind: 'error', error };
+      }
+    }
+    return contender.attempt(key);
+  };
   if (place && queue && !queue.isHead(place.turn)) {
     // wait for this process's waiters ahead of us: they contend for all of us meanwhile
     while (!queue.isHead(place.turn)) {
@@ -198,7 +220,7 @@ async function contendFor(
     const key = candidates[0];
     if (key !== undefined && burst <= slots.keys.length + 1) {
       burst++;
-      const a = await contender.attempt(key);
+      const a = await attempt(key);
       if (a.kind !== 'error') learnt();
       if (a.kind === 'granted') {
         if (signal?.aborted) {
@@ -213,6 +235,7 @@ async function contendFor(
           continue;
         }
         tellQueueOnRelease(ctx, slots, a.lease);
+        if (legacy) ctx.legacyLayout?.track(a.lease, legacy);
         return a.lease;
       }
       if (a.kind === 'refused') {

@@ -100,17 +100,17 @@ describe('the store boundary check', () => {
     };
     for (const key of ['a', 'b']) {
       const fields = { ...lease, leaseMs: 600, leaseUntil: 1_700_000_000_600 };
-      expect((await call(conn.write({ partition: '_locks', key, fields }))).ok).toBe(true);
+      expect((await call(conn.write({ partition: `_lock/${key}`, key, fields }))).ok).toBe(true);
     }
     // b's renewal is in flight when a's release is sent (a has no renewal in flight)
     const renewB = conn.write({
-      partition: '_locks',
+      partition: '_lock/b',
       key: 'b',
       fields: { leaseUntil: 1_700_000_000_700 },
       condition: heldBy,
     });
     const releaseA = conn.write({
-      partition: '_locks',
+      partition: '_lock/a',
       key: 'a',
       fields: { owner: null },
       condition: heldBy,
@@ -208,11 +208,11 @@ describe('npm run sim', () => {
     net.calm = true;
     const rec = new Recorder(world, log);
     const stuck = { owner: 'ghost', token: 1_700_000_000_000_000n, leaseMs: 600, leaseUntil: EPOCH_MS + 1e9 };
-    await store.write({ partition: '_locks', key: KEYS.leaseLock, fields: stuck });
+    await store.write({ partition: `_lock/${KEYS.leaseLock}`, key: KEYS.leaseLock, fields: stuck });
     // a holder nobody can see, renewing every 200 ms (the row changes, so rule (b) never fires)
     const renew = () => {
       void store.write({
-        partition: '_locks',
+        partition: `_lock/${KEYS.leaseLock}`,
         key: KEYS.leaseLock,
         fields: { leaseUntil: EPOCH_MS + 1e9 + world.now },
       });

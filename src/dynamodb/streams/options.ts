@@ -5,6 +5,7 @@ import { systemClock } from '../../contract/clock/system.js';
 import type { Clock } from '../../contract/clock/types.js';
 import { ValidationError } from '../../contract/errors/store.js';
 import type { AttributeNames } from '../../contract/names.js';
+import type { Telemetry } from '../../contract/telemetry.js';
 import {
   checkDuration,
   checkFunction,
@@ -30,8 +31,10 @@ import {
 export interface StreamPollOptions {
   /**
    * Client for the DynamoDB Streams API. When omitted, one is made from the DynamoDB client's
-   * region, credentials, request handler and (for DynamoDB Local and other non-AWS endpoints)
-   * endpoint. Pass one when your DynamoDB endpoint is custom and Streams live elsewhere.
+   * region, credentials and request handler; it follows the DynamoDB client's endpoint however
+   * that was set (in code, `AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL`, the shared config
+   * file) unless it is an AWS host, and `AWS_ENDPOINT_URL_DYNAMODB_STREAMS` wins over it. Pass one
+   * when your Streams live anywhere else.
    */
   readonly streamsClient?: StreamsClient;
   /** Wait between polls while records arrive. @default 250 */
@@ -70,6 +73,8 @@ export interface StreamFeedOptions extends StreamPollOptions {
   readonly clock?: Clock;
   /** Receives one event per Streams call (`DescribeTable`, `DescribeStream`, `GetShardIterator`, `GetRecords`). */
   readonly onCall?: CallListener;
+  /** Where `dynastore.watch.lag` is recorded (the store's OpenTelemetry reporting). */
+  readonly telemetry?: Telemetry;
 }
 
 /**
@@ -97,6 +102,7 @@ export interface ResolvedFeedOptions {
   readonly names: AttributeNames;
   readonly clock: Clock;
   readonly onCall: CallListener | undefined;
+  readonly telemetry: Telemetry | undefined;
   readonly pollIntervalMs: number;
   readonly idlePollIntervalMs: number;
   readonly lingerMs: number;
@@ -120,6 +126,7 @@ export function resolveFeedOptions(options: StreamFeedOptions): ResolvedFeedOpti
     names: undefined as AttributeNames | undefined,
     clock: systemClock as Clock,
     onCall: undefined as CallListener | undefined,
+    telemetry: undefined as Telemetry | undefined,
     pollIntervalMs: 250,
     idlePollIntervalMs: 1_000,
     lingerMs: 2_000,

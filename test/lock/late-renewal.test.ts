@@ -5,6 +5,8 @@ import { isRenewal, settle, simulation, timeout, trackUnhandled } from './suppor
 
 const LEASE = 1_000;
 const SKEW = 100;
+/** Where the lock row of 'job' lives (a partition key per lock). */
+const ROW = { partition: '_lock/job', key: 'job' };
 const opts = { leaseMs: LEASE, maxClockSkewMs: SKEW, heartbeatMs: false as const, pollMs: 250 };
 
 let unhandled: ReturnType<typeof trackUnhandled>;
@@ -42,13 +44,13 @@ describe('a renewal that reaches the store late', () => {
     await sim.clock.advance(500 - sim.clock.monotonic());
     await lease.renew(); // lease end 1 500
     const t0 = sim.clock.now() - sim.clock.monotonic(); // wall time at monotonic 0
-    const before = await sim.memory.get('_locks', 'job');
+    const before = await sim.memory.get(ROW.partition, ROW.key);
     expect(before?.fields.leaseUntil).toBe(t0 + 1_500);
     // the first renewal's request (lease end 1 100) reaches the store now
     expect(held).toHaveLength(1);
     const late = await sim.memory.write(held[0] as WriteInput);
     expect(late.ok).toBe(false);
-    expect((await sim.memory.get('_locks', 'job'))?.fields.leaseUntil).toBe(t0 + 1_500);
+    expect((await sim.memory.get(ROW.partition, ROW.key))?.fields.leaseUntil).toBe(t0 + 1_500);
     // past 1 100 + skew, before the holder's deadline (1 500): the lock is still the holder's
     await sim.clock.advance(1_250 - sim.clock.monotonic());
     expect(lease.held).toBe(true);
@@ -61,10 +63,9 @@ describe('a renewal that reaches the store late', () => {
     const a = sim.store();
     const lease = await a.store.lock('job', opts).acquire();
     // the row's lease end is later than any renewal this holder can send for a while
-    const row = await sim.memory.get('_locks', 'job');
+    const row = await sim.memory.get(ROW.partition, ROW.key);
     await sim.memory.write({
-      partition: '_locks',
-      key: 'job',
+      ...ROW,
       fields: { leaseUntil: Number(row?.fields.leaseUntil) + 5 * LEASE },
     });
     await sim.clock.advance(200);

@@ -25,3 +25,11 @@ export { lockOptionNames } from './options.js';
 export { decodeLockRow } from './row.js';
 export { SessionCore, type SessionTerms } from './session.js';
 export { SESSION_PARTITION } from './session-row.js';
+export {
+  KV_SESSION_FIELD,
+  KV_SESSION_SKEW_FIELD,
+  kvSessionOf,
+  sessionDeadInMs,
+  sessionIdOfRow,
+  sessionRowTarget,
+} from './session-judge.js';

@@ -6,6 +6,7 @@ export type {
   WatchOptions,
   WatchPrefixOptions,
   WatchPutEvent,
+  SessionJudge,
 } from './types.js';
 export { watchKey } from './watch-key.js';
 export { watchPrefix } from './watch-prefix.js';

@@ -12,6 +12,7 @@ const FLOORS = {
   watch: 1,
   semaphore: 2,
   election: 2,
+  workgroup: 2,
   testing: 2,
   facade: 3,
   '(entry)': 4,
@@ -49,7 +50,7 @@ module.exports = {
       comment:
         'the recipes and the facade use lock/ through its public index.ts or its internal.ts, never its other files',
       severity: 'error',
-      from: { path: '^src/(semaphore|election|facade)/' },
+      from: { path: '^src/(semaphore|election|workgroup|facade)/' },
       to: { path: '^src/lock/', pathNot: '^src/lock/(index|internal)\\.ts$' },
     },
     {

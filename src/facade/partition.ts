@@ -227,7 +227,9 @@ export class Partition {
     const write = this.#prepare(key, value, o.ttlMs, checkSession('atomicPut.session', o.session));
     const nowSec = this.#nowSec();
     const send = (condition: Condition) =>
-      fence ? this.#fencedWrite(fence, { ...write, condition }) : this.#writeOnce({ ...write, condition }, 'atomicPut');
+      fence
+        ? this.#fencedWrite(fence, { ...write, condition })
+        : this.#writeOnce({ ...write, condition }, 'atomicPut');
     let result = await send(previous ? liveAtVersion(previous.version, nowSec) : absentOrExpired(nowSec));
     if (result.ok) return toPair(result.item);
     // a create finds a row bound to a dead session: it is absent to every read, so the create
@@ -500,7 +502,8 @@ export class Partition {
 /** Checks a `session` option: a live `Session` from `store.session()`. */
 function checkSession(field: string, session: unknown): Session | undefined {
   if (session === undefined) return undefined;
-  if (!(session instanceof Session)) throw new ValidationError(field, 'must be a Session from store.session()');
+  if (!(session instanceof Session))
+    throw new ValidationError(field, 'must be a Session from store.session()');
   if (!session.held)
     throw session.signal.aborted ? session.signal.reason : new ValidationError(field, 'is closed');
   return session;

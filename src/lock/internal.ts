@@ -24,7 +24,6 @@ export { resolveAcquireOptions } from './lock.js';
 export { lockOptionNames } from './options.js';
 export { decodeLockRow } from './row.js';
 export { SessionCore, type SessionTerms } from './session.js';
-export { SESSION_PARTITION } from './session-row.js';
 export {
   KV_SESSION_FIELD,
   KV_SESSION_SKEW_FIELD,
@@ -33,3 +32,4 @@ export {
   sessionIdOfRow,
   sessionRowTarget,
 } from './session-judge.js';
+export { SESSION_PARTITION } from './session-row.js';

@@ -84,6 +84,8 @@ export function sessionDeadInMs(
   if (!row.owner) return 0;
   const byWall = row.leaseUntil === undefined ? Number.POSITIVE_INFINITY : row.leaseUntil + skewMs - nowMs;
   const byObservation =
-    row.leaseMs === undefined ? Number.POSITIVE_INFINITY : seenSince + ruleBWaitMs(row.leaseMs) - nowMonotonic;
+    row.leaseMs === undefined
+      ? Number.POSITIVE_INFINITY
+      : seenSince + ruleBWaitMs(row.leaseMs) - nowMonotonic;
   return Math.max(0, Math.min(byWall < 0 ? 0 : byWall + 1, byObservation));
 }

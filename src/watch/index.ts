@@ -1,4 +1,5 @@
 export type {
+  SessionJudge,
   WatchCause,
   WatchDeleteEvent,
   WatchDeps,
@@ -6,7 +7,6 @@ export type {
   WatchOptions,
   WatchPrefixOptions,
   WatchPutEvent,
-  SessionJudge,
 } from './types.js';
 export { watchKey } from './watch-key.js';
 export { watchPrefix } from './watch-prefix.js';

@@ -1,7 +1,7 @@
 import { Observable, type Subscriber } from 'rxjs';
 import type { ChangeRecord, FeedSubscription, StoredItem } from '../contract/backend.js';
-import { type SnapshotSharer, type SnapshotSource, sharedReads } from './shared-read.js';
 import { SessionTracker } from './sessions.js';
+import { type SnapshotSharer, type SnapshotSource, sharedReads } from './shared-read.js';
 import { type SessionGate, WatchState } from './state.js';
 import type { WatchDeps, WatchEvent } from './types.js';
 

@@ -107,7 +107,13 @@ export interface SessionJudge {
    * Ms until the takeover rules allow taking the session's locks, given its row `item` seen
    * unchanged since monotonic `seenSince` (0: dead now; Infinity: never by itself).
    */
-  deadInMs(item: StoredItem | undefined, seenSince: number, nowMonotonic: number, nowMs: number, skewMs: number): number;
+  deadInMs(
+    item: StoredItem | undefined,
+    seenSince: number,
+    nowMonotonic: number,
+    nowMs: number,
+    skewMs: number,
+  ): number;
 }
 
 /**

@@ -11,9 +11,23 @@ import { SESSION_PARTITION } from './session-row.js';
  * session's lock contenders do.
  */
 
-/** The field of a key/value row that names its session. */
+/**
+ * The field of a key/value row that names its session.
+ *
+ * @example
+ * ```ts
+ * item.fields[KV_SESSION_FIELD]; // '3f2a...'
+ * ```
+ */
 export const KV_SESSION_FIELD = 'session';
-/** The field of a key/value row that records its session's `maxClockSkewMs`. */
+/**
+ * The field of a key/value row that records its session's `maxClockSkewMs`.
+ *
+ * @example
+ * ```ts
+ * item.fields[KV_SESSION_SKEW_FIELD]; // 1000
+ * ```
+ */
 export const KV_SESSION_SKEW_FIELD = 'sessionSkewMs';
 
 /**

@@ -83,7 +83,7 @@ export class WatchState {
 
   /** `row`, when it is bound to a session known dead (it then reads as absent). */
   #hidden(row: StoredItem | undefined): boolean {
-    return row !== undefined && this.#gate !== undefined && this.#gate.hidden(row);
+    return row !== undefined && (this.#gate?.hidden(row) ?? false);
   }
 
   #follow(row: StoredItem | undefined): void {

@@ -8,7 +8,14 @@ import { planShards } from './plan.js';
 import { formatMemberValue, parseMemberValue } from './published.js';
 import type { GroupSession, GroupStore, MemberTable, ShardLease } from './types.js';
 
-/** Where a group keeps its members and shards (names only: rows come from the table and locks). */
+/**
+ * Where a group keeps its members and shards (names only: rows come from the table and locks).
+ *
+ * @example
+ * ```ts
+ * const names: GroupNames = { group: 'g', shards: 4, shardKey: (n) => `g/${n}`, memberKey: (id) => `members/${id}`, memberPrefix: 'members/' };
+ * ```
+ */
 export interface GroupNames {
   readonly group: string;
   readonly shards: number;

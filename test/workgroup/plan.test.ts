@@ -4,18 +4,14 @@ import { planShards, targets } from '../../src/workgroup/plan.js';
 /**
  * A group run by the plan alone: each step, every member (in a random order) sees the others'
  * published sets and its own, releases its surplus and takes its allotted free shards (a free shard
- * taken twice in one step goes to the first). Returns the holdings once nobody moves, and how many
- * shards changed hands.
+ * taken twice in one step goes to the first). Returns the holdings once nobody moves.
  */
 function settle(
   shards: number,
   start: Map<string, number[]>,
   random: () => number,
-): { owned: Map<string, number[]>; moved: number; steps: number } {
+): { owned: Map<string, number[]>; steps: number } {
   const owned = new Map([...start].map(([id, s]) => [id, [...s]]));
-  const firstOwner = new Map<number, string>();
-  for (const [id, s] of owned) for (const x of s) firstOwner.set(x, id);
-  let moved = 0;
   for (let step = 0; step < 100; step++) {
     let changed = false;
     const ids = [...owned.keys()].sort(() => random() - 0.5);
@@ -31,8 +27,6 @@ function settle(
       for (const s of plan.take) {
         if (held.has(s)) continue;
         mine.add(s);
-        if (firstOwner.has(s) && firstOwner.get(s) !== id) moved++;
-        firstOwner.set(s, id);
         changed = true;
       }
       owned.set(
@@ -40,7 +34,7 @@ function settle(
         [...mine].sort((a, b) => a - b),
       );
     }
-    if (!changed) return { owned, moved, steps: step };
+    if (!changed) return { owned, steps: step };
   }
   throw new Error('never settled');
 }

@@ -69,7 +69,7 @@ export interface BenchArgs {
 
 /** Every scenario key `--only` can name (a key matches when it contains the given text). */
 export const SCENARIO_KEYS =
-  'kv,lock,handoff,failover,holding,watch,rtt-check,rtt-lock,rtt-handoff,rtt-failover,shard-handoff';
+  'kv,lock,handoff,failover,holding,watch,rtt-check,rtt-lock,rtt-handoff,rtt-failover,shard-handoff,work-group';
 
 /**
  * Parses `--quick`, `--rtt-ms n` and `--only a,b` (unknown flags are an error).

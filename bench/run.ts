@@ -23,6 +23,7 @@ import { rttCheck } from './scenarios/rtt-check.js';
 import { shardHandoff } from './scenarios/shard-handoff.js';
 import { watchScenarios } from './scenarios/watch.js';
 import { watchFanout } from './scenarios/watch-fanout.js';
+import { workGroupFailover } from './scenarios/work-group.js';
 
 type Scenario = (env: BenchEnv, profile: Profile) => Promise<ScenarioResult | ScenarioResult[]>;
 
@@ -48,6 +49,7 @@ const PLAN: readonly (readonly [string, Scenario])[] = [
   ['rtt-handoff', delayed(contendedHandoff)],
   ['rtt-failover', delayed(failoverRtt)],
   ['shard-handoff', shardHandoff],
+  ['work-group', workGroupFailover],
 ];
 /** Keys that need the delay proxy. */
 const NEEDS_PROXY = new Set(['rtt-check', 'rtt-lock', 'rtt-handoff', 'rtt-failover', 'shard-handoff']);

@@ -1,0 +1,62 @@
+/**
+ * One member of the `work group failover` scenario, in its own process so that it can be killed
+ * with SIGKILL. Prints, with epoch ms: `send <t>` for every write it sends (its floor: the session's
+ * own deadline is leaseMs after its last renewal), `joining <t>`, `joined <t>`, `got <shard> <t>`,
+ * `stop <shard> <t>` (its onShard work told to stop), `writes <n> <t>` (writes answered so far)
+ * once a second, and `left <t>` after a graceful leave on SIGTERM.
+ * Usage: node --import tsx bench/scenarios/work-group-child.ts <endpoint> <table> <group> <id> <shards> <leaseMs>
+ */
+import { Dynastore } from '../../src/index.js';
+import { localDynamoClient } from '../../src/testing/local-client.js';
+import { epochNow } from '../sleep.js';
+
+const [endpoint, table, group, id, shardsArg, leaseArg] = process.argv.slice(2);
+if (!endpoint || !table || !group || !id || !shardsArg || !leaseArg) {
+  console.error('usage: work-group-child <endpoint> <table> <group> <id> <shards> <leaseMs>');
+  process.exit(2);
+}
+const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'TransactWriteItems']);
+let writes = 0;
+const client = localDynamoClient(endpoint);
+client.middlewareStack.add(
+  (next, context) => async (args) => {
+    const operation = String(context.commandName ?? '').replace(/Command$/, '');
+    if (WRITES.has(operation)) console.log(`send ${epochNow()}`);
+    return next(args);
+  },
+  { step: 'initialize', name: 'benchWriteTimes' },
+);
+const store = new Dynastore({
+  client,
+  tableName: table,
+  onCall: (e) => {
+    if (WRITES.has(e.operation)) writes++;
+  },
+});
+const session = await store.session({ leaseMs: Number(leaseArg), owner: id });
+console.log(`joining ${epochNow()}`);
+const member = await store.workGroup(group, { shards: Number(shardsArg) }).join(session, {
+  onShard: async (shard, lease) => {
+    console.log(`got ${shard} ${epochNow()}`);
+    await new Promise<void>((resolve) => {
+      if (lease.signal.aborted) resolve();
+      else lease.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    console.log(`stop ${shard} ${epochNow()}`);
+  },
+});
+console.log(`joined ${epochNow()}`);
+member.signal.addEventListener('abort', () =>
+  console.log(`ended ${epochNow()} ${String(member.signal.reason)}`),
+);
+const tick = setInterval(() => console.log(`writes ${writes} ${epochNow()}`), 1_000);
+process.once('SIGTERM', () => {
+  void (async () => {
+    await member.leave();
+    console.log(`left ${epochNow()}`);
+    clearInterval(tick);
+    await session.close();
+    client.destroy();
+    process.exit(0);
+  })();
+});

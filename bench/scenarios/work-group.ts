@@ -107,14 +107,27 @@ async function settled(
   timeoutMs = 60_000,
 ): Promise<ReturnType<typeof balance>> {
   let last: ReturnType<typeof balance> | undefined;
-  await waitUntil(
-    () => {
-      last = balance(children);
-      return last.balanced;
-    },
-    timeoutMs,
-    what,
-  );
+  try {
+    await waitUntil(
+      () => {
+        last = balance(children);
+        return last.balanced;
+      },
+      timeoutMs,
+      what,
+    );
+  } catch (error) {
+    const state = children.map((c) => {
+      const tail = c.proc
+        .output()
+        .split('\n')
+        .filter((l) => !/^(send|writes) /.test(l))
+        .slice(-6)
+        .join(' | ');
+      return `${c.id}${c.dead ? ' (dead)' : ''}: ${c.holdings().owned.size} shards; ${tail}`;
+    });
+    throw new Error(`${(error as Error).message}\n${state.join('\n')}`);
+  }
   return last as ReturnType<typeof balance>;
 }
 

@@ -205,7 +205,7 @@ export class Dynastore {
    * await using member = await group.join(session, { onShard: async (shard, lease) => encode(shard, lease.signal) });
    * ```
    */
-  workGroup(name: string, options: WorkGroupOptions): WorkGroup {
+  workGroup(name: string, options?: WorkGroupOptions): WorkGroup {
     return new WorkGroup(groupStore(this), name, options);
   }
 }

@@ -37,19 +37,24 @@ const READ_CONCURRENCY = 16;
  */
 export class WorkGroup {
   readonly name: string;
-  readonly shards: number;
+  /** The shard count given to `store.workGroup` (undefined: a group opened only to look at it). */
+  readonly shards: number | undefined;
   readonly #store: GroupStore;
-  readonly #names: GroupNames;
+  readonly #memberPrefix = 'members/';
 
-  constructor(store: GroupStore, name: string, options: WorkGroupOptions) {
+  constructor(store: GroupStore, name: string, options?: WorkGroupOptions) {
     const o = resolveWorkGroupOptions(name, options);
     this.name = name;
     this.shards = o.shards;
     this.#store = store;
-    const memberPrefix = 'members/';
-    this.#names = {
+  }
+
+  #names(shards: number): GroupNames {
+    const name = this.name;
+    const memberPrefix = this.#memberPrefix;
+    return {
       group: name,
-      shards: o.shards,
+      shards,
       shardKey: (n) => workGroupShardKey(name, n),
       memberKey: (id) => `${memberPrefix}${id}`,
       memberPrefix,
@@ -70,7 +75,9 @@ export class WorkGroup {
     if (typeof session !== 'object' || session === null || typeof session.lock !== 'function')
       throw new ValidationError('join.session', 'must be a Session from store.session()');
     const o = resolveJoinOptions(options, session.owner);
-    return Member.join(this.#names, this.#store, session, o.id, o);
+    if (this.shards === undefined)
+      throw new ValidationError('workGroup.shards', 'is required to join: store.workGroup(name, { shards })');
+    return Member.join(this.#names(this.shards), this.#store, session, o.id, o);
   }
 
   /**
@@ -83,13 +90,31 @@ export class WorkGroup {
    * ```
    */
   async members(): Promise<string[]> {
-    const rows = await this.#store.members(this.name).list(this.#names.memberPrefix);
-    return rows.map((r) => r.key.slice(this.#names.memberPrefix.length)).sort();
+    const rows = await this.#store.members(this.name).list(this.#memberPrefix);
+    return rows.map((r) => r.key.slice(this.#memberPrefix.length)).sort();
+  }
+
+  /**
+   * The live members and the shards each says it holds (what it last published; the locks are the
+   * truth, see `assignment()`), by id: one query of the member keys.
+   *
+   * @example
+   * ```ts
+   * for (const [id, owned] of await group.published()) console.log(id, owned.length);
+   * ```
+   */
+  async published(): Promise<Map<string, number[]>> {
+    const rows = await this.#store.members(this.name).list(this.#memberPrefix);
+    const out = rows.map(
+      (r) => [r.key.slice(this.#memberPrefix.length), parseMemberValue(r.value).owned] as const,
+    );
+    return new Map(out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
   }
 
   /**
    * Who holds each shard now, from the shard locks (one strongly consistent read per shard, plus
    * one per holding session): shard number to member id; a free shard is absent from the map.
+   * Without `shards`, the count the live members publish (none live: an empty map).
    *
    * @example
    * ```ts
@@ -97,17 +122,28 @@ export class WorkGroup {
    * ```
    */
   async assignment(): Promise<Map<number, string>> {
+    const shards = this.shards ?? (await this.#publishedShards());
     const out = new Map<number, string>();
     let next = 0;
     const worker = async () => {
-      while (next < this.shards) {
+      while (next < shards) {
         const shard = next++;
-        const holder = await this.#store.lock(this.#names.shardKey(shard)).holder();
+        const holder = await this.#store.lock(workGroupShardKey(this.name, shard)).holder();
         if (holder) out.set(shard, holder.data ?? holder.owner);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, this.shards) }, worker));
+    await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, shards) }, worker));
     return new Map([...out].sort((a, b) => a[0] - b[0]));
+  }
+
+  /** The shard count the live members publish (0 when none is live). */
+  async #publishedShards(): Promise<number> {
+    const rows = await this.#store.members(this.name).list(this.#memberPrefix);
+    for (const row of rows) {
+      const shards = parseMemberValue(row.value).shards;
+      if (shards !== undefined) return shards;
+    }
+    return 0;
   }
 
   /**
@@ -122,7 +158,7 @@ export class WorkGroup {
    * ```
    */
   observe(): Observable<ReadonlyMap<string, readonly number[]>> {
-    const prefix = this.#names.memberPrefix;
+    const prefix = this.#memberPrefix;
     return this.#store
       .members(this.name)
       .watch(prefix)
@@ -130,7 +166,7 @@ export class WorkGroup {
         scan((members, e) => {
           const next = new Map(members);
           const id = e.key.slice(prefix.length);
-          if (e.type === 'put') next.set(id, parseMemberValue(e.pair.text()));
+          if (e.type === 'put') next.set(id, parseMemberValue(e.pair.text()).owned);
           else next.delete(id);
           return next;
         }, new Map<string, number[]>()),

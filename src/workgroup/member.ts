@@ -1,7 +1,7 @@
 import '../contract/disposable.js';
 import type { Subscription } from 'rxjs';
 import type { Clock, TimerHandle } from '../contract/clock/types.js';
-import { KeyExistsError } from '../contract/errors/store.js';
+import { KeyExistsError, ValidationError } from '../contract/errors/store.js';
 import type { Lease } from '../lock/index.js';
 import type { JoinOptions } from './options.js';
 import { planShards } from './plan.js';
@@ -165,7 +165,7 @@ export class Member implements AsyncDisposable {
     if (!session.held) throw session.signal.reason ?? new Error('the session is closed');
     const key = this.#names.memberKey(this.id);
     try {
-      await this.#table.create(key, formatMemberValue([]), session);
+      await this.#table.create(key, formatMemberValue([], this.#names.shards), session);
     } catch (error) {
       if (error instanceof KeyExistsError)
         throw new KeyExistsError(
@@ -178,7 +178,14 @@ export class Member implements AsyncDisposable {
     try {
       for (const { key: k, value } of await this.#table.list(this.#names.memberPrefix)) {
         const id = k.slice(this.#names.memberPrefix.length);
-        if (id !== this.id) this.#others.set(id, parseMemberValue(value));
+        if (id === this.id) continue;
+        const other = parseMemberValue(value);
+        if (other.shards !== undefined && other.shards !== this.#names.shards)
+          throw new ValidationError(
+            'workGroup.shards',
+            `is ${this.#names.shards}, but member "${id}" of work group "${this.group}" has ${other.shards}: every member must use the same count`,
+          );
+        this.#others.set(id, other.owned);
       }
     } catch (error) {
       await this.#table.delete(key).catch(() => undefined);
@@ -193,7 +200,7 @@ export class Member implements AsyncDisposable {
           if (e.type === 'delete' && e.cause === 'session') this.#fail(this.#session.signal.reason ?? e);
           return;
         }
-        if (e.type === 'put') this.#others.set(id, parseMemberValue(e.pair.text()));
+        if (e.type === 'put') this.#others.set(id, parseMemberValue(e.pair.text()).owned);
         else this.#others.delete(id);
         this.#schedule();
       },
@@ -330,7 +337,11 @@ export class Member implements AsyncDisposable {
     this.#publishing = (async () => {
       while (this.#publishWanted && !this.#stopping) {
         this.#publishWanted = false;
-        await this.#table.put(this.#names.memberKey(this.id), formatMemberValue(this.owned()), this.#session);
+        await this.#table.put(
+          this.#names.memberKey(this.id),
+          formatMemberValue(this.owned(), this.#names.shards),
+          this.#session,
+        );
       }
     })()
       .catch((error: unknown) => this.#fail(error))

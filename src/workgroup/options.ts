@@ -18,8 +18,12 @@ import type { ShardLease } from './types.js';
  * ```
  */
 export interface WorkGroupOptions {
-  /** How many shards the work is cut into (numbered 0 to shards - 1), 1 to 10 000. */
-  shards: number;
+  /**
+   * How many shards the work is cut into (numbered 0 to shards - 1), 1 to 10 000; every member
+   * must use the same. Required to `join`; without it, `members()`, `observe()` and
+   * `assignment()` work from what the live members publish (for tools that only look).
+   */
+  shards?: number;
 }
 
 /**
@@ -60,12 +64,13 @@ export const MAX_SHARDS = 10_000;
  * resolveWorkGroupOptions('encoders', { shards: 64 }); // { shards: 64 }
  * ```
  */
-export function resolveWorkGroupOptions(name: string, options: WorkGroupOptions): { shards: number } {
+export function resolveWorkGroupOptions(
+  name: string,
+  options: WorkGroupOptions | undefined,
+): { shards: number | undefined } {
   checkName('workGroup.name', name, Limits.keyBytes - 64);
-  if (options === undefined || options === null || typeof options !== 'object')
-    throw new ValidationError('workGroup.shards', 'is required');
   const o = resolveOptions('workGroup', options, { shards: undefined as number | undefined });
-  if (o.shards === undefined) throw new ValidationError('workGroup.shards', 'is required');
+  if (o.shards === undefined) return { shards: undefined };
   return { shards: checkInteger('workGroup.shards', o.shards, { min: 1, max: MAX_SHARDS }) };
 }
 

@@ -1,29 +1,49 @@
 /**
- * The value of a member key: the shards the member holds, as JSON `{"owned":[...]}`.
+ * What a member key says: the shards its member holds, and the group's shard count as the member
+ * sees it. Stored as JSON `{"owned":[...],"shards":N}`.
  *
  * @example
  * ```ts
- * formatMemberValue([1, 2]); // '{"owned":[1,2]}'
+ * const p: MemberValue = { owned: [1, 2], shards: 64 };
  * ```
  */
-export function formatMemberValue(owned: readonly number[]): string {
-  return JSON.stringify({ owned });
+export interface MemberValue {
+  readonly owned: number[];
+  readonly shards?: number;
 }
 
 /**
- * The shards a member key's value says its member holds. A value another writer left unreadable
- * reads as none (the shard locks stay the truth; such a member is still counted as live).
+ * The value of a member key.
  *
  * @example
  * ```ts
- * parseMemberValue('{"owned":[1,2]}'); // [1, 2]
+ * formatMemberValue([1, 2], 64); // '{"owned":[1,2],"shards":64}'
  * ```
  */
-export function parseMemberValue(value: string): number[] {
+export function formatMemberValue(owned: readonly number[], shards: number): string {
+  return JSON.stringify({ owned, shards });
+}
+
+/**
+ * Reads a member key's value. A value another writer left unreadable reads as holding nothing
+ * (the shard locks stay the truth; such a member is still counted as live).
+ *
+ * @example
+ * ```ts
+ * parseMemberValue('{"owned":[1,2],"shards":64}'); // { owned: [1, 2], shards: 64 }
+ * ```
+ */
+export function parseMemberValue(value: string): MemberValue {
   try {
-    const parsed = JSON.parse(value) as { owned?: unknown };
-    return Array.isArray(parsed.owned) ? parsed.owned.filter((s): s is number => Number.isInteger(s)) : [];
+    const parsed = JSON.parse(value) as { owned?: unknown; shards?: unknown };
+    const owned = Array.isArray(parsed.owned)
+      ? parsed.owned.filter((s): s is number => Number.isInteger(s))
+      : [];
+    const shards = parsed.shards;
+    return typeof shards === 'number' && Number.isInteger(shards) && shards > 0
+      ? { owned, shards }
+      : { owned };
   } catch {
-    return [];
+    return { owned: [] };
   }
 }

@@ -233,10 +233,25 @@ export function workGroupContract(harness: () => Harness, t: GroupTiming, shards
       const s2 = await open(store, 'same');
       const m1 = await group.join(s1, { onShard: async () => undefined });
       await expect(group.join(s2, { onShard: async () => undefined })).rejects.toBeInstanceOf(KeyExistsError);
+      // another shard count than the live members': refused, and its member key taken back
+      await expect(
+        store
+          .workGroup(group.name, { shards: shards + 1 })
+          .join(s2, { id: 'other', onShard: async () => undefined }),
+      ).rejects.toThrow(/every member must use the same count/);
+      expect(await group.members()).toEqual(['same']);
+      // a group opened without a count (a tool that only looks) learns it from the members
+      await until(h, () => m1.owned().length === shards, 10 * t.leaseMs, 'the lone member holds every shard');
+      await h.passTime(t.heartbeatMs);
+      const looking = store.workGroup(group.name);
+      expect((await looking.assignment()).size).toBe(shards);
       await m1.leave();
+      expect((await looking.assignment()).size).toBe(0);
       expect(() => store.workGroup('g', { shards: 0 })).toThrow(ValidationError);
       expect(() => store.workGroup('g', { shards: 1.5 })).toThrow(ValidationError);
-      expect(() => store.workGroup('g', {} as never)).toThrow(ValidationError);
+      expect(() => store.workGroup('g').join(s2, { onShard: async () => undefined })).toThrow(
+        ValidationError,
+      );
       expect(() => store.workGroup('g', { shards: 2, extra: 1 } as never)).toThrow(ValidationError);
       const calls = h.calls.length;
       expect(() => group.join(s2, {} as never)).toThrow(ValidationError);

@@ -5,7 +5,9 @@ import { holderCommand } from './holder.js';
 import { getCommand, putCommand } from './kv.js';
 import { lockCommand } from './lock.js';
 import { lsCommand } from './ls.js';
+import { membersCommand } from './members.js';
 import { rmCommand } from './rm.js';
+import { shardsCommand } from './shards.js';
 import { watchCommand } from './watch.js';
 
 /**
@@ -28,4 +30,6 @@ export const commands: readonly CommandSpec[] = [
   holderCommand,
   electCommand,
   leaderCommand,
+  membersCommand,
+  shardsCommand,
 ];

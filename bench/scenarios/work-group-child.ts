@@ -33,6 +33,11 @@ const store = new Dynastore({
     if (WRITES.has(e.operation)) writes++;
   },
 });
+// warm the client and DynamoDB Local's code paths before the session's lease starts: a cold first
+// call on a loaded 2-core machine can take longer than a 2 s lease
+const warm = store.partition('bench-warm-up');
+for (let i = 0; i < 10; i++) await warm.get(`k${i % 3}`);
+await store.lock(`bench-warm-up/${id}`).holder();
 const session = await store.session({ leaseMs: Number(leaseArg), owner: id });
 console.log(`joining ${epochNow()}`);
 const member = await store.workGroup(group, { shards: Number(shardsArg) }).join(session, {

@@ -149,7 +149,12 @@ interface Trial {
 async function trial(env: BenchEnv, group: string, windowMs: number): Promise<Trial> {
   const children: Child[] = [];
   try {
-    for (let i = 1; i <= MEMBERS; i++) children.push(new Child(env, group, `w${i}`));
+    // one after the other: five cold starts at once overload a 2-core machine for seconds
+    for (let i = 1; i <= MEMBERS; i++) {
+      const child = new Child(env, group, `w${i}`);
+      children.push(child);
+      await waitUntil(() => child.at('joined') !== undefined, 60_000, `member w${i} to join`);
+    }
     await settled(children, `${MEMBERS} members balanced`, 120_000);
     // settled: count the whole group's writes over a window (session renewals only, if all is well)
     await sleep(2 * LEASE_MS);
@@ -167,7 +172,9 @@ async function trial(env: BenchEnv, group: string, windowMs: number): Promise<Tr
     const killFloorMs = victim.lastSendBefore(killedAt) + LEASE_MS - killedAt;
 
     // back to five, then a sixth joins
-    children.push(new Child(env, group, 'w5b'));
+    const replacement = new Child(env, group, 'w5b');
+    children.push(replacement);
+    await waitUntil(() => replacement.at('joined') !== undefined, 60_000, 'the replacement to join');
     const five = await settled(children, 'five members again', 120_000);
     const sixth = new Child(env, group, 'w6');
     children.push(sixth);

@@ -1,5 +1,5 @@
 /**
- * `npm run sim`: the deterministic simulator. See README, "Deterministic simulation".
+ * `npm run sim`: the deterministic simulator. See docs/reliability.md, "Deterministic simulation".
  *
  *   npm run sim                          20 seeds (1..20)
  *   npm run sim -- --seeds 200 --json    200 seeds, all mutants hunted, sim/report.json written

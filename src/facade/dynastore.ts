@@ -21,7 +21,7 @@ import { groupStore } from './work-group-store.js';
 export interface DynastoreOptions {
   /** The DynamoDB client; yours to configure and destroy, never destroyed here. */
   client?: DynamoDBClient;
-  /** The table, made with `createTable` (or the CloudFormation in the README). */
+  /** The table, made with `createTable` (or the CloudFormation in docs/table-layout.md). */
   tableName?: string;
   /** Physical attribute names, for tables made by other tools. @default Go dynastore's (`id`, `name`, `version`, `payload`, `expires`) */
   attributeNames?: Partial<AttributeNames>;

@@ -52,7 +52,7 @@ export interface LockOptions {
   /**
    * How long a lock row stays after its lease ends before the table's TTL reaps it. The row
    * carries the last fencing token; once it is gone, tokens continue from the wall-clock floor
-   * (see the README), which is safe while clocks differ by less than this. At most ten years
+   * (see docs/locks.md), which is safe while clocks differ by less than this. At most ten years
    * (`MAX_TTL_MS`).
    * @default 86_400_000 (one day)
    */

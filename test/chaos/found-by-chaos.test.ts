@@ -10,7 +10,7 @@ import { type DynamoTable, useDynamoTable } from '../support/dynamo.js';
 
 /**
  * Library bugs the chaos run found, each reproduced deterministically through the fault proxy,
- * and fixed: these are their regression tests (see the Reliability section of the README).
+ * and fixed: these are their regression tests (see docs/reliability.md).
  */
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
 import type { CodeBlock } from './blocks.js';
@@ -17,7 +17,17 @@ export const OTHER_IMPLICIT: Readonly<Record<string, { from: string; name: strin
   sleep: { from: 'node:timers/promises', name: 'setTimeout' },
 };
 
-/** A README block prepared as a module of the repository. */
+/** `docs/locks.md` line 12 -> `docs_locks_md_12`: a name for the block's modules. */
+export function blockSlug(block: { readonly file: string; readonly line: number }): string {
+  return `${block.file.replace(/[^A-Za-z0-9]+/g, '_')}_${block.line}`;
+}
+
+/** The key of a block in `typeCheck`'s errors: `file:line`. */
+export function blockId(block: { readonly file: string; readonly line: number }): string {
+  return `${block.file}:${block.line}`;
+}
+
+/** A README (or docs/) block prepared as a module of the repository. */
 export interface PreparedBlock {
   readonly block: CodeBlock;
   /** Where the module sits for type-checking (a virtual file beside this one). */
@@ -119,12 +129,13 @@ function exportsOf(
 /**
  * Type-checks every block against the real sources (tsconfig.json's options), each as its own
  * module, with the implicit imports and the scope's names declared (test/readme/scope.ts).
- * Returns the prepared blocks and, per block line, the compiler's messages (none when it passed).
+ * Returns the prepared blocks and, per block (`blockId`: `file:line`), the compiler's messages
+ * (none when it passed).
  */
 export function typeCheck(
   root: string,
   blocks: readonly CodeBlock[],
-): { prepared: PreparedBlock[]; errors: Map<number, string[]> } {
+): { prepared: PreparedBlock[]; errors: Map<string, string[]> } {
   const options = compilerOptions(root);
   const here = join(root, 'test/readme');
   const scopeFile = join(here, 'scope.ts');
@@ -172,7 +183,7 @@ export function typeCheck(
     }
     return {
       block,
-      fileName: join(here, `__readme_line_${block.line}.ts`),
+      fileName: join(here, `__readme_${blockSlug(block)}.ts`),
       implicitImports,
       body: block.code,
       scopeNames: free.filter((n) => scopeMembers.includes(n) && !libraryExports.has(n)),
@@ -189,7 +200,7 @@ export function typeCheck(
     ],
   ]);
   for (const p of prepared) {
-    // implicit imports on the block's first line, so that line numbers match the README's
+    // implicit imports on the block's first line, so that line numbers match the Markdown file's
     const text = pointImports(`${p.implicitImports.join(' ')}\n${p.body}\nexport {};\n`, relativeTo);
     virtual.set(p.fileName, text);
   }
@@ -203,17 +214,17 @@ export function typeCheck(
   host.readFile = (name) => virtual.get(name) ?? readFile(name);
   const program = ts.createProgram([...virtual.keys()], options, host, base);
 
-  const errors = new Map<number, string[]>();
+  const errors = new Map<string, string[]>();
   for (const p of prepared) {
     const sf = program.getSourceFile(p.fileName)!;
     const messages = [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)].map(
       (d) => {
         const { line } = d.start === undefined ? { line: 0 } : sf.getLineAndCharacterOfPosition(d.start);
-        // line 0 is the implicit imports, line 1 the block's first line (README line + 1)
-        return `README.md:${p.block.line + line}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
+        // line 0 is the implicit imports, line 1 the block's first line (Markdown line + 1)
+        return `${p.block.file}:${p.block.line + line}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
       },
     );
-    errors.set(p.block.line, messages);
+    errors.set(blockId(p.block), messages);
   }
   return { prepared, errors };
 }
@@ -221,3 +232,12 @@ export function typeCheck(
 /** This repository's root (two levels above this file). */
 export const ROOT = join(dirname(new URL(import.meta.url).pathname), '../..');
 export const README = () => readFileSync(join(ROOT, 'README.md'), 'utf8');
+
+/** The Markdown files whose TypeScript blocks are checked: README.md, then docs/*.md in order. */
+export function markdownFiles(): string[] {
+  const docs = readdirSync(join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .sort()
+    .map((f) => `docs/${f}`);
+  return ['README.md', ...docs];
+}

@@ -1,6 +1,6 @@
-// The README's TypeScript must be true: every ```ts block type-checks against the sources (with
-// the preamble of test/readme/scope.ts for the names snippets leave undefined), and every block
-// marked ```ts runnable (memory backend) or ```ts runnable dynamodb (the run's DynamoDB Local)
+// The TypeScript of README.md and of every docs/*.md page must be true: every ```ts block
+// type-checks against the sources (with the preamble of test/readme/scope.ts for the names
+// snippets leave undefined), and every block marked ```ts runnable (memory backend) or ```ts runnable dynamodb (the run's DynamoDB Local)
 // runs without throwing. A few blocks' comments promise results; those are checked below.
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -9,12 +9,13 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { dynamoEndpoint } from '../support/dynamo.js';
 import { tsBlocks } from './blocks.js';
-import { type PreparedBlock, README, ROOT, typeCheck } from './check.js';
+import { blockId, markdownFiles, type PreparedBlock, ROOT, typeCheck } from './check.js';
 import { loadBlock } from './run.js';
 import { type Context, README_TABLE, readmeScope } from './scope.js';
 
 const TMP = join(ROOT, 'test/readme/.tmp');
-const blocks = tsBlocks(README());
+const files = markdownFiles();
+const blocks = files.flatMap((file) => tsBlocks(readFileSync(join(ROOT, file), 'utf8'), file));
 
 /** What some blocks' comments promise, checked on the block's top-level variables after it ran. */
 const PROMISES: {
@@ -68,7 +69,7 @@ const AWS_ENV = [
 const savedEnv = Object.fromEntries(AWS_ENV.map((k) => [k, process.env[k]]));
 
 let prepared: PreparedBlock[];
-let errors: Map<number, string[]>;
+let errors: Map<string, string[]>;
 
 let endpoint: string;
 
@@ -96,23 +97,25 @@ afterAll(() => {
   }
 });
 
-describe('README.md', () => {
-  it('has TypeScript blocks, some of them runnable on each backend', () => {
+describe('README.md and docs/*.md', () => {
+  it('have TypeScript blocks, some of them runnable on each backend', () => {
+    expect(files).toContain('docs/locks.md');
+    expect(blocks.filter((b) => b.file === 'README.md').length).toBeGreaterThanOrEqual(3);
     expect(blocks.length).toBeGreaterThan(10);
     expect(blocks.some((b) => b.runOn === 'memory')).toBe(true);
     expect(blocks.some((b) => b.runOn === 'dynamodb')).toBe(true);
     for (const promise of PROMISES) expect(blocks.some((b) => b.code.includes(promise.contains))).toBe(true);
   });
 
-  describe.each(blocks.map((b) => [b.line, b] as const))('block at line %i', (line, block) => {
+  describe.each(blocks.map((b) => [blockId(b), b] as const))('block at %s', (id, block) => {
     it('type-checks against the sources', () => {
-      expect(errors.get(line)).toEqual([]);
+      expect(errors.get(id)).toEqual([]);
     });
 
     it.runIf(block.runOn)(
       `runs (${block.runOn ?? 'not marked runnable'})`,
       async () => {
-        const p = prepared.find((x) => x.block.line === line)!;
+        const p = prepared.find((x) => blockId(x.block) === id)!;
         const run = await loadBlock(ROOT, TMP, p);
         const target =
           block.runOn === 'dynamodb' ? { on: 'dynamodb' as const, endpoint } : { on: 'memory' as const };
@@ -130,15 +133,15 @@ describe('README.md', () => {
   });
 });
 
-/** README.md and every Markdown or TypeScript file under examples/ and demo/. */
+/** README.md, docs/*.md and every Markdown or TypeScript file under examples/ and demo/. */
 function docsAndExamples(): { file: string; text: string }[] {
-  const files = ['README.md'];
+  const all = markdownFiles();
   for (const dir of ['examples', 'demo']) {
     for (const entry of readdirSync(join(ROOT, dir), { recursive: true, encoding: 'utf8' })) {
-      if (/\.(md|ts)$/.test(entry)) files.push(join(dir, entry));
+      if (/\.(md|ts)$/.test(entry)) all.push(join(dir, entry));
     }
   }
-  return files.map((file) => ({ file, text: readFileSync(join(ROOT, file), 'utf8') }));
+  return all.map((file) => ({ file, text: readFileSync(join(ROOT, file), 'utf8') }));
 }
 
 describe('the CLI in a clone', () => {
@@ -150,7 +153,7 @@ describe('the CLI in a clone', () => {
         .filter(
           ({ line }) =>
             /npm run (?!-s )[^`\n]*\bdynastore\b/.test(line) ||
-            (/npx dynastore/.test(line) && file !== 'README.md'),
+            (/npx dynastore/.test(line) && !files.includes(file)),
         ),
     );
     expect(loud).toEqual([]);

@@ -2,10 +2,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
-import { type PreparedBlock, pointImports } from './check.js';
+import { blockId, blockSlug, type PreparedBlock, pointImports } from './check.js';
 
 /**
- * Turns a prepared block into a module whose default export runs it: the block's imports (and
+ * Turns a prepared block (of the README or a docs/ page) into a module whose default export runs it: the block's imports (and
  * the implicit ones) stay at the top, its statements become the body of an async function that
  * receives the scope's values and returns the block's top-level variables (so a test can check
  * what the README's comments promise; `export` is dropped from exported declarations, so a
@@ -32,7 +32,7 @@ export async function loadBlock(
       continue;
     }
     if (ts.isExportDeclaration(st) || ts.isExportAssignment(st) || hasDefaultModifier(st)) {
-      throw new Error(`README line ${p.block.line}: a block with export lists or default exports cannot run`);
+      throw new Error(`${blockId(p.block)}: a block with export lists or default exports cannot run`);
     }
     // `export const handler = ...` runs as `const handler = ...` (returned like any top-level name)
     const exported = ts.canHaveModifiers(st)
@@ -64,10 +64,10 @@ export async function loadBlock(
   ].join('\n');
   const js = ts.transpileModule(pointImports(source, toSource), {
     compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext },
-    fileName: `line-${p.block.line}.ts`,
+    fileName: `${blockSlug(p.block)}.ts`,
   }).outputText;
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `line-${p.block.line}.mjs`);
+  const file = join(dir, `${blockSlug(p.block)}.mjs`);
   writeFileSync(file, js);
   const mod = (await import(/* @vite-ignore */ pathToFileURL(file).href)) as {
     default: (scope: object) => Promise<Record<string, unknown>>;

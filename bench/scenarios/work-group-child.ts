@@ -4,24 +4,28 @@
  * own deadline is leaseMs after its last renewal), `joining <t>`, `joined <t>`, `got <shard> <t>`,
  * `stop <shard> <t>` (its onShard work told to stop), `writes <n> <t>` (writes answered so far)
  * once a second, and `left <t>` after a graceful leave on SIGTERM.
- * Usage: node --import tsx bench/scenarios/work-group-child.ts <endpoint> <table> <group> <id> <shards> <leaseMs>
+ * Lines go to <log file>.
+ * Usage: node --import tsx bench/scenarios/work-group-child.ts <endpoint> <table> <group> <id> <shards> <leaseMs> <log file>
  */
+import { appendFileSync } from 'node:fs';
 import { Dynastore } from '../../src/index.js';
 import { localDynamoClient } from '../../src/testing/local-client.js';
 import { epochNow } from '../sleep.js';
 
-const [endpoint, table, group, id, shardsArg, leaseArg] = process.argv.slice(2);
-if (!endpoint || !table || !group || !id || !shardsArg || !leaseArg) {
-  console.error('usage: work-group-child <endpoint> <table> <group> <id> <shards> <leaseMs>');
+const [endpoint, table, group, id, shardsArg, leaseArg, logFile] = process.argv.slice(2);
+if (!endpoint || !table || !group || !id || !shardsArg || !leaseArg || !logFile) {
+  console.error('usage: work-group-child <endpoint> <table> <group> <id> <shards> <leaseMs> <log file>');
   process.exit(2);
 }
+/** One event line, appended to the log file (stdout keeps only a tail; the runner reads it all). */
+const log = (line: string) => appendFileSync(logFile, `${line}\n`);
 const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'TransactWriteItems']);
 let writes = 0;
 const client = localDynamoClient(endpoint);
 client.middlewareStack.add(
   (next, context) => async (args) => {
     const operation = String(context.commandName ?? '').replace(/Command$/, '');
-    if (WRITES.has(operation)) console.log(`send ${epochNow()}`);
+    if (WRITES.has(operation)) log(`send ${epochNow()}`);
     return next(args);
   },
   { step: 'initialize', name: 'benchWriteTimes' },
@@ -39,26 +43,24 @@ const warm = store.partition('bench-warm-up');
 for (let i = 0; i < 10; i++) await warm.get(`k${i % 3}`);
 await store.lock(`bench-warm-up/${id}`).holder();
 const session = await store.session({ leaseMs: Number(leaseArg), owner: id });
-console.log(`joining ${epochNow()}`);
+log(`joining ${epochNow()}`);
 const member = await store.workGroup(group, { shards: Number(shardsArg) }).join(session, {
   onShard: async (shard, lease) => {
-    console.log(`got ${shard} ${epochNow()}`);
+    log(`got ${shard} ${epochNow()}`);
     await new Promise<void>((resolve) => {
       if (lease.signal.aborted) resolve();
       else lease.signal.addEventListener('abort', () => resolve(), { once: true });
     });
-    console.log(`stop ${shard} ${epochNow()}`);
+    log(`stop ${shard} ${epochNow()}`);
   },
 });
-console.log(`joined ${epochNow()}`);
-member.signal.addEventListener('abort', () =>
-  console.log(`ended ${epochNow()} ${String(member.signal.reason)}`),
-);
-const tick = setInterval(() => console.log(`writes ${writes} ${epochNow()}`), 1_000);
+log(`joined ${epochNow()}`);
+member.signal.addEventListener('abort', () => log(`ended ${epochNow()} ${String(member.signal.reason)}`));
+const tick = setInterval(() => log(`writes ${writes} ${epochNow()}`), 1_000);
 process.once('SIGTERM', () => {
   void (async () => {
     await member.leave();
-    console.log(`left ${epochNow()}`);
+    log(`left ${epochNow()}`);
     clearInterval(tick);
     await session.close();
     client.destroy();

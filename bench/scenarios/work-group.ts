@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type GuardedProcess, spawnGuarded } from '../../src/testing/guarded-process.js';
 import type { BenchEnv } from '../env.js';
@@ -20,20 +23,41 @@ const SKEW_MS = 1_000;
 class Child {
   readonly id: string;
   readonly proc: GuardedProcess;
+  readonly #logFile: string;
   dead = false;
 
   constructor(env: BenchEnv, group: string, id: string) {
     this.id = id;
+    this.#logFile = join(mkdtempSync(join(tmpdir(), 'dynastore-wg-')), `${id}.log`);
     this.proc = spawnGuarded(
       process.execPath,
-      ['--import', 'tsx', CHILD, env.endpoint, env.ourTable, group, id, String(SHARDS), String(LEASE_MS)],
+      [
+        '--import',
+        'tsx',
+        CHILD,
+        env.endpoint,
+        env.ourTable,
+        group,
+        id,
+        String(SHARDS),
+        String(LEASE_MS),
+        this.#logFile,
+      ],
       { cwd: REPO },
     );
   }
 
+  /** Its event lines (from its log file; none yet before it wrote one). */
+  text(): string {
+    try {
+      return readFileSync(this.#logFile, 'utf8');
+    } catch {
+      return '';
+    }
+  }
+
   #lines(): string[][] {
-    return this.proc
-      .output()
+    return this.text()
       .split('\n')
       .map((l) => l.trim().split(' '));
   }
@@ -118,8 +142,7 @@ async function settled(
     );
   } catch (error) {
     const state = children.map((c) => {
-      const tail = c.proc
-        .output()
+      const tail = `${c.text()}\n${c.proc.output()}`
         .split('\n')
         .filter((l) => !/^(send|writes) /.test(l))
         .slice(-6)

@@ -27,6 +27,9 @@ export interface GroupNames {
   readonly memberPrefix: string;
 }
 
+/** How many shard acquisitions a member keeps in flight at once. */
+const TAKE_CONCURRENCY = 8;
+
 interface Held {
   readonly lease: Lease;
   readonly stop: AbortController;
@@ -241,7 +244,11 @@ export class Member implements AsyncDisposable {
     for (const shard of plan.release) this.#release(shard);
     const take = new Set(plan.take);
     for (const [shard, attempt] of this.#taking) if (!take.has(shard)) attempt.abort();
-    for (const shard of take) if (!this.#taking.has(shard) && !this.#owned.has(shard)) this.#take(shard);
+    for (const shard of take) {
+      // a few grants at a time: 64 at once would queue the session's own renewal behind them
+      if (this.#taking.size >= TAKE_CONCURRENCY) break;
+      if (!this.#taking.has(shard) && !this.#owned.has(shard)) this.#take(shard);
+    }
   }
 
   #take(shard: number): void {

@@ -1,7 +1,7 @@
 /**
  * The work-group demo in one command: starts three shard workers (worker.ts) as child processes,
  * prints who owns which shard each time it changes, then stops one gracefully (its shards move at
- * once), kills one with SIGKILL (its shards move once its 3 s session can be taken over), starts a
+ * once), kills one with SIGKILL (its shards move once its 5 s session can be taken over), starts a
  * new one (the group rebalances, moving only what it must), and stops them all.
  *
  *   npm run example:shards

@@ -3,14 +3,14 @@
  * given, each a fenced counter: every 500 ms it adds one to `progress/<shard>`, a write that is
  * refused once another worker holds the shard. Start it several times (or run `demo.ts`, which
  * does): the shards spread evenly; stop one (Ctrl-C) and its shards move at once; kill one
- * (`kill -9`) and they move once its session can be taken over (3 s lease here).
+ * (`kill -9`) and they move once its session can be taken over (5 s lease here).
  *
  *   npm run -s dynastore -- dev                         # terminal 1: DynamoDB Local on :8000
  *   export AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:8000
  *   node --import tsx examples/shard-workers/worker.ts  # terminals 2, 3, ...
  *   npm run -s dynastore -- shards example-encoders --watch
  *
- * Environment: WORKER_ID (default <hostname>-<pid>), SESSION_LEASE_MS (default 3000).
+ * Environment: WORKER_ID (default <hostname>-<pid>), SESSION_LEASE_MS (default 5000).
  */
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -18,7 +18,7 @@ import { FencedError } from '../../src/index.js';
 import { connectFromEnv, shutdownSignal } from '../shared/connect.js';
 
 const id = process.env.WORKER_ID ?? `${hostname()}-${process.pid}`;
-const leaseMs = Number(process.env.SESSION_LEASE_MS ?? 3_000);
+const leaseMs = Number(process.env.SESSION_LEASE_MS ?? 5_000);
 const log = (text: string) => console.log(`${new Date().toISOString().slice(11, 23)} ${id}: ${text}`);
 
 const shutdown = shutdownSignal();

@@ -199,8 +199,10 @@ export class Member implements AsyncDisposable {
       next: (e) => {
         const id = e.key.slice(this.#names.memberPrefix.length);
         if (id === this.id) {
-          // our own key reported gone because our session died: the member is over
+          // our own key reported gone because our session died: the member is over; deleted by
+          // someone else: written again (the others would count us out and reach for our shards)
           if (e.type === 'delete' && e.cause === 'session') this.#fail(this.#session.signal.reason ?? e);
+          else if (e.type === 'delete') this.#publish();
           return;
         }
         if (e.type === 'put') this.#others.set(id, parseMemberValue(e.pair.text()).owned);

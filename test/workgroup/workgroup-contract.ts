@@ -206,6 +206,22 @@ export function workGroupContract(harness: () => Harness, t: GroupTiming, shards
       for (const m of survivors) await m.leave();
     });
 
+    it('a member whose key someone else deleted writes it again', async () => {
+      const h = harness();
+      const store = h.store();
+      const group = store.workGroup(fresh('rekey'), { shards });
+      const member = await group.join(await open(store, 'solo'), { onShard: async () => undefined });
+      await until(h, () => member.owned().length === shards, 10 * t.leaseMs, 'every shard');
+      await store.partition(`_workgroups/${group.name}`).delete('members/solo');
+      let back = false;
+      for (let spent = 0; !back; spent += 20) {
+        if (spent > 5_000) throw new Error('the member key was not written again');
+        back = (await group.members()).includes('solo');
+        if (!back) await h.passTime(20);
+      }
+      await member.leave();
+    });
+
     it('a join moves exactly as many shards as the newcomer needs', async () => {
       const h = harness();
       const store = h.store();

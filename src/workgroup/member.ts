@@ -27,7 +27,7 @@ export interface GroupNames {
   readonly memberPrefix: string;
 }
 
-/** How many shard acquisitions a member keeps in flight at once. */
+/** How many shard acquisitions (and, apart, releases) a member keeps in flight at once. */
 const TAKE_CONCURRENCY = 8;
 
 interface Held {
@@ -243,7 +243,11 @@ export class Member implements AsyncDisposable {
   #reconcile(): void {
     const mine = [...this.#owned.keys()].filter((s) => !this.#releasing.has(s));
     const plan = planShards({ shards: this.#names.shards, me: this.id, mine, others: this.#others });
-    for (const shard of plan.release) this.#release(shard);
+    for (const shard of plan.release) {
+      // a few at a time, as takes: a burst of release writes would delay the session's renewal
+      if (this.#releasing.size >= TAKE_CONCURRENCY) break;
+      this.#release(shard);
+    }
     const take = new Set(plan.take);
     for (const [shard, attempt] of this.#taking) if (!take.has(shard)) attempt.abort();
     for (const shard of take) {
@@ -379,14 +383,23 @@ export class Member implements AsyncDisposable {
     await this.#publishing;
     if (this.#session.held)
       await this.#table.delete(this.#names.memberKey(this.id)).catch((error: unknown) => errors.push(error));
-    const releasing = [...this.#owned].map(([shard, held]) => {
+    // every shard's work is told to stop at once; the releases go a few at a time
+    const held = [...this.#owned];
+    for (const [shard, h] of held) {
       this.#releasing.add(shard);
-      return this.#handBack(shard, held).catch((error: unknown) => {
-        // a lost session cannot release: its locks free themselves with it
-        if (this.#session.held) errors.push(error);
-      });
-    });
-    await Promise.all(releasing);
+      h.stop.abort(new Error(`member "${this.id}" is leaving work group "${this.group}"`));
+    }
+    let next = 0;
+    const worker = async () => {
+      while (next < held.length) {
+        const [shard, h] = held[next++] as [number, Held];
+        await this.#handBack(shard, h).catch((error: unknown) => {
+          // a lost session cannot release: its locks free themselves with it
+          if (this.#session.held) errors.push(error);
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(TAKE_CONCURRENCY, held.length) }, worker));
     if (failure === undefined && errors.length > 0) this.#failure = errors[0];
     this.#ended.abort(this.#failure ?? new Error(`member "${this.id}" left work group "${this.group}"`));
   }

@@ -46,7 +46,7 @@ import {
 } from '../watch/index.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { Session } from './session.js';
-import { sessionJudge } from './session-judge.js';
+import { sessionJudgeFor } from './session-judge.js';
 
 /** Options of `put`. */
 export interface PutOptions {
@@ -382,7 +382,11 @@ export class Partition {
   }
 
   #watchDeps() {
-    return { backend: this.#ctx.backend, clock: this.#ctx.clock, sessions: sessionJudge };
+    return {
+      backend: this.#ctx.backend,
+      clock: this.#ctx.clock,
+      sessions: sessionJudgeFor(this.#ctx.backend, this.#ctx.clock),
+    };
   }
 
   /**

@@ -33,3 +33,4 @@ export {
   sessionRowTarget,
 } from './session-judge.js';
 export { SESSION_PARTITION } from './session-row.js';
+export { recordSessionSighting } from './session-sightings.js';

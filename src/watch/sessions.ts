@@ -85,7 +85,7 @@ export class SessionTracker {
   onRow(id: string, item: StoredItem | undefined): void {
     const s = this.#sessions.get(id);
     if (!s || s.dead || this.#disposed) return;
-    this.#learn(s, item);
+    this.#learn(id, s, item);
     this.#judgeNow(id, s, false);
   }
 
@@ -114,13 +114,14 @@ export class SessionTracker {
   }
 
   /** Learns a newer row (a row with a lower version than the one known is an older answer). */
-  #learn(s: Tracked, item: StoredItem | undefined): boolean {
+  #learn(id: string, s: Tracked, item: StoredItem | undefined): boolean {
     const before = s.item;
     if (s.known && before && item && item.version < before.version) return false;
     if (s.known && before && item && item.version === before.version) return false;
     s.item = item;
     s.known = true;
     s.since = this.#deps.clock.monotonic();
+    this.#judge.sighted?.(id, item, s.since);
     return true;
   }
 
@@ -139,7 +140,7 @@ export class SessionTracker {
       // a row read just now is the current one: a verdict on it stands (rule (b) cannot count
       // a row first seen now; rule (a) and "no owner" read the row itself)
       const same = s.known && sameRow(s.item, item);
-      const learnt = this.#learn(s, item);
+      const learnt = this.#learn(id, s, item);
       this.#judgeNow(id, s, learnt || same);
     };
     s.reading = run().catch((err: unknown) => {

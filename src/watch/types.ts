@@ -114,6 +114,11 @@ export interface SessionJudge {
     nowMs: number,
     skewMs: number,
   ): number;
+  /**
+   * Session `id`'s row `item` was first seen at monotonic `since` (shared with the process's lock
+   * contenders, whose rule (b) may then count from it).
+   */
+  sighted?(id: string, item: StoredItem | undefined, since: number): void;
 }
 
 /**

@@ -170,6 +170,36 @@ export function sessionKeysContract(getHarness: () => Harness, t: SessionKeyTimi
       await lease.release();
     });
 
+    it("a contender of the store whose watch saw the session die counts rule (b) from the watch's sighting, not from zero", async () => {
+      const h = getHarness();
+      const store = h.store();
+      const kv = store.partition(fresh('sighting'));
+      // a wide skew margin: rule (a) comes long after rule (b) here
+      const skewMs = Math.round(t.leaseMs * 0.6);
+      const session = await store.session({ ...t, maxClockSkewMs: skewMs, heartbeatMs: false });
+      const lockKey = fresh('sighting-lock');
+      await session.lock(lockKey).acquire({ waitMs: 0 });
+      await kv.put('k', 'v', { session });
+      const srow = await store.backend.get('_sessions', session.id, { consistent: true });
+      const leaseUntil = Number(srow?.fields.leaseUntil);
+      let deletedAt: number | undefined;
+      const sub = kv.watch('k').subscribe((e) => {
+        if (e.type === 'delete') deletedAt ??= h.now();
+      });
+      await until(h, () => deletedAt !== undefined, 4 * t.leaseMs, 'the session delete');
+      sub.unsubscribe();
+      // rule (a) would allow the takeover only at leaseUntil + skew; the watch's sighting allows it now
+      expect(h.now()).toBeLessThan(leaseUntil + skewMs);
+      const lease = await within(
+        h,
+        store.lock(lockKey, { ...t, maxClockSkewMs: skewMs }).acquire({ waitMs: 4 * t.leaseMs }),
+        4 * t.leaseMs,
+        10,
+      );
+      expect(h.now()).toBeLessThan(leaseUntil + skewMs);
+      await lease.release();
+    });
+
     it('refuses a session that is not one, or has ended, before any write', async () => {
       const h = getHarness();
       const store = h.store();

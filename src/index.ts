@@ -24,10 +24,19 @@ export { systemClock } from './contract/clock/index.js';
 export * from './contract/errors/index.js';
 export type { AttributeNames } from './contract/names.js';
 export { defaultAttributeNames } from './contract/names.js';
+export { MAX_LEASE_MS } from './contract/validate.js';
+export { WarningCode } from './contract/warn.js';
 export type { DynamoBackendOptions } from './dynamodb/backend.js';
 export type { CreateTableOptions, CreateTableResult } from './dynamodb/create-table.js';
 export { createTable } from './dynamodb/create-table.js';
+export type {
+  IamPolicyDocument,
+  IamPolicyOptions,
+  IamPolicyStatement,
+} from './dynamodb/iam-policy.js';
+export { IAM_ACTIONS, iamPolicy } from './dynamodb/iam-policy.js';
 export type { StreamPollOptions, StreamsClient } from './dynamodb/streams/options.js';
+export type { GlobalTablePolicy } from './dynamodb/table-mode.js';
 export { toTransactWriteItem } from './dynamodb/transact-item.js';
 export type {
   CampaignOptions,
@@ -37,7 +46,7 @@ export type {
   LeaderRunOptions,
   LeaderRunResult,
 } from './election/index.js';
-export { DEFAULT_ELECTION_PARTITION, Election, Leadership } from './election/index.js';
+export { Election, Leadership } from './election/index.js';
 export type {
   AtomicPutOptions,
   DynastoreOptions,
@@ -61,6 +70,8 @@ export type {
   FenceCheck,
   LeaseInit,
   LeaseTerms,
+  LegacyLayoutCheck,
+  LegacyRows,
   LockContext,
   LockHolder,
   LockOptions,
@@ -73,7 +84,7 @@ export type {
 } from './lock/index.js';
 export { Lease, Lock } from './lock/index.js';
 export type { SemaphoreOptions } from './semaphore/index.js';
-export { Semaphore } from './semaphore/index.js';
+export { MAX_PERMITS, Semaphore } from './semaphore/index.js';
 export type {
   WatchCause,
   WatchDeleteEvent,

@@ -2,7 +2,7 @@ import type { StoredItem } from '../contract/backend.js';
 import { InvalidItemError } from '../contract/errors/store.js';
 import { isLive } from '../contract/evaluate.js';
 import { decodeLockRow, holderOf } from './row.js';
-import { SESSION_PARTITION } from './session-row.js';
+import { sessionRowOf } from './session-row.js';
 import type { LockContext, LockHolder } from './types.js';
 
 /**
@@ -30,17 +30,21 @@ export function liveHolder(
 
 /**
  * Whether session row `item` is live at `nowMs`: it exists, has an owner, and its lease end +
- * `skewMs` has not passed (the same rule (a) a contender applies).
+ * `skewMs` has not passed (the same rule (a) a contender applies). Throws `InvalidItemError` for
+ * a live session row another writer left unreadable: nobody can tell whether that session lives
+ * (no contender takes its locks), so it is neither live nor dead.
  *
  * @example
  * ```ts
- * sessionLive(await backend.get(SESSION_PARTITION, id), Date.now(), 1_000);
+ * sessionLive(await backend.get(id, id), Date.now(), 1_000); // a session row: see sessionRowOf
  * ```
  */
 export function sessionLive(item: StoredItem | undefined, nowMs: number, skewMs: number): boolean {
   if (!isLive(item, nowMs)) return false;
   const row = decodeLockRow(item);
-  if (!row?.owner || row.invalid) return false;
+  if (row?.invalid)
+    throw new InvalidItemError(item.partition, item.key, row.invalid.attribute, row.invalid.reason);
+  if (!row?.owner) return false;
   return row.leaseUntil !== undefined && row.leaseUntil + skewMs >= nowMs;
 }
 
@@ -53,7 +57,7 @@ export function sessionLive(item: StoredItem | undefined, nowMs: number, skewMs:
  *
  * @example
  * ```ts
- * const h = await holderNow(store, await backend.get('_locks', 'job'), 1_000);
+ * const h = await holderNow(store, await backend.get('_lock/job', 'job'), 1_000);
  * ```
  */
 export async function holderNow(
@@ -70,20 +74,14 @@ export async function holderNow(
   if (!holder) return undefined;
   let read = sessions.get(id);
   if (!read) {
-    read = ctx.backend.get(SESSION_PARTITION, id, { consistent: true });
+    const at = sessionRowOf(id);
+    read = ctx.backend.get(at.partition, at.key, { consistent: true });
     sessions.set(id, read);
   }
   const session = await read;
   // a session row another writer left unreadable: nobody can tell whether the session lives, so no
-  // contender takes its locks; say so rather than report them free
-  const sessionRow = decodeLockRow(session);
-  if (session && sessionRow?.invalid)
-    throw new InvalidItemError(
-      session.partition,
-      session.key,
-      sessionRow.invalid.attribute,
-      sessionRow.invalid.reason,
-    );
+  // contender takes its locks; sessionLive says so (InvalidItemError) rather than report them free
   if (!sessionLive(session, ctx.clock.now(), skewMs)) return undefined;
+  const sessionRow = decodeLockRow(session);
   return { ...holder, expiresAt: new Date(sessionRow?.leaseUntil ?? 0) };
 }

@@ -2,7 +2,7 @@ import type { StoredItem } from '../contract/backend.js';
 import { isLive } from '../contract/evaluate.js';
 import { ruleBWaitMs } from './contender.js';
 import { decodeLockRow } from './row.js';
-import { SESSION_PARTITION } from './session-row.js';
+import { sessionRowOf } from './session-row.js';
 
 /*
  * Rows bound to a session (lock rows, and key/value rows written with `put(key, value, { session })`)
@@ -39,7 +39,7 @@ export const KV_SESSION_SKEW_FIELD = 'sessionSkewMs';
  * ```
  */
 export function sessionRowTarget(id: string): { readonly partition: string; readonly key: string } {
-  return { partition: SESSION_PARTITION, key: id };
+  return sessionRowOf(id);
 }
 
 /**
@@ -51,8 +51,12 @@ export function sessionRowTarget(id: string): { readonly partition: string; read
  * ```
  */
 export function sessionIdOfRow(partition: string, key: string): string | undefined {
-  return partition === SESSION_PARTITION ? key : undefined;
+  const row = sessionRowOf(key);
+  return row.partition === partition && row.key === key && SESSION_ID.test(key) ? key : undefined;
 }
+
+/** A session id: `<prefix>_session/` and 24 hex digits (see `placement.ts`). */
+const SESSION_ID = /_session\/[0-9a-f]{24}$/;
 
 /**
  * The session a key/value row is bound to, and the skew margin its writer declared.

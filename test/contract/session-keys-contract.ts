@@ -180,7 +180,7 @@ export function sessionKeysContract(getHarness: () => Harness, t: SessionKeyTimi
       const lockKey = fresh('sighting-lock');
       await session.lock(lockKey).acquire({ waitMs: 0 });
       await kv.put('k', 'v', { session });
-      const srow = await store.backend.get('_sessions', session.id, { consistent: true });
+      const srow = await store.backend.get(session.id, session.id, { consistent: true });
       const leaseUntil = Number(srow?.fields.leaseUntil);
       let deletedAt: number | undefined;
       const sub = kv.watch('k').subscribe((e) => {

@@ -1,8 +1,9 @@
-import type { LockHolder } from '../../index.js';
+import { type LockHolder, MAX_PERMITS } from '../../index.js';
 import { CliError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CommandSpec } from '../spec.js';
 import { parseCount } from '../values.js';
+import { prefixFrom, prefixOption } from './shared.js';
 
 /**
  * One holder as a line of text: owner, token, lease and expiry.
@@ -62,6 +63,7 @@ export const holderCommand: CommandSpec = {
       valueName: 'n',
       description: 'the semaphore of n permits named <key>, as `lock -n n` uses',
     },
+    prefix: prefixOption,
   },
   args: { min: 1, max: 1 },
   connects: true,
@@ -69,15 +71,15 @@ export const holderCommand: CommandSpec = {
   async run({ args, values, out, connect }) {
     const name = args[0] ?? '';
     const permitsText = typeof values.permits === 'string' ? values.permits : undefined;
-    const permits = permitsText === undefined ? 1 : parseCount('--permits', permitsText, 1);
+    const permits = permitsText === undefined ? 1 : parseCount('--permits', permitsText, 1, MAX_PERMITS);
     const { store } = await connect();
     const holders =
       permits === 1
         ? await store
-            .lock(name)
+            .lock(name, prefixFrom(values))
             .holder()
             .then((h) => (h ? [h] : []))
-        : await store.semaphore(name, { permits }).holders();
+        : await store.semaphore(name, { permits, ...prefixFrom(values) }).holders();
     if (holders.length === 0) {
       throw new CliError(ExitCode.NotFound, `${permits === 1 ? 'lock' : 'semaphore'} "${name}" is free`);
     }

@@ -2,7 +2,8 @@ import { KVPair } from '../../index.js';
 import type { OptionSpec } from '../spec.js';
 
 /**
- * `-p, --partition`: the partition, when its name holds a slash.
+ * `-p, --partition`: the partition by its name as it is (any name, slashes included); the
+ * argument is then the key alone.
  *
  * @example
  * ```ts
@@ -13,8 +14,36 @@ export const partitionOption: OptionSpec = {
   type: 'string',
   short: 'p',
   valueName: 'name',
-  description: 'the partition; the argument is then the whole key (for partition names with a "/")',
+  description: 'the partition, named as it is ("/" included); the argument is then the key alone',
 };
+
+/**
+ * `--prefix`: the tenant prefix of a lock's, semaphore's or election's row (`<prefix>_lock/<key>`).
+ *
+ * @example
+ * ```ts
+ * const options = { prefix: prefixOption };
+ * ```
+ */
+export const prefixOption: OptionSpec = {
+  type: 'string',
+  valueName: 'prefix',
+  description:
+    "the row's prefix (a tenant's, as its IAM dynamodb:LeadingKeys allows); every process must pass the same",
+};
+
+/**
+ * The `prefix` lock option from `--prefix`, when given.
+ *
+ * @example
+ * ```ts
+ * store.lock(key, { ...prefixFrom(values) });
+ * ```
+ */
+export function prefixFrom(values: Record<string, string | boolean | undefined>): { prefix?: string } {
+  const prefix = str(values.prefix);
+  return prefix === undefined ? {} : { prefix };
+}
 
 /**
  * A string option's value, or undefined (booleans never reach here: parseArgs types them).

@@ -31,9 +31,11 @@ export interface ShardPlan {
 
 /**
  * Each live member's share of `shards`: ⌊N/M⌋, and ⌈N/M⌉ for N mod M of them. The larger shares go
- * to the members that hold the most shards now (ties: the smaller id), so that reaching the balance
- * moves as few shards as possible (sticky: a member never gives up a shard another member would
- * only have to give back). Every member computes the same targets from the same view.
+ * to the members that hold the most shards now, a holding of ⌈N/M⌉ or more counting as ⌈N/M⌉
+ * (ties: the smaller id), so that reaching the balance moves as few shards as possible (sticky: a
+ * member never gives up a shard another member would only have to give back), and the choice does
+ * not flip while members release their surplus. Every member computes the same targets from the
+ * same view.
  *
  * @example
  * ```ts
@@ -47,7 +49,12 @@ export function targets(shards: number, counts: ReadonlyMap<string, number>): Ma
   if (m === 0) return out;
   const base = Math.floor(shards / m);
   const extra = shards % m;
-  const ranked = ids.sort((a, b) => (counts.get(b) ?? 0) - (counts.get(a) ?? 0) || compareIds(a, b));
+  // a holding of ⌈N/M⌉ or more counts as ⌈N/M⌉: which of those members keeps the larger share
+  // changes nothing in the moves, and ranking them by id keeps the choice stable while they
+  // release their surplus (ranked by raw counts, it could flip mid-way and move a shard twice)
+  const ceil = base + (extra > 0 ? 1 : 0);
+  const rank = (id: string) => Math.min(counts.get(id) ?? 0, ceil);
+  const ranked = ids.sort((a, b) => rank(b) - rank(a) || compareIds(a, b));
   ranked.forEach((id, i) => {
     out.set(id, base + (i < extra ? 1 : 0));
   });

@@ -168,3 +168,34 @@ describe('planShards', () => {
     }
   });
 });
+
+describe('targets while members release their surplus', () => {
+  it('keep the larger shares where they were: a member part-way through its release is not outranked', () => {
+    // 64 shards, five members at 13,13,13,13,12 and a sixth joining: a..d keep 11, e and f get 10
+    const before = targets(
+      64,
+      new Map([
+        ['a', 13],
+        ['b', 13],
+        ['c', 13],
+        ['d', 13],
+        ['e', 12],
+        ['f', 0],
+      ]),
+    );
+    // later: a..d have released down to 11, e not yet (12), f took 8: the same targets
+    const during = targets(
+      64,
+      new Map([
+        ['a', 11],
+        ['b', 11],
+        ['c', 11],
+        ['d', 11],
+        ['e', 12],
+        ['f', 8],
+      ]),
+    );
+    expect(during).toEqual(before);
+    expect(before.get('e')).toBe(10);
+  });
+});

@@ -22,6 +22,7 @@ import { lockCycle, lockCycleRtt } from './scenarios/lock-cycle.js';
 import { partitionHeat } from './scenarios/partition-heat.js';
 import { rttCheck } from './scenarios/rtt-check.js';
 import { shardHandoff } from './scenarios/shard-handoff.js';
+import { telemetryCost } from './scenarios/telemetry.js';
 import { watchScenarios } from './scenarios/watch.js';
 import { watchFanout } from './scenarios/watch-fanout.js';
 import { workGroupFailover } from './scenarios/work-group.js';
@@ -51,6 +52,7 @@ const PLAN: readonly (readonly [string, Scenario])[] = [
   ['rtt-failover', delayed(failoverRtt)],
   ['shard-handoff', shardHandoff],
   ['partition-heat', partitionHeat],
+  ['telemetry', telemetryCost],
   ['work-group', workGroupFailover],
 ];
 /** Keys that need the delay proxy. */

@@ -4,7 +4,11 @@ import ts from 'typescript';
 import type { CodeBlock } from './blocks.js';
 
 /** The package's import specifiers, and the source files they stand for in this repository. */
-export const ENTRY_POINTS = { dynastore: 'src/index.ts', 'dynastore/testing': 'src/testing.ts' } as const;
+export const ENTRY_POINTS = {
+  dynastore: 'src/index.ts',
+  'dynastore/testing': 'src/testing.ts',
+  'dynastore/lambda': 'src/lambda.ts',
+} as const;
 
 /**
  * Names a snippet may use without importing them, from modules other than dynastore: the README
@@ -87,10 +91,10 @@ function namesOf(code: string): { used: Set<string>; declared: Set<string> } {
   return { used, declared };
 }
 
-/** Rewrites `from 'dynastore'` and `from 'dynastore/testing'` with `to(entry source file)`. */
+/** Rewrites `from 'dynastore'`, `'dynastore/testing'` and `'dynastore/lambda'` with `to(entry source file)`. */
 export function pointImports(code: string, to: (entry: string) => string): string {
   return code.replace(
-    /(from\s+|import\s*\(\s*)(['"])(dynastore(?:\/testing)?)\2/g,
+    /(from\s+|import\s*\(\s*)(['"])(dynastore(?:\/testing|\/lambda)?)\2/g,
     (all, head, quote, spec) => {
       const entry = ENTRY_POINTS[spec as keyof typeof ENTRY_POINTS];
       return entry ? `${head}${quote}${to(entry)}${quote}` : all;

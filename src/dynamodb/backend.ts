@@ -29,11 +29,13 @@ import type {
 import { checkStoreInput, checkTransact } from '../contract/check-input.js';
 import { systemClock } from '../contract/clock/system.js';
 import type { Clock } from '../contract/clock/types.js';
+import { DynastoreError } from '../contract/errors/base.js';
 import type { AttributeNames } from '../contract/names.js';
 import { reportCall } from '../contract/report-call.js';
 import { buildDelete, buildGet, buildQuery, buildTransact, buildUpdate, type TableRef } from './builders.js';
 import { decodeItem, type RawItem } from './codec.js';
 import { wrapAwsError } from './errors.js';
+import { explainAwsError, type TableTarget } from './explain.js';
 import { ambiguousOr, guardResends, type MiddlewareAdder, traceEndpoint } from './retry-guard.js';
 import { createStreamFeed, type StreamPollOptions } from './streams/index.js';
 
@@ -94,7 +96,7 @@ export class DynamoBackend implements Backend {
       return { ok: true, item: this.#decode(out.Attributes ?? {}) };
     } catch (err) {
       if (isConditionFailure(err)) return { ok: false, current: this.#decodeOptional(err.Item) };
-      throw wrapAwsError('UpdateItem', err);
+      throw err instanceof DynastoreError ? err : wrapAwsError('UpdateItem', err);
     }
   }
 
@@ -108,7 +110,7 @@ export class DynamoBackend implements Backend {
       return { ok: true, previous: this.#decodeOptional(out.Attributes) };
     } catch (err) {
       if (isConditionFailure(err)) return { ok: false, current: this.#decodeOptional(err.Item) };
-      throw wrapAwsError('DeleteItem', err);
+      throw err instanceof DynastoreError ? err : wrapAwsError('DeleteItem', err);
     }
   }
 
@@ -141,7 +143,7 @@ export class DynamoBackend implements Backend {
           current: items.map((_, i) => this.#decodeOptional(reasons[i]?.Item)),
         };
       }
-      throw wrapAwsError('TransactWriteItems', err);
+      throw err instanceof DynastoreError ? err : wrapAwsError('TransactWriteItems', err);
     }
   }
 
@@ -174,6 +176,11 @@ export class DynamoBackend implements Backend {
     return this.#feed;
   }
 
+  /** The table, for error messages that name it (and explain a key schema mismatch). */
+  get #explainTarget(): TableTarget {
+    return { client: this.#client, tableName: this.#ref.tableName, names: this.#ref.names };
+  }
+
   #decode(raw: RawItem): StoredItem {
     return decodeItem(raw, this.#ref.names);
   }
@@ -201,7 +208,7 @@ export class DynamoBackend implements Backend {
       const error = ambiguousOr(err, operation);
       this.#report(operation, started, undefined, error);
       if (isConditionFailure(error) || cancellationReasons(error)) throw error;
-      throw wrapAwsError(operation, error, target.url);
+      throw await explainAwsError(this.#explainTarget, operation, error, target.url);
     }
   }
 

@@ -73,6 +73,19 @@ export function buildEnableStreamInput(tableName: string): UpdateTableCommandInp
 }
 
 /**
+ * The UpdateTable input that disables the table's stream (the first step of replacing a stream of
+ * another view type: DynamoDB does not change the view type of an enabled stream).
+ *
+ * @example
+ * ```ts
+ * await client.send(new UpdateTableCommand(buildDisableStreamInput('t')));
+ * ```
+ */
+export function buildDisableStreamInput(tableName: string): UpdateTableCommandInput {
+  return { TableName: tableName, StreamSpecification: { StreamEnabled: false } };
+}
+
+/**
  * The UpdateTimeToLive input that makes the `expires` attribute the table's TTL.
  *
  * @example

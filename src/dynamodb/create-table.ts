@@ -9,9 +9,10 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { BackendError, TableMismatchError, ValidationError } from '../contract/errors/store.js';
 import type { AttributeNames } from '../contract/names.js';
-import { checkDuration, MAX_TIMER_MS, resolveOptions } from '../contract/validate.js';
+import { checkBoolean, checkDuration, MAX_TIMER_MS, resolveOptions } from '../contract/validate.js';
 import {
   buildCreateTableInput,
+  buildDisableStreamInput,
   buildEnableStreamInput,
   buildUpdateTimeToLiveInput,
   keySchemaDifferences,
@@ -21,6 +22,7 @@ import {
   ttlState,
 } from './create-table-input.js';
 import { wrapAwsError } from './errors.js';
+import { replaceStreamSteps } from './stream-steps.js';
 import { checkTableName } from './table-name.js';
 
 /**
@@ -40,6 +42,14 @@ export interface CreateTableOptions {
   readonly attributeNames?: Partial<AttributeNames>;
   /** How long to wait for the table (and a stream update) to become ACTIVE. @default 300_000 */
   readonly waitTimeoutMs?: number;
+  /**
+   * Whether a stream of another view type (e.g. KEYS_ONLY) is replaced: disabled, then a
+   * NEW_AND_OLD_IMAGES one turned on (DynamoDB does not change the view type of an enabled
+   * stream). Whoever reads the old stream loses it. Without it, such a table is a
+   * {@link TableMismatchError} that gives these steps. Run it from one process, not in a race.
+   * @default false
+   */
+  readonly replaceStream?: boolean;
 }
 
 /**
@@ -54,6 +64,8 @@ export interface CreateTableResult {
   readonly created: boolean;
   /** A NEW_AND_OLD_IMAGES stream was turned on for an existing table. */
   readonly enabledStream: boolean;
+  /** A stream of another view type was disabled first (`replaceStream`). */
+  readonly replacedStream: boolean;
   /** TTL on the `expires` attribute was turned on. */
   readonly enabledTtl: boolean;
   readonly tableArn: string | undefined;
@@ -65,8 +77,9 @@ export interface CreateTableResult {
  * Creates (or completes) a table with the dynastore layout: HASH `id` (S), RANGE `name` (S),
  * a NEW_AND_OLD_IMAGES stream, on-demand billing, TTL on `expires`; waits until it is ACTIVE.
  * Idempotent and safe to race: on an existing table with the right key schema it only turns on a
- * missing stream or TTL. A different key schema, a stream of another view type or TTL on another
- * attribute throw {@link TableMismatchError} saying what differs. A bad table name throws
+ * missing stream or TTL. A different key schema, a stream of another view type (unless
+ * `replaceStream`) or TTL on another attribute throw {@link TableMismatchError} saying what
+ * differs and what to do. A bad table name throws
  * {@link ValidationError} before any call. Other AWS failures are {@link BackendError}s.
  *
  * @example
@@ -81,10 +94,12 @@ export async function createTable(options: CreateTableOptions): Promise<CreateTa
     tableName: undefined as string | undefined,
     attributeNames: undefined as Partial<AttributeNames> | undefined,
     waitTimeoutMs: 300_000,
+    replaceStream: false,
   });
   const tableName = checkTableName(o.tableName);
   const names = resolveKeyNames(o.attributeNames);
   const waitTimeoutMs = checkDuration('waitTimeoutMs', o.waitTimeoutMs, { max: MAX_TIMER_MS });
+  const replaceStream = checkBoolean('replaceStream', o.replaceStream);
   const client = o.client;
   if (typeof client !== 'object' || client === null || typeof client.send !== 'function') {
     throw new ValidationError('client', 'must be a DynamoDBClient');
@@ -108,12 +123,31 @@ export async function createTable(options: CreateTableOptions): Promise<CreateTa
   table = await waitUntilActive(client, tableName, deadline, table);
 
   let enabledStream = false;
-  const stream = streamState(table);
+  let replacedStream = false;
+  let stream = streamState(table);
   if (stream === 'other') {
-    throw new TableMismatchError(
-      `table '${tableName}' has a ${table.StreamSpecification?.StreamViewType} stream; dynastore needs ` +
-        'NEW_AND_OLD_IMAGES (disable the stream, then run createTable again)',
-    );
+    const viewType = table.StreamSpecification?.StreamViewType;
+    if (!replaceStream) {
+      throw new TableMismatchError(
+        `table '${tableName}' has a ${viewType} stream; dynastore needs NEW_AND_OLD_IMAGES. ` +
+          replaceStreamSteps(tableName),
+      );
+    }
+    try {
+      await client.send(new UpdateTableCommand(buildDisableStreamInput(tableName)));
+      replacedStream = true;
+    } catch (err) {
+      throw wrapAwsError('UpdateTable', err);
+    }
+    table = await waitUntilActive(client, tableName, deadline);
+    stream = streamState(table);
+    if (stream === 'other') {
+      throw new BackendError(
+        'UpdateTable',
+        `the ${viewType} stream of '${tableName}' did not turn off`,
+        true,
+      );
+    }
   }
   if (stream === 'missing') {
     let failure: unknown;
@@ -132,7 +166,14 @@ export async function createTable(options: CreateTableOptions): Promise<CreateTa
   }
 
   const enabledTtl = await ensureTtl(client, tableName, names);
-  return { created, enabledStream, enabledTtl, tableArn: table.TableArn, streamArn: table.LatestStreamArn };
+  return {
+    created,
+    enabledStream,
+    replacedStream,
+    enabledTtl,
+    tableArn: table.TableArn,
+    streamArn: table.LatestStreamArn,
+  };
 }
 
 async function ensureTtl(client: DynamoDBClient, tableName: string, names: TableKeyNames): Promise<boolean> {

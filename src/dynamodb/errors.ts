@@ -144,16 +144,67 @@ export function isRetryableAwsError(err: unknown): boolean {
 }
 
 /**
- * Wraps an AWS SDK error as a {@link BackendError} (the original is `cause`). A connect failure
- * (see {@link isConnectFailure}) becomes a retryable, unambiguous, `unreachable` one whose message
- * names `endpoint` (the URL the request was for) and says nothing answers there.
+ * What a request was about, for the messages of {@link wrapAwsError}: the table (and the region
+ * the client resolved, when known).
  *
  * @example
  * ```ts
- * throw wrapAwsError('UpdateItem', err, 'http://127.0.0.1:8000');
+ * const context: AwsErrorContext = { table: 'dynastore', region: 'eu-west-1' };
  * ```
  */
-export function wrapAwsError(operation: string, err: unknown, endpoint?: string): BackendError {
+export interface AwsErrorContext {
+  readonly table?: string;
+  readonly region?: string;
+}
+
+/**
+ * The facts and the fix for the usual setup mistakes, as the CLI's hints give them: a missing
+ * table (named, with the endpoint and region it was looked for at), no region, no credentials.
+ * Undefined for other errors.
+ *
+ * @example
+ * ```ts
+ * setupHint(err, 'http://127.0.0.1:8000', { table: 'jobs' }); // 'table "jobs" not found at http://...'
+ * ```
+ */
+export function setupHint(
+  err: unknown,
+  endpoint: string | undefined,
+  context: AwsErrorContext = {},
+): string | undefined {
+  const e = err as { name?: string; message?: string } | undefined;
+  const message = typeof e?.message === 'string' ? e.message : '';
+  if (e?.name === 'ResourceNotFoundException' && context.table !== undefined) {
+    const region = context.region === undefined ? '' : `, region ${context.region}`;
+    return `table "${context.table}" not found at ${endpoint ?? 'AWS'}${region}: create it with createTable({ client, tableName }) (or \`dynastore init\`), or check tableName and the client's region and endpoint`;
+  }
+  if (/Region is missing/i.test(message)) {
+    return "no AWS region: set the client's region option (new DynamoDBClient({ region: 'us-east-1' })) or the AWS_REGION environment variable";
+  }
+  if (e?.name === 'CredentialsProviderError' || /Could not load credentials/i.test(message)) {
+    return "no AWS credentials: set AWS_PROFILE or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or pass the client's credentials option (DynamoDB Local accepts any non-empty pair)";
+  }
+  return undefined;
+}
+
+/**
+ * Wraps an AWS SDK error as a {@link BackendError} (the original is `cause`). A connect failure
+ * (see {@link isConnectFailure}) becomes a retryable, unambiguous, `unreachable` one whose message
+ * names `endpoint` (the URL the request was for) and says nothing answers there. A missing table,
+ * region or credentials get the facts and the fix in the message ({@link setupHint}); the AWS
+ * error's own text stays in it.
+ *
+ * @example
+ * ```ts
+ * throw wrapAwsError('UpdateItem', err, 'http://127.0.0.1:8000', { table: 'dynastore' });
+ * ```
+ */
+export function wrapAwsError(
+  operation: string,
+  err: unknown,
+  endpoint?: string,
+  context?: AwsErrorContext,
+): BackendError {
   if (err instanceof BackendError) return err;
   const reason = connectFailureReason(err);
   if (reason !== undefined) {
@@ -165,9 +216,10 @@ export function wrapAwsError(operation: string, err: unknown, endpoint?: string)
     );
   }
   const e = err as { name?: string; message?: string };
+  const hint = setupHint(err, endpoint, context);
   return new BackendError(
     operation,
-    `${e?.name ?? 'Error'}: ${e?.message ?? String(err)}`,
+    `${e?.name ?? 'Error'}: ${e?.message ?? String(err)}${hint === undefined ? '' : ` (${hint})`}`,
     isRetryableAwsError(err),
     { cause: err },
   );

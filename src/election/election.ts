@@ -140,7 +140,10 @@ export class Election {
    * calls `onStartedLeading(signal)` once elected, and `onStoppedLeading()` exactly once when it
    * ends (even if it never led); `onNewLeader(id, term)` whenever another candidate (or this one)
    * becomes leader. Resolves when the work returns (then it resigns), when leadership is lost, or
-   * when `signal` aborts (then it resigns too).
+   * when `signal` aborts (then it resigns too). Rejects (after resigning and `onStoppedLeading`)
+   * when a callback throws, campaigning fails, or, with `onNewLeader`, the change feed that
+   * `observe()` follows fails (its error: `ValidationError` naming the missing Streams package,
+   * `StreamDisabledError`, `BackendError`, `InvalidItemError`).
    *
    * @example
    * ```ts

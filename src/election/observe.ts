@@ -38,8 +38,9 @@ export interface LeaderSource {
 /**
  * The leader an election row names, or undefined when it names none, its lease ended more than
  * `maxClockSkewMs` before `nowMs` (any candidate may take over), or the row expired. Throws
- * `InvalidItemError` for a row another writer left unreadable. A leader tied to a session
- * (`session.election()`) leads while its session row `session` is live.
+ * `InvalidItemError` for a row another writer left unreadable, the election row or the session row
+ * it names (nobody can tell whether that session lives, so it is not read as "nobody leads"). A
+ * leader tied to a session (`session.election()`) leads while its session row `session` is live.
  *
  * @example
  * ```ts

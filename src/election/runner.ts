@@ -28,7 +28,11 @@ export interface LeaderCallbacks {
   onStartedLeading(signal: AbortSignal, leadership: Leadership): unknown;
   /** Called exactly once when the run ends, whether or not it led, after resigning. */
   onStoppedLeading?(): unknown;
-  /** Called each time a new term starts, whoever leads it (this process included). */
+  /**
+   * Called each time a new term starts, whoever leads it (this process included). It follows
+   * `election.observe()`: if that fails (on DynamoDB: no `@aws-sdk/client-dynamodb-streams`, a
+   * table without a stream, a Streams endpoint that never answers), the run ends with its error.
+   */
   onNewLeader?(id: string, term: bigint): void;
 }
 
@@ -78,8 +82,9 @@ export interface Campaigner {
 
 /**
  * `election.run`: campaign, lead with callbacks, resign; see {@link LeaderCallbacks}. Rejects when
- * `onStartedLeading` or `onNewLeader` throws (after resigning and `onStoppedLeading`), or when
- * campaigning fails other than by `signal`.
+ * `onStartedLeading` or `onNewLeader` throws (after resigning and `onStoppedLeading`), when
+ * campaigning fails other than by `signal`, or, with `onNewLeader`, when the election's change
+ * feed (`observe()`) fails: that callback could no longer be called on every new term.
  *
  * @example
  * ```ts
@@ -119,8 +124,10 @@ export async function runForLeader(
             fail(error);
           }
         },
-        // Losing the feed only ends the notifications, never the leadership.
-        error: () => {},
+        // onNewLeader is promised every new term, which only the change feed can tell: when the
+        // feed fails (no Streams package, no stream, an endpoint that never answers, an unreadable
+        // row), the run cannot keep that promise and ends with the feed's error.
+        error: (error: unknown) => fail(error),
       })
     : undefined;
 

@@ -30,7 +30,9 @@ export function liveHolder(
 
 /**
  * Whether session row `item` is live at `nowMs`: it exists, has an owner, and its lease end +
- * `skewMs` has not passed (the same rule (a) a contender applies).
+ * `skewMs` has not passed (the same rule (a) a contender applies). Throws `InvalidItemError` for
+ * a live session row another writer left unreadable: nobody can tell whether that session lives
+ * (no contender takes its locks), so it is neither live nor dead.
  *
  * @example
  * ```ts
@@ -40,7 +42,9 @@ export function liveHolder(
 export function sessionLive(item: StoredItem | undefined, nowMs: number, skewMs: number): boolean {
   if (!isLive(item, nowMs)) return false;
   const row = decodeLockRow(item);
-  if (!row?.owner || row.invalid) return false;
+  if (row?.invalid)
+    throw new InvalidItemError(item.partition, item.key, row.invalid.attribute, row.invalid.reason);
+  if (!row?.owner) return false;
   return row.leaseUntil !== undefined && row.leaseUntil + skewMs >= nowMs;
 }
 
@@ -75,15 +79,8 @@ export async function holderNow(
   }
   const session = await read;
   // a session row another writer left unreadable: nobody can tell whether the session lives, so no
-  // contender takes its locks; say so rather than report them free
-  const sessionRow = decodeLockRow(session);
-  if (session && sessionRow?.invalid)
-    throw new InvalidItemError(
-      session.partition,
-      session.key,
-      sessionRow.invalid.attribute,
-      sessionRow.invalid.reason,
-    );
+  // contender takes its locks; sessionLive says so (InvalidItemError) rather than report them free
   if (!sessionLive(session, ctx.clock.now(), skewMs)) return undefined;
+  const sessionRow = decodeLockRow(session);
   return { ...holder, expiresAt: new Date(sessionRow?.leaseUntil ?? 0) };
 }

@@ -7,6 +7,7 @@ import {
   checkName,
   checkText,
   Limits,
+  MAX_LEASE_MS,
   MAX_TIMER_MS,
   MAX_TTL_MS,
   resolveOptions,
@@ -180,7 +181,7 @@ export function resolveLockOptions(
   defaults: { partition: string } = { partition: DEFAULT_LOCK_PARTITION },
 ): ResolvedLockOptions {
   const o = resolveOptions(context, options, lockOptionDefaults(defaults.partition));
-  const leaseMs = checkDuration(`${context}.leaseMs`, o.leaseMs, { max: 7 * 86_400_000 });
+  const leaseMs = checkDuration(`${context}.leaseMs`, o.leaseMs, { max: MAX_LEASE_MS });
   const heartbeatMs =
     o.heartbeatMs === false ? false : checkDuration(`${context}.heartbeatMs`, o.heartbeatMs ?? leaseMs / 3);
   if (heartbeatMs !== false && 2 * heartbeatMs >= leaseMs) {

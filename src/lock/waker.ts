@@ -1,12 +1,15 @@
 import type { Backend, ChangeRecord, FeedSubscription } from '../contract/backend.js';
 import type { Clock } from '../contract/clock/types.js';
+import { WarningCode, warnOnce } from '../contract/warn.js';
 
 /**
  * Lets a waiter sleep until a timeout or until the change feed reports a change to one of its
  * lock rows, whichever comes first, and tells it whether the feed can be relied on ({@link live}).
  * The feed is a bonus: if subscribing throws, `ready` rejects, or the feed fails later (e.g. the
- * table has no stream), the waker quietly degrades to plain timed sleeps and the waiter keeps
- * polling. While the feed reports itself behind (throttled, retrying), it is not live either.
+ * table has no stream), the waker degrades to plain timed sleeps and the waiter keeps polling,
+ * which keeps its promise; it says so once per process and reason with a process warning
+ * (`DynastoreWarning`, code {@link WarningCode.FeedFallback}). While the feed reports itself
+ * behind (throttled, retrying), it is not live either.
  *
  * A wait also ends early, with `[]`, when the feed's state changes (it became ready, fell behind,
  * caught up or failed), so the waiter can switch between sparse safety reads and polling at once.
@@ -67,13 +70,22 @@ export class ChangeWaker {
     if (this.#started || this.#closed) return;
     this.#started = true;
     try {
-      const sub = this.#backend.changes().subscribe(
+      let early: { readonly err: unknown } | undefined;
+      const sub: FeedSubscription = this.#backend.changes().subscribe(
         (changes) => this.#onChanges(changes),
-        () => this.#drop(),
+        // (a feed that fails while subscribing calls this before `sub` is assigned)
+        (err) => {
+          if (this.#sub === undefined) early = { err };
+          else this.#fallBack(sub, err);
+        },
         (healthy) => this.#onHealth(healthy),
       );
       this.#sub = sub;
-      // A feed that cannot start (stream disabled, no permission) just means: poll.
+      if (early) {
+        this.#fallBack(sub, early.err);
+        return;
+      }
+      // A feed that cannot start (stream disabled, no permission) means: poll, and say so.
       Promise.resolve(sub?.ready).then(
         () => {
           if (this.#sub !== sub) return;
@@ -81,10 +93,11 @@ export class ChangeWaker {
           this.#readyAt = this.#clock.monotonic();
           this.#changed();
         },
-        () => this.#drop(),
+        (err: unknown) => this.#fallBack(sub, err),
       );
-    } catch {
+    } catch (err) {
       this.#sub = undefined;
+      this.#fallBack(undefined, err);
     }
   }
 
@@ -133,6 +146,17 @@ export class ChangeWaker {
     if (this.#healthy === healthy) return;
     this.#healthy = healthy;
     this.#changed();
+  }
+
+  /** The feed failed (or could not start): poll instead, and say so unless the waker was closed. */
+  #fallBack(sub: FeedSubscription | undefined, err: unknown): void {
+    if (this.#closed || (sub !== undefined && this.#sub !== sub)) return;
+    this.#drop();
+    const reason = err instanceof Error ? err.message : String(err);
+    warnOnce(
+      `dynastore: waiters for locks in partition "${this.#partition}" poll the table instead of following its change feed, which failed: ${reason}`,
+      WarningCode.FeedFallback,
+    );
   }
 
   #drop(): void {

@@ -79,6 +79,46 @@ describe('dynastore CLI: binary values, ls names, rm --prefix, holder, lock -n',
     expect((await runCli(['get', '-p', 'x/y', withFlag.stdout.trim()], env)).stdout).toBe('v\n');
   });
 
+  it('a partition with a slash round-trips: every command prints names the others take', async () => {
+    // put names it so that get reads it back (the slash of the partition escaped as %2F)
+    const put = await runCli(['put', '-p', 'team/a', 'k1', 'v1'], env);
+    expect(put).toMatchObject({ code: 0, stdout: 'team%2Fa/k1 version 1\n' });
+    expect((await runCli(['put', 'team%2Fa/dir/k2', 'v2'], env)).stdout).toBe('team%2Fa/dir/k2 version 1\n');
+    await runCli(['put', 'team/a', 'not-this'], env); // key "a" of partition "team"
+    // ls prints names get and rm take as they are
+    const ls = await runCli(['ls', 'team%2Fa'], env);
+    expect(ls).toMatchObject({ code: 0, stdout: 'team%2Fa/dir/k2\nteam%2Fa/k1\n' });
+    expect((await runCli(['ls', '-p', 'team/a'], env)).stdout).toBe('dir/k2\nk1\n');
+    expect((await runCli(['ls', 'team'], env)).stdout).toBe('team/a\n');
+    const values = [];
+    for (const name of ls.stdout.trim().split('\n')) values.push((await runCli(['get', name], env)).stdout);
+    expect(values).toEqual(['v2\n', 'v1\n']);
+    expect((await runCli(['get', '-p', 'team/a', 'k1'], env)).stdout).toBe('v1\n');
+    // watch names events the same way
+    const watched = await runCli(['watch', 'team%2Fa/k1', '--count', '1'], env);
+    expect(watched.stdout).toBe('team%2Fa/k1 = "v1" (v1, snapshot)\n');
+    // rm prints the name, and removes what ls named
+    for (const name of ls.stdout.trim().split('\n')) {
+      expect((await runCli(['rm', name], env)).stdout).toBe(`deleted ${name}\n`);
+    }
+    expect((await runCli(['ls', '-p', 'team/a'], env)).stdout).toBe('');
+    expect(await runCli(['get', 'team%2Fa/k1'], env)).toMatchObject({
+      code: 3,
+      stderr: 'dynastore: key not found: team%2Fa/k1\n',
+    });
+    expect((await runCli(['get', 'team/a'], env)).stdout).toBe('not-this\n');
+  });
+
+  it('get prints text and one newline, so "hi" and "hi\\n" differ; --raw and --json are exact', async () => {
+    await runCli(['put', 'nl/plain'], env, 'hi');
+    await runCli(['put', 'nl/newline'], env, 'hi\n');
+    expect((await runCli(['get', 'nl/plain'], env)).stdout).toBe('hi\n');
+    expect((await runCli(['get', 'nl/newline'], env)).stdout).toBe('hi\n\n');
+    expect((await runCli(['get', 'nl/plain', '--raw'], env)).stdout).toBe('hi');
+    expect((await runCli(['get', 'nl/newline', '--raw'], env)).stdout).toBe('hi\n');
+    expect(JSON.parse((await runCli(['get', 'nl/newline', '--json'], env)).stdout).value).toBe('hi\n');
+  });
+
   it('rm --prefix needs --yes without a terminal, asks on one, and says how many it deleted', async () => {
     for (const k of ['p/1', 'p/2', 'q/1']) await runCli(['put', `del/${k}`, 'v'], env);
     await runCli(['put', 'keep/p/1', 'v'], env);

@@ -105,7 +105,7 @@ describe('dynastore CLI: error messages speak of flags and say what to do', { ti
 
   it('values the library refuses are reported with the flag that set them (exit 2)', async () => {
     const cases: [string[], string][] = [
-      [['put', 'a/b', 'v', '--ttl', '0'], '--ttl: must be > 0, got 0'],
+      [['put', 'a/b', 'v', '--ttl', '0'], '--ttl: must be more than 0, got "0"'],
       [
         ['lock', 'k', '--lease', '100ms', '--max-clock-skew', '1s', '--', 'true'],
         '--max-clock-skew: must be below --lease (1000 >= 100)',
@@ -114,7 +114,7 @@ describe('dynastore CLI: error messages speak of flags and say what to do', { ti
         ['lock', 'k', '--lease', '1ms', '--', 'true'],
         '--lease: too short (pollMs must be at least 1, got 0.25)',
       ],
-      [['elect', 'e', '--lease', '0', '--', 'true'], '--lease: must be > 0, got 0'],
+      [['elect', 'e', '--lease', '0', '--', 'true'], '--lease: must be more than 0, got "0"'],
       [['lock', 'k', '--owner', '', '--', 'true'], '--owner: must not be empty'],
       [['lock', 'k', '-n', '2000', '--', 'true'], '--permits: must be between 1 and 1000, got 2000'],
     ];
@@ -154,7 +154,7 @@ describe('dynastore CLI: error messages speak of flags and say what to do', { ti
         ['put', 'a/b', 'v', '--ttl', '60x'],
         '--ttl: "60x" is not a duration: write a number of seconds (90, 2.5) or amounts with units ms, s, m, h, d, combined (500ms, 1h30m, 1d)',
       ],
-      [['put', 'a/b', 'v', '--ttl', '5000d'], '--ttl: "5000d" is too long (at most 1000d)'],
+      [['put', 'a/b', 'v', '--ttl', '5000d'], '--ttl: must be at most 3650d, got "5000d"'],
     ];
     for (const [args, message] of bad) {
       const r = await runCli(args, env);

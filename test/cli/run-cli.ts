@@ -35,6 +35,12 @@ export async function bundleCli(): Promise<void> {
   bundle = join(outDir, 'cli.js');
 }
 
+/** The bundle of {@link bundleCli} (a single ESM file; its packages are imported at run time). */
+export function bundledCli(): string {
+  if (!bundle) throw new Error('bundleCli() first');
+  return bundle;
+}
+
 /** Deletes the bundle of {@link bundleCli}. */
 export async function removeCliBundle(): Promise<void> {
   if (bundle) await rm(join(bundle, '..'), { recursive: true, force: true });

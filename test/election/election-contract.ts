@@ -252,5 +252,45 @@ export function electionContract(harness: () => Harness, t: ElectionTiming): voi
       expect(r.ended).toBe('lost');
       expect(stopped).toBe(1);
     });
+
+    it('an election row bound to an unreadable session row is InvalidItemError, as lock.holder() says (issue 21 item 3)', async () => {
+      const h = harness();
+      const name = uniqueName('odd-session');
+      const sessionId = uniqueName('odd-session-row');
+      const leaseUntil = h.now() + 3_600_000;
+      // another writer's session row: owner a number, token / leaseMs / leaseUntil strings
+      await h.putRaw({
+        id: { S: '_sessions' },
+        name: { S: sessionId },
+        version: { N: '1' },
+        owner: { N: '7' },
+        token: { S: '5' },
+        leaseMs: { S: '10000' },
+        leaseUntil: { S: String(leaseUntil) },
+      });
+      await h.putRaw({
+        id: { S: '_elections' },
+        name: { S: name },
+        version: { N: '1' },
+        owner: { S: 'go' },
+        token: { N: '5' },
+        leaseMs: { N: '10000' },
+        leaseUntil: { N: String(leaseUntil) },
+        session: { S: sessionId },
+      });
+      const election = h.store().election(name, t);
+      const invalid = { name: 'InvalidItemError', partition: '_sessions', key: sessionId };
+      await expect(election.leader()).rejects.toMatchObject(invalid);
+      const seen: (Leader | undefined)[] = [];
+      const failed = new Promise<unknown>((resolve) => {
+        election.observe().subscribe({ next: (l) => seen.push(l), error: resolve });
+      });
+      expect(await within(h, failed, t.leaseMs * 4)).toMatchObject(invalid);
+      expect(seen).toEqual([]); // never "nobody leads"
+      // the same row read as a lock: the same error
+      const asLock = h.store().lock(name, { ...t, partition: '_elections' });
+      await expect(asLock.holder()).rejects.toMatchObject(invalid);
+      expect(await election.tryCampaign('me')).toBeUndefined();
+    });
   });
 }

@@ -87,7 +87,8 @@ export const leaderCommand: CommandSpec = {
   usage: ['leader <name> [--follow]'],
   description:
     'Prints "<id> <term>" of the current leader; exit code 3 when nobody leads. With --follow, prints ' +
-    'a line each time the leader changes ("-" while nobody leads) until interrupted.',
+    'a line each time the leader changes ("-" while nobody leads) until interrupted (exit code 130 on ' +
+    'SIGINT, 143 on SIGTERM).',
   options: {
     follow: { type: 'boolean', short: 'f', description: 'keep printing leader changes' },
   },
@@ -125,6 +126,7 @@ export const leaderCommand: CommandSpec = {
     sub.unsubscribe();
     signal.removeEventListener('abort', onAbort);
     if (failure) throw failure.error;
-    return ExitCode.Ok;
+    // Interrupted: the runner turns the signal into exit code 130 (SIGINT) or 143 (SIGTERM).
+    throw signal.reason;
   },
 };

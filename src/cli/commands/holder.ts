@@ -1,4 +1,4 @@
-import type { LockHolder } from '../../index.js';
+import { type LockHolder, MAX_PERMITS } from '../../index.js';
 import { CliError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CommandSpec } from '../spec.js';
@@ -69,7 +69,7 @@ export const holderCommand: CommandSpec = {
   async run({ args, values, out, connect }) {
     const name = args[0] ?? '';
     const permitsText = typeof values.permits === 'string' ? values.permits : undefined;
-    const permits = permitsText === undefined ? 1 : parseCount('--permits', permitsText, 1);
+    const permits = permitsText === undefined ? 1 : parseCount('--permits', permitsText, 1, MAX_PERMITS);
     const { store } = await connect();
     const holders =
       permits === 1

@@ -1,9 +1,10 @@
+import { MAX_TTL_MS } from '../../index.js';
 import { pairJson, utf8OrUndefined } from '../bytes.js';
 import { CliError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CommandSpec } from '../spec.js';
 import { explainKeySchema } from '../table-check.js';
-import { parseAddress, parseCount, parseDuration } from '../values.js';
+import { formatAddress, parseAddress, parseCount, parseDuration } from '../values.js';
 import { partitionOption, str, versionPair } from './shared.js';
 
 /**
@@ -17,10 +18,11 @@ import { partitionOption, str, versionPair } from './shared.js';
 export const getCommand: CommandSpec = {
   name: 'get',
   summary: 'print the value of a key',
-  usage: ['get <partition>/<key>'],
+  usage: ['get <partition>/<key>', 'get -p <partition> <key>'],
   description:
-    'Prints the value. Text (well-formed UTF-8) is printed with a newline after it; any other value ' +
-    'is binary and written as its exact bytes, nothing added. --raw writes the exact bytes of any ' +
+    'Text (well-formed UTF-8) is printed as it is, followed by one newline even when it ends with ' +
+    'one: "hi" prints hi and a newline, "hi\\n" prints hi and two newlines. Any other value is ' +
+    'binary and written as its exact bytes, nothing added. --raw writes the exact bytes of any ' +
     'value. With --json the value is in "value" as text, or in "base64" when binary. Exit code 3 ' +
     'when the key is absent or expired.',
   options: {
@@ -36,19 +38,21 @@ export const getCommand: CommandSpec = {
     'dynastore get assets/logo.png --raw > logo.png',
   ],
   async run({ args, values, out, connect }) {
-    const addr = parseAddress(args[0] ?? '', str(values.partition), true);
+    const addr = parseAddress(args[0], str(values.partition), true);
     const conn = await connect();
     const pair = await explainKeySchema(conn, () =>
       conn.store.partition(addr.partition).get(addr.key, { consistent: values.eventual !== true }),
     );
-    if (!pair) throw new CliError(ExitCode.NotFound, `key not found: ${addr.partition}/${addr.key}`);
+    if (!pair)
+      throw new CliError(ExitCode.NotFound, `key not found: ${formatAddress(addr.partition, addr.key)}`);
     if (out.json) {
       out.result(pairJson(pair), undefined);
       return ExitCode.Ok;
     }
     const bytes = pair.bytes();
     const text = values.raw === true ? undefined : utf8OrUndefined(bytes);
-    if (text !== undefined) out.result(undefined, text);
+    // always one newline after text, so that "hi" and "hi\n" print differently
+    if (text !== undefined) out.result(undefined, `${text}\n`);
     else await writeStdout(bytes);
     return ExitCode.Ok;
   },
@@ -67,7 +71,7 @@ export const putCommand: CommandSpec = {
   summary: 'write the value of a key',
   usage: ['put <partition>/<key> <value>', 'put <partition>/<key> < file'],
   description:
-    'Writes the value (read from stdin when omitted). Prints the new version. With --if-absent or ' +
+    'The value is read from stdin when omitted. Prints the new version. With --if-absent or ' +
     '--if-version the write is a compare-and-swap: exit code 4 when it loses. Stdin is binary-safe: ' +
     'its exact bytes are stored (as text when they are well-formed UTF-8, else as bytes), and ' +
     '`get --raw` gives them back.',
@@ -90,9 +94,9 @@ export const putCommand: CommandSpec = {
     'dynastore put jobs/nightly running --if-absent --ttl 10m',
   ],
   async run({ args, values, out, connect }) {
-    const addr = parseAddress(args[0] ?? '', str(values.partition), true);
+    const addr = parseAddress(args[0], str(values.partition), true);
     const ttl = str(values.ttl);
-    const ttlMs = ttl === undefined ? undefined : parseDuration('--ttl', ttl);
+    const ttlMs = ttl === undefined ? undefined : parseDuration('--ttl', ttl, { maxMs: MAX_TTL_MS });
     const ifVersion = str(values['if-version']);
     const version = ifVersion === undefined ? undefined : parseCount('--if-version', ifVersion, 1);
     if (version !== undefined && values['if-absent'] === true) {
@@ -112,7 +116,7 @@ export const putCommand: CommandSpec = {
           ? await kv.atomicPut(addr.key, value, options)
           : await kv.put(addr.key, value, options),
     );
-    out.result(pairJson(pair), `${pair.partition}/${pair.key} version ${pair.version}`);
+    out.result(pairJson(pair), `${formatAddress(pair.partition, pair.key)} version ${pair.version}`);
     return ExitCode.Ok;
   },
 };

@@ -1,11 +1,21 @@
 import { hostname } from 'node:os';
-import type { LeaseLostError } from '../../index.js';
+import { type LeaseLostError, MAX_LEASE_MS, MAX_PERMITS } from '../../index.js';
 import { startChild } from '../child.js';
 import { CliError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CommandSpec, OptionSpec } from '../spec.js';
 import { parseCount, parseDuration } from '../values.js';
 import { str } from './shared.js';
+
+/**
+ * The longest `--kill-after`: 24 days (a Node timer cannot wait longer; it would fire at once).
+ *
+ * @example
+ * ```ts
+ * parseDuration('--kill-after', '5s', { allowZero: true, maxMs: MAX_KILL_AFTER_MS });
+ * ```
+ */
+export const MAX_KILL_AFTER_MS = 24 * 86_400_000;
 
 /**
  * Options `lock` and `elect` share.
@@ -71,19 +81,24 @@ export function holdSettings(values: Readonly<Record<string, string | boolean | 
   if (wait !== undefined && values['no-wait'] === true) {
     throw new CliError(ExitCode.Usage, '--wait and --no-wait exclude each other');
   }
-  const leaseMs = lease === undefined ? 10_000 : parseDuration('--lease', lease);
+  const leaseMs = lease === undefined ? 10_000 : parseDuration('--lease', lease, { maxMs: MAX_LEASE_MS });
   const skew = str(values['max-clock-skew']);
   return {
     leaseMs,
     maxClockSkewMs:
-      skew === undefined ? Math.min(1_000, leaseMs / 4) : parseDuration('--max-clock-skew', skew),
+      skew === undefined
+        ? Math.min(1_000, leaseMs / 4)
+        : parseDuration('--max-clock-skew', skew, { allowZero: true }),
     waitMs:
       values['no-wait'] === true
         ? 0
         : wait === undefined
           ? Number.POSITIVE_INFINITY
-          : parseDuration('--wait', wait),
-    killAfterMs: killAfter === undefined ? 2_000 : parseDuration('--kill-after', killAfter),
+          : parseDuration('--wait', wait, { allowZero: true }),
+    killAfterMs:
+      killAfter === undefined
+        ? 2_000
+        : parseDuration('--kill-after', killAfter, { allowZero: true, maxMs: MAX_KILL_AFTER_MS }),
     verbose: values.verbose === true,
   };
 }
@@ -180,7 +195,7 @@ export const lockCommand: CommandSpec = {
     const settings = holdSettings(values);
     const owner = str(values.owner);
     const permitsText = str(values.permits);
-    const permits = permitsText === undefined ? 1 : parseCount('--permits', permitsText, 1);
+    const permits = permitsText === undefined ? 1 : parseCount('--permits', permitsText, 1, MAX_PERMITS);
     const { store } = await connect({ reportUnreachable: settings.verbose && settings.waitMs !== 0 });
     const options = {
       leaseMs: settings.leaseMs,

@@ -4,21 +4,23 @@ import type { Connection } from '../connect.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CommandSpec } from '../spec.js';
 import { explainKeySchema } from '../table-check.js';
-import { parseAddress, parseCount } from '../values.js';
+import { formatAddress, parseAddress, parseCount } from '../values.js';
 import { partitionOption, str } from './shared.js';
 
 /**
- * The name `ls` prints for a key: `<partition>/<key>`, which `get`, `put` and `rm` take as it is,
- * or the key alone when the partition came from `-p` (then `get -p <partition> <key>` takes it).
+ * The name `ls` prints for a key: `<partition>/<key>` as {@link formatAddress} writes it, which
+ * `get`, `put` and `rm` take as it is, or the key alone when the partition came from `-p` (then
+ * `get -p <partition> <key>` takes it).
  *
  * @example
  * ```ts
  * listedName('cfg', 'flags/a', undefined); // 'cfg/flags/a'
+ * listedName('a/b', 'c', undefined);       // 'a%2Fb/c'
  * listedName('a/b', 'c', 'a/b');           // 'c'
  * ```
  */
 export function listedName(partition: string, key: string, partitionFlag: string | undefined): string {
-  return partitionFlag === undefined ? `${partition}/${key}` : key;
+  return partitionFlag === undefined ? formatAddress(partition, key) : key;
 }
 
 /**
@@ -32,9 +34,9 @@ export function listedName(partition: string, key: string, partitionFlag: string
 export const lsCommand: CommandSpec = {
   name: 'ls',
   summary: 'list the keys of a partition (under a prefix)',
-  usage: ['ls <partition>[/<prefix>]'],
+  usage: ['ls <partition>[/<prefix>]', 'ls -p <partition> [<prefix>]'],
   description:
-    'Lists live keys in key order, one per line, as <partition>/<key>: each line can be passed to ' +
+    'Live keys in key order, one per line, as <partition>/<key>: each line can be passed to ' +
     'get, put or rm as it is (with -p, the partition is left out, as those commands then expect). ' +
     '-l adds version, expiry and value (JSON-quoted text, or base64:<...> when binary).',
   options: {
@@ -42,7 +44,7 @@ export const lsCommand: CommandSpec = {
     long: { type: 'boolean', short: 'l', description: 'also print version, expiry and value' },
     limit: { type: 'string', valueName: 'n', description: 'stop after n keys' },
   },
-  args: { min: 1, max: 1 },
+  args: { min: 0, max: 1 },
   connects: true,
   examples: [
     'dynastore ls config',
@@ -52,7 +54,7 @@ export const lsCommand: CommandSpec = {
   ],
   async run({ args, values, out, connect }) {
     const partitionFlag = str(values.partition);
-    const addr = parseAddress(args[0] ?? '', partitionFlag, false);
+    const addr = parseAddress(args[0], partitionFlag, false);
     const limitText = str(values.limit);
     const limit = limitText === undefined ? Number.POSITIVE_INFINITY : parseCount('--limit', limitText, 1);
     const conn = await connect();

@@ -4,7 +4,7 @@ import { CliError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CommandSpec, Invocation } from '../spec.js';
 import { explainKeySchema } from '../table-check.js';
-import { type Address, parseAddress, parseCount } from '../values.js';
+import { type Address, formatAddress, parseAddress, parseCount } from '../values.js';
 import { partitionOption, str, versionPair } from './shared.js';
 
 /**
@@ -21,7 +21,7 @@ export const rmCommand: CommandSpec = {
   summary: 'delete a key (--prefix: every key under a prefix)',
   usage: ['rm <partition>/<key>', 'rm <partition>[/<prefix>] --prefix [--yes]'],
   description:
-    'Deletes the key; deleting an absent key succeeds. With --if-version it deletes only that ' +
+    'Deleting an absent key succeeds. With --if-version it deletes only that ' +
     'version: exit code 4 when the key changed, 3 when it is gone. With --prefix it deletes every ' +
     'key of the partition that starts with the prefix (the whole partition without one) and prints ' +
     'how many it deleted; it asks first when stdin is a terminal, and otherwise needs --yes.',
@@ -31,7 +31,7 @@ export const rmCommand: CommandSpec = {
     prefix: { type: 'boolean', description: "delete every key starting with the argument's key part" },
     yes: { type: 'boolean', short: 'y', description: 'with --prefix: do not ask for confirmation' },
   },
-  args: { min: 1, max: 1 },
+  args: { min: 0, max: 1 },
   connects: true,
   examples: [
     'dynastore rm config/flags/dark-mode',
@@ -43,7 +43,7 @@ export const rmCommand: CommandSpec = {
     const { args, values, out, connect } = inv;
     if (values.prefix === true) return removePrefix(inv);
     if (values.yes === true) throw new ValidationError('--yes', 'only applies to --prefix');
-    const addr = parseAddress(args[0] ?? '', str(values.partition), true);
+    const addr = parseAddress(args[0], str(values.partition), true);
     const ifVersion = str(values['if-version']);
     const version = ifVersion === undefined ? undefined : parseCount('--if-version', ifVersion, 1);
     const conn = await connect();
@@ -53,7 +53,7 @@ export const rmCommand: CommandSpec = {
       await kv.atomicDelete(addr.key, versionPair(addr.partition, addr.key, version));
       return true;
     });
-    const name = `${addr.partition}/${addr.key}`;
+    const name = formatAddress(addr.partition, addr.key);
     out.result(
       { partition: addr.partition, key: addr.key, deleted },
       deleted ? `deleted ${name}` : `${name} was absent`,
@@ -65,7 +65,7 @@ export const rmCommand: CommandSpec = {
 async function removePrefix({ args, values, out, connect }: Invocation): Promise<number> {
   if (values['if-version'] !== undefined) throw new ValidationError('--if-version', 'excludes --prefix');
   const partitionFlag = str(values.partition);
-  const addr = parseAddress(args[0] ?? '', partitionFlag, false);
+  const addr = parseAddress(args[0], partitionFlag, false);
   const interactive = process.stdin.isTTY === true && values.yes !== true;
   if (!interactive && values.yes !== true) {
     throw new CliError(
@@ -105,7 +105,9 @@ async function removePrefix({ args, values, out, connect }: Invocation): Promise
 }
 
 function describePrefix(addr: Address): string {
-  return addr.key === '' ? `partition "${addr.partition}"` : `"${addr.partition}/${addr.key}"`;
+  return addr.key === ''
+    ? `partition "${formatAddress(addr.partition, '')}"`
+    : `"${formatAddress(addr.partition, addr.key)}"`;
 }
 
 /** Asks on stderr, reads one line from the terminal. */

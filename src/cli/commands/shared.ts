@@ -2,7 +2,8 @@ import { KVPair } from '../../index.js';
 import type { OptionSpec } from '../spec.js';
 
 /**
- * `-p, --partition`: the partition, when its name holds a slash.
+ * `-p, --partition`: the partition by its name as it is (any name, slashes included); the
+ * argument is then the key alone.
  *
  * @example
  * ```ts
@@ -13,7 +14,7 @@ export const partitionOption: OptionSpec = {
   type: 'string',
   short: 'p',
   valueName: 'name',
-  description: 'the partition; the argument is then the whole key (for partition names with a "/")',
+  description: 'the partition, named as it is ("/" included); the argument is then the key alone',
 };
 
 /**

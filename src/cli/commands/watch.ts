@@ -2,7 +2,7 @@ import type { WatchEvent } from '../../index.js';
 import { valueFields } from '../bytes.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CommandSpec } from '../spec.js';
-import { parseAddress, parseCount } from '../values.js';
+import { formatAddress, parseAddress, parseCount } from '../values.js';
 import { partitionOption, str } from './shared.js';
 
 /**
@@ -14,7 +14,7 @@ import { partitionOption, str } from './shared.js';
  * ```
  */
 export function describeEvent(e: WatchEvent): string {
-  const name = `${e.partition}/${e.key}`;
+  const name = formatAddress(e.partition, e.key);
   if (e.type === 'put') return `${name} = ${JSON.stringify(e.pair.text())} (v${e.pair.version}, ${e.cause})`;
   if (e.cause === 'snapshot') return `${name} is absent (snapshot)`;
   return `${name} ${e.cause === 'expiry' ? 'expired' : 'deleted'} (${e.cause})`;
@@ -56,14 +56,15 @@ export const watchCommand: CommandSpec = {
   usage: ['watch <partition>/<key>', 'watch <partition>[/<prefix>] --prefix'],
   description:
     'Prints the current state first (cause "snapshot"), then one line per change, in write order per ' +
-    'key, until interrupted. Deletes by TTL say "expiry". Reads the table\'s DynamoDB stream.',
+    'key, until interrupted (exit code 130 on SIGINT, 143 on SIGTERM) or --count events. Deletes by TTL ' +
+    'say "expiry". Reads the table\'s DynamoDB stream.',
   options: {
     partition: partitionOption,
     prefix: { type: 'boolean', description: "watch every key starting with the argument's key part" },
     'changes-only': { type: 'boolean', description: 'skip the snapshot: print only changes' },
     count: { type: 'string', valueName: 'n', description: 'exit after printing n events' },
   },
-  args: { min: 1, max: 1 },
+  args: { min: 0, max: 1 },
   connects: true,
   handlesSignals: true,
   examples: [
@@ -73,7 +74,7 @@ export const watchCommand: CommandSpec = {
   ],
   async run({ args, values, out, connect, signal }) {
     const prefix = values.prefix === true;
-    const addr = parseAddress(args[0] ?? '', str(values.partition), !prefix);
+    const addr = parseAddress(args[0], str(values.partition), !prefix);
     const countText = str(values.count);
     const limit = countText === undefined ? Number.POSITIVE_INFINITY : parseCount('--count', countText, 1);
     const changesOnly = values['changes-only'] === true;
@@ -92,7 +93,8 @@ export const watchCommand: CommandSpec = {
         if (err === undefined) resolve();
         else reject(err);
       };
-      const onAbort = () => end();
+      // Interrupted: the runner turns the signal into exit code 130 (SIGINT) or 143 (SIGTERM).
+      const onAbort = () => end(signal.reason);
       signal.addEventListener('abort', onAbort, { once: true });
       sub = events.subscribe({
         next: (e) => {
@@ -104,7 +106,7 @@ export const watchCommand: CommandSpec = {
       });
       if (done || signal.aborted) {
         sub.unsubscribe();
-        end();
+        end(signal.aborted ? signal.reason : undefined);
       }
     });
     return ExitCode.Ok;

@@ -174,7 +174,9 @@ export class AmbiguousWriteError extends DynastoreError {
 }
 
 /**
- * `createTable` found a table of that name whose key schema does not match the dynastore layout.
+ * The table's key schema does not match the dynastore layout: found by `createTable`, or by any
+ * call that DynamoDB refused for it (the message says how the keys differ; DynamoDB's error is
+ * `cause`).
  *
  * @example
  * ```ts
@@ -182,8 +184,8 @@ export class AmbiguousWriteError extends DynastoreError {
  * ```
  */
 export class TableMismatchError extends DynastoreError {
-  constructor(message: string) {
-    super(ErrorCode.TableMismatch, message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.TableMismatch, message, options);
     this.name = 'TableMismatchError';
   }
 }

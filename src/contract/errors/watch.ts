@@ -36,9 +36,20 @@ export class WatchCompactedError extends DynastoreError {
  */
 export class StreamDisabledError extends DynastoreError {
   readonly tableName: string;
-  constructor(tableName: string, message: string, options?: { cause?: unknown }) {
-    super(ErrorCode.StreamDisabled, message, options);
+  /**
+   * The view type of the table's enabled stream when that is the trouble (e.g. `KEYS_ONLY`): it
+   * must be disabled before a NEW_AND_OLD_IMAGES one can be turned on. Undefined when the table
+   * has no enabled stream.
+   */
+  readonly viewType: string | undefined;
+  constructor(tableName: string, message: string, options?: { cause?: unknown; viewType?: string }) {
+    super(
+      ErrorCode.StreamDisabled,
+      message,
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = 'StreamDisabledError';
     this.tableName = tableName;
+    this.viewType = options?.viewType;
   }
 }

@@ -13,9 +13,10 @@ import type {
 } from '@aws-sdk/client-dynamodb-streams';
 import type { CallListener } from '../../contract/backend.js';
 import type { Clock } from '../../contract/clock/types.js';
+import { BackendError } from '../../contract/errors/store.js';
 import { reportCall } from '../../contract/report-call.js';
 import { retry } from '../../contract/retry.js';
-import { isConnectFailure, isRetryableAwsError, wrapAwsError } from '../errors.js';
+import { isConnectFailure, isRetryableAwsError, setupHint, wrapAwsError } from '../errors.js';
 import { type MiddlewareAdder, traceEndpoint } from '../retry-guard.js';
 import type { StreamsSdk } from './sdk.js';
 
@@ -51,7 +52,11 @@ export const RECORDS_PER_CALL = 1000;
 /** What {@link StreamCalls} needs. */
 export interface StreamCallsDeps {
   readonly client: DynamoDBClient;
-  readonly streams: DynamoDBStreamsClient;
+  /**
+   * The Streams client, or how to make it: asked on the first Streams call, after `DescribeTable`
+   * went through `client` (older SDKs resolve a configured endpoint only on a client's first call).
+   */
+  readonly streams: DynamoDBStreamsClient | (() => Promise<DynamoDBStreamsClient>);
   /** The Streams command classes (the package is loaded lazily). */
   readonly sdk: StreamsSdk;
   readonly tableName: string;
@@ -62,7 +67,20 @@ export interface StreamCallsDeps {
   readonly signal: AbortSignal;
   /** Told about every throttled or failed attempt that will be retried. */
   readonly onRetry?: (err: unknown) => void;
+  /**
+   * Until {@link StreamCalls.reached} is called, every call (retries included) ends within this
+   * many ms of the first one, whatever `retryForMs` says: a stream never reached is an error
+   * within seconds, not after a minute of silence. @default no such limit
+   */
+  readonly firstContactMs?: number;
 }
+
+/**
+ * What a watch that never reached its stream says, after the error: where the Streams endpoint
+ * comes from and how to set another one.
+ */
+const NEVER_REACHED =
+  "the stream was never reached (the Streams client follows the DynamoDB client's endpoint; AWS_ENDPOINT_URL_DYNAMODB_STREAMS or the stream.streamsClient option sets another one)";
 
 /** The stream as DescribeStream pages describe it, all pages joined. */
 export interface StreamListing {
@@ -84,9 +102,32 @@ export interface StreamListing {
  */
 export class StreamCalls {
   readonly #d: StreamCallsDeps;
+  #streams: Promise<DynamoDBStreamsClient> | undefined;
+  /** Monotonic time by which the stream must be reached (undefined: reached, or no such limit). */
+  #contactBy: number | undefined;
 
   constructor(deps: StreamCallsDeps) {
     this.#d = deps;
+    if (deps.firstContactMs !== undefined) this.#contactBy = deps.clock.monotonic() + deps.firstContactMs;
+  }
+
+  /** The stream has answered (the poller is positioned): from now on only `retryForMs` limits retries. */
+  reached(): void {
+    this.#contactBy = undefined;
+  }
+
+  /** The Streams client, made once (a failure to make it is not cached). */
+  #client(): Promise<DynamoDBStreamsClient> {
+    const streams = this.#d.streams;
+    if (typeof streams !== 'function') return Promise.resolve(streams);
+    if (!this.#streams) {
+      const made = streams();
+      this.#streams = made;
+      made.catch(() => {
+        if (this.#streams === made) this.#streams = undefined;
+      });
+    }
+    return this.#streams;
   }
 
   describeTable(): Promise<DescribeTableCommandOutput> {
@@ -103,17 +144,19 @@ export class StreamCalls {
     let description: StreamDescription | undefined;
     let start: string | undefined;
     do {
-      const out: DescribeStreamCommandOutput = await this.#call('DescribeStream', (abortSignal, traced) =>
-        this.#d.streams.send(
-          traced(
-            new this.#d.sdk.DescribeStreamCommand({
-              StreamArn: streamArn,
-              Limit: 100,
-              ...(start && { ExclusiveStartShardId: start }),
-            }),
+      const out: DescribeStreamCommandOutput = await this.#call(
+        'DescribeStream',
+        async (abortSignal, traced) =>
+          (await this.#client()).send(
+            traced(
+              new this.#d.sdk.DescribeStreamCommand({
+                StreamArn: streamArn,
+                Limit: 100,
+                ...(start && { ExclusiveStartShardId: start }),
+              }),
+            ),
+            { abortSignal },
           ),
-          { abortSignal },
-        ),
       );
       description = out.StreamDescription;
       shards.push(...(description?.Shards ?? []));
@@ -128,8 +171,8 @@ export class StreamCalls {
     type: ShardIteratorType,
     sequenceNumber?: string,
   ): Promise<string | undefined> {
-    const out = await this.#call('GetShardIterator', (abortSignal, traced) =>
-      this.#d.streams.send(
+    const out = await this.#call('GetShardIterator', async (abortSignal, traced) =>
+      (await this.#client()).send(
         traced(
           new this.#d.sdk.GetShardIteratorCommand({
             StreamArn: streamArn,
@@ -152,8 +195,8 @@ export class StreamCalls {
   getRecords(iterator: string): Promise<GetRecordsCommandOutput> {
     return this.#call(
       'GetRecords',
-      (abortSignal, traced) =>
-        this.#d.streams.send(
+      async (abortSignal, traced) =>
+        (await this.#client()).send(
           traced(new this.#d.sdk.GetRecordsCommand({ ShardIterator: iterator, Limit: RECORDS_PER_CALL })),
           { abortSignal },
         ),
@@ -164,42 +207,86 @@ export class StreamCalls {
   /**
    * One call with retries. A connect failure is thrown as an `unreachable` BackendError naming the
    * endpoint (`traced` records where each command is sent); other errors as the SDK raised them.
+   * Until the Streams endpoint first answers (any response, even an error such as throttling:
+   * {@link reached}), the retries and an attempt that hangs end by the first-contact deadline,
+   * and the error then says the stream was never reached; once it answered, `retryForMs` applies.
    */
-  #call<T>(
+  async #call<T>(
     operation: string,
     send: (signal: AbortSignal, traced: <C extends Traceable>(c: C) => C) => Promise<T>,
     retryable: (err: unknown) => boolean = isRetryableAwsError,
   ): Promise<T> {
     const { clock, signal } = this.#d;
-    return retry(
-      async () => {
-        signal.throwIfAborted();
-        const started = clock.monotonic();
-        let target: { readonly url: string | undefined } | undefined;
-        const traced = <C extends Traceable>(command: C): C => {
-          target = traceEndpoint(command.middlewareStack as MiddlewareAdder);
-          return command;
-        };
-        try {
-          const out = await send(signal, traced);
-          this.#report(operation, started);
-          return out;
-        } catch (err) {
-          if (!signal.aborted) this.#report(operation, started, err);
-          throw isConnectFailure(err) && !signal.aborted ? wrapAwsError(operation, err, target?.url) : err;
+    const streamsCall = operation !== 'DescribeTable';
+    const started = clock.monotonic();
+    let target: { readonly url: string | undefined } | undefined;
+    /** The endpoint answered this call at least once (with an error): it is not silent. */
+    let heard = false;
+    const attempt = async () => {
+      signal.throwIfAborted();
+      const sent = clock.monotonic();
+      const traced = <C extends Traceable>(command: C): C => {
+        target = traceEndpoint(command.middlewareStack as MiddlewareAdder);
+        return command;
+      };
+      const by = this.#contactBy;
+      const deadline = by === undefined ? undefined : new AbortController();
+      const timer = deadline && clock.setTimeout(() => deadline.abort(), Math.max(0, (by ?? sent) - sent));
+      try {
+        const out = await send(deadline ? AbortSignal.any([signal, deadline.signal]) : signal, traced);
+        this.#report(operation, sent, undefined);
+        if (streamsCall) this.reached();
+        return out;
+      } catch (err) {
+        if (!signal.aborted) this.#report(operation, sent, err);
+        if (signal.aborted) throw err;
+        if (deadline?.signal.aborted) {
+          const late = new BackendError(
+            operation,
+            `no answer from ${target?.url ?? 'the endpoint'} within ${this.#d.firstContactMs} ms`,
+            true,
+            { cause: err },
+          );
+          TIMED_OUT.add(late);
+          throw late;
         }
-      },
-      {
-        clock,
-        signal,
-        budgetMs: this.#d.retryForMs,
-        retryable,
-        ...(this.#d.onRetry && { onRetry: this.#d.onRetry }),
-      },
-    );
+        if (answered(err)) {
+          heard = true;
+          if (streamsCall) this.reached();
+        }
+        if (isConnectFailure(err)) throw wrapAwsError(operation, err, target?.url);
+        // the DynamoDB table itself (missing, no region, no credentials): named, with where it was looked for
+        if (!streamsCall && setupHint(err, target?.url, { table: this.#d.tableName })) {
+          throw wrapAwsError(operation, err, target?.url, { table: this.#d.tableName });
+        }
+        throw err;
+      } finally {
+        timer?.cancel();
+      }
+    };
+    const options = (budgetMs: number) => ({
+      clock,
+      signal,
+      budgetMs: Math.max(0, budgetMs),
+      retryable,
+      ...(this.#d.onRetry && { onRetry: this.#d.onRetry }),
+    });
+    const by = this.#contactBy;
+    if (by === undefined) return retry(attempt, options(this.#d.retryForMs));
+    try {
+      return await retry(attempt, options(Math.min(this.#d.retryForMs, by - started)));
+    } catch (err) {
+      if (signal.aborted) throw err;
+      const left = this.#d.retryForMs - (clock.monotonic() - started);
+      // the endpoint answered meanwhile (throttled, 5xx): go on retrying within retryForMs
+      if ((heard || this.#contactBy === undefined) && retryable(err) && left > 0) {
+        return retry(attempt, options(left));
+      }
+      throw streamsCall ? neverReached(operation, err) : err;
+    }
   }
 
-  #report(operation: string, started: number, error?: unknown): void {
+  #report(operation: string, started: number, error: unknown): void {
     reportCall(this.#d.onCall, () => ({
       operation,
       table: this.#d.tableName,
@@ -207,4 +294,31 @@ export class StreamCalls {
       ...(error !== undefined && { error }),
     }));
   }
+}
+
+/**
+ * The error of a Streams call made before the stream was ever reached: when nothing answered at
+ * the endpoint (or not in time), the `BackendError` also says where the Streams endpoint comes
+ * from. Other errors (refusals, which the poller translates by name) pass through.
+ */
+function neverReached(operation: string, err: unknown): unknown {
+  if (!(err instanceof BackendError) || !(err.unreachable || TIMED_OUT.has(err))) return err;
+  const message = err.message.startsWith(`${operation}: `)
+    ? err.message.slice(operation.length + 2)
+    : err.message;
+  return new BackendError(operation, `${message}; ${NEVER_REACHED}`, err.retryable, {
+    cause: err.cause,
+    unreachable: err.unreachable,
+  });
+}
+
+/** The errors {@link StreamCalls} made for an attempt the first-contact deadline cut short. */
+const TIMED_OUT = new WeakSet<BackendError>();
+
+/** Whether `err` is a response of the server (an HTTP status came back), not a failure to get one. */
+function answered(err: unknown): boolean {
+  return (
+    typeof (err as { $metadata?: { httpStatusCode?: unknown } } | undefined)?.$metadata?.httpStatusCode ===
+    'number'
+  );
 }

@@ -26,6 +26,14 @@ export interface StreamFeed extends ChangeFeed {
   idle(): Promise<void>;
 }
 
+/**
+ * How long a feed whose Streams endpoint has never answered (nor DescribeTable, before it) keeps
+ * trying before its listeners get the error: a wrong or dead Streams endpoint is an error within
+ * seconds, not after `retryForMs` of silence. An endpoint that answers, even with throttling or a
+ * 5xx, and any outage once positioned, are retried for `retryForMs`.
+ */
+export const FIRST_CONTACT_MS = 8_000;
+
 interface Listener {
   readonly onChanges: (changes: readonly ChangeRecord[]) => void;
   readonly onError: (err: Error) => void;
@@ -47,7 +55,8 @@ interface Run {
  * every open shard positioned at LATEST; `ready` resolves when that is done); it stops `lingerMs`
  * after the last listener leaves, aborting any request in flight and leaving no timer. Fatal
  * errors ({@link WatchCompactedError}, {@link StreamDisabledError}, `BackendError` once retries
- * are spent) go to every listener's `onError`, which ends them all; the next `subscribe` starts
+ * are spent: within {@link FIRST_CONTACT_MS} while the stream was never reached, `retryForMs`
+ * after) go to every listener's `onError`, which ends them all; the next `subscribe` starts
  * afresh. A listener that throws is removed and gets its own exception through `onError`.
  *
  * @example
@@ -122,10 +131,11 @@ class DynamoStreamFeed implements StreamFeed {
     const positioned = (async () => {
       const o = this.#o;
       const sdk = await loadStreamsSdk();
-      const streams = o.streamsClient ?? (await this.#streamsClient());
       const calls = new StreamCalls({
         client: o.client,
-        streams,
+        // made after DescribeTable went through the DynamoDB client, whose endpoint it follows
+        streams: o.streamsClient ?? (() => this.#streamsClient()),
+        firstContactMs: FIRST_CONTACT_MS,
         sdk,
         tableName: o.tableName,
         clock: o.clock,
@@ -148,6 +158,7 @@ class DynamoStreamFeed implements StreamFeed {
         prompt: () => [...this.#listeners].some((l) => !l.closed && l.onHealth !== undefined),
       });
       await poller.position();
+      calls.reached();
     })();
     const done = positioned
       .then(() => poller?.run())
@@ -240,10 +251,17 @@ function toError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
+/**
+ * Calls a listener's `onError` / `onHealth`. One that throws has no handler left to report to:
+ * its exception is rethrown on a later tick (an uncaught exception, as RxJS does with an error
+ * thrown by an error callback), so the other listeners are still told and the bug is not silent.
+ */
 function callSafely<T>(fn: (arg: T) => void, arg: T): void {
   try {
     fn(arg);
-  } catch {
-    // a handler that throws has nowhere to report to
+  } catch (err) {
+    setTimeout(() => {
+      throw err;
+    });
   }
 }

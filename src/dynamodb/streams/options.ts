@@ -30,8 +30,10 @@ import {
 export interface StreamPollOptions {
   /**
    * Client for the DynamoDB Streams API. When omitted, one is made from the DynamoDB client's
-   * region, credentials, request handler and (for DynamoDB Local and other non-AWS endpoints)
-   * endpoint. Pass one when your DynamoDB endpoint is custom and Streams live elsewhere.
+   * region, credentials and request handler; it follows the DynamoDB client's endpoint however
+   * that was set (in code, `AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL`, the shared config
+   * file) unless it is an AWS host, and `AWS_ENDPOINT_URL_DYNAMODB_STREAMS` wins over it. Pass one
+   * when your Streams live anywhere else.
    */
   readonly streamsClient?: StreamsClient;
   /** Wait between polls while records arrive. @default 250 */

@@ -7,6 +7,7 @@ import { DynastoreError } from '../../contract/errors/base.js';
 import { StreamDisabledError, WatchCompactedError } from '../../contract/errors/watch.js';
 import type { AttributeNames } from '../../contract/names.js';
 import { wrapAwsError } from '../errors.js';
+import { replaceStreamSteps } from '../stream-steps.js';
 import { isThrottling, type StreamCalls, type StreamListing } from './calls.js';
 import { toChangeRecord } from './decode.js';
 import { ShardTracker, type TrackedShard } from './shards.js';
@@ -170,7 +171,8 @@ export class StreamPoller {
     if (spec.StreamViewType !== 'NEW_AND_OLD_IMAGES') {
       throw new StreamDisabledError(
         this.#d.tableName,
-        `table "${this.#d.tableName}" streams ${spec.StreamViewType ?? 'no'} images; watch needs NEW_AND_OLD_IMAGES: ${fix}`,
+        `table "${this.#d.tableName}" streams ${spec.StreamViewType ?? 'no'} images; watch needs NEW_AND_OLD_IMAGES. ${replaceStreamSteps(this.#d.tableName)}`,
+        { ...(spec.StreamViewType !== undefined && { viewType: spec.StreamViewType }) },
       );
     }
     return arn;

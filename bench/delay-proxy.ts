@@ -1,4 +1,5 @@
 import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import type { KeyWriteLimitOptions } from '../chaos/faults/key-limit.js';
 import { FaultProxy } from '../chaos/faults/proxy.js';
 import type { ShardLimitOptions } from '../chaos/faults/shard-limit.js';
 import { localDynamoClient } from '../src/testing/local-client.js';
@@ -20,7 +21,9 @@ export interface DelayCheck {
  * The delay proxy of the benchmark: chaos's fault proxy with no faults, a fixed round trip added
  * to every DynamoDB and DynamoDB Streams call (half on the way in, half on the way out), a
  * keep-alive agent towards DynamoDB Local (no connection setup per call), and optionally
- * DynamoDB Streams' per-shard GetRecords limit.
+ * DynamoDB Streams' per-shard GetRecords limit and DynamoDB's per-partition-key write limit
+ * (scaled down; the excess answered HTTP 400 `ProvisionedThroughputExceededException` with
+ * `ThrottlingReasons: [{ reason: 'TableWriteKeyRangeThroughputExceeded', resource }]`, as AWS does).
  *
  * @example
  * ```ts
@@ -30,7 +33,7 @@ export interface DelayCheck {
  */
 export function startDelayProxy(
   port: number,
-  options: { rttMs: number; shardLimit?: ShardLimitOptions },
+  options: { rttMs: number; shardLimit?: ShardLimitOptions; keyWriteLimit?: KeyWriteLimitOptions },
 ): Promise<FaultProxy> {
   return FaultProxy.start({ port }, undefined, 1, options);
 }

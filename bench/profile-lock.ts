@@ -75,7 +75,7 @@ const terms = (token: bigint): LeaseTerms => ({
   retentionMs: 86_400_000,
   data: undefined,
 });
-const target = (key: string) => ({ partition: '_locks', key });
+const target = (key: string) => ({ partition: `_lock/${key}`, key });
 
 /** dynastore's grant as `Contender.attempt` builds it (write id added by `settledWrite`). */
 function ourGrant(key: string, token: bigint, on = ref): UpdateItemCommandInput {
@@ -121,7 +121,7 @@ function placeholdersOf(u: UpdateItemCommandInput): Record<string, string> {
 }
 
 /** A lock row's key on a table of dynastore's layout (composite key). */
-const layoutKey = (key: string): Record<string, AttributeValue> => ({ id: S('_locks'), name: S(key) });
+const layoutKey = (key: string): Record<string, AttributeValue> => ({ id: S(`_lock/${key}`), name: S(key) });
 /** A lock row's key on the peer's own table (hash key `id` only). */
 const peerKey = (key: string): Record<string, AttributeValue> => ({ id: S(key) });
 
@@ -225,7 +225,7 @@ const SHAPES: Shape[] = [
         input: {
           TableName: TABLE,
           Item: {
-            id: S('_locks'),
+            id: S(`_lock/${key}`),
             name: S(key),
             owner: S(OWNER),
             token: N(token),
@@ -428,7 +428,7 @@ async function profile(client: DynamoDBClient): Promise<void> {
  */
 function stubClient(): DynamoDBClient {
   const row = JSON.stringify({
-    Attributes: { id: S('_locks'), name: S('k'), version: N(2), token: N(1), owner: S(OWNER) },
+    Attributes: { id: S('_lock/k'), name: S('k'), version: N(2), token: N(1), owner: S(OWNER) },
     ConsumedCapacity: { TableName: TABLE, CapacityUnits: 1 },
   });
   const body = new TextEncoder().encode(row);

@@ -65,14 +65,19 @@ export interface BenchArgs {
   readonly only: readonly string[];
   /** Round trip the delay proxy adds to every call of the `rtt-*` and `shard-*` scenarios; 0 skips them. @default 4 */
   readonly rttMs: number;
+  /**
+   * With `--only`: put the rows of this run into bench/results.json in place of the rows of the
+   * same name (the others stay as they were), and render the README section again. @default false
+   */
+  readonly merge: boolean;
 }
 
 /** Every scenario key `--only` can name (a key matches when it contains the given text). */
 export const SCENARIO_KEYS =
-  'kv,lock,handoff,failover,holding,watch,rtt-check,rtt-lock,rtt-handoff,rtt-failover,shard-handoff';
+  'kv,lock,handoff,failover,holding,watch,rtt-check,rtt-lock,rtt-handoff,rtt-failover,shard-handoff,partition-heat';
 
 /**
- * Parses `--quick`, `--rtt-ms n` and `--only a,b` (unknown flags are an error).
+ * Parses `--quick`, `--rtt-ms n`, `--only a,b` and `--merge` (unknown flags are an error).
  *
  * @example
  * ```ts
@@ -83,9 +88,11 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
   let profile = FULL;
   let rttMs = 4;
   const only: string[] = [];
+  let merge = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--quick') profile = QUICK;
+    else if (arg === '--merge') merge = true;
     else if (arg === '--full') profile = FULL;
     else if (arg === '--only' && argv[i + 1] !== undefined)
       only.push(...argv[++i]!.split(',').map((s) => s.trim().toLowerCase()));
@@ -95,8 +102,10 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
         throw new Error(`--rtt-ms takes milliseconds from 0 to 1000, got ${argv[i]}`);
     } else
       throw new Error(
-        `unknown argument ${arg}; usage: npm run bench [-- --quick] [--rtt-ms 4] [--only ${SCENARIO_KEYS}]`,
+        `unknown argument ${arg}; usage: npm run bench [-- --quick] [--rtt-ms 4] [--only ${SCENARIO_KEYS} [--merge]]`,
       );
   }
-  return { profile, only, rttMs };
+  if (merge && only.length === 0)
+    throw new Error('--merge goes with --only (a whole run replaces every row)');
+  return { profile, only, rttMs, merge };
 }

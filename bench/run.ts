@@ -1,11 +1,11 @@
 /**
- * `npm run bench [-- --quick] [--rtt-ms 4] [--only kv,lock,...,sessions,fanout]`: starts DynamoDB
+ * `npm run bench [-- --quick] [--rtt-ms 4] [--only kv,lock,...,sessions,fanout [--merge]]`: starts DynamoDB
  * Local and a delay proxy in front of it, runs every scenario for dynastore and for
  * dynamodb-lock-client (interleaved), on loopback and (the `rtt-*` and `shard-*` scenarios) through
  * the proxy, prints a
  * table and writes bench/results.json and bench/latency.svg.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { silenceNodeVersionWarning } from '../src/process/quiet.js';
 import { type BenchEnv, startBenchEnv } from './env.js';
 import { type Profile, parseArgs } from './profile.js';
@@ -19,6 +19,7 @@ import { holdingCost } from './scenarios/holding.js';
 import { holdingManyLocks } from './scenarios/holding-many.js';
 import { kvOverhead } from './scenarios/kv-overhead.js';
 import { lockCycle, lockCycleRtt } from './scenarios/lock-cycle.js';
+import { partitionHeat } from './scenarios/partition-heat.js';
 import { rttCheck } from './scenarios/rtt-check.js';
 import { shardHandoff } from './scenarios/shard-handoff.js';
 import { watchScenarios } from './scenarios/watch.js';
@@ -48,12 +49,13 @@ const PLAN: readonly (readonly [string, Scenario])[] = [
   ['rtt-handoff', delayed(contendedHandoff)],
   ['rtt-failover', delayed(failoverRtt)],
   ['shard-handoff', shardHandoff],
+  ['partition-heat', partitionHeat],
 ];
 /** Keys that need the delay proxy. */
 const NEEDS_PROXY = new Set(['rtt-check', 'rtt-lock', 'rtt-handoff', 'rtt-failover', 'shard-handoff']);
 
 silenceNodeVersionWarning();
-const { profile, only, rttMs } = parseArgs(process.argv.slice(2));
+const { profile, only, rttMs, merge } = parseArgs(process.argv.slice(2));
 const startedAt = new Date();
 const machine = machineInfo(); // before DynamoDB Local starts: the load average is other work on the machine
 const t0 = performance.now();
@@ -103,8 +105,17 @@ const results: BenchResults = {
 };
 // A partial run (--only) or a failed one must not replace the published figures.
 const publish = only.length === 0 && !failed;
+const resultsFile = new URL('./results.json', import.meta.url);
 if (publish) {
-  writeFileSync(new URL('./results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
+  renderReadme();
+} else if (merge && !failed) {
+  // --only --merge: this run's rows replace the rows of the same name, in place; new ones are appended
+  const published = JSON.parse(readFileSync(resultsFile, 'utf8')) as BenchResults;
+  const fresh = new Map(scenarios.map((s) => [s.name, s]));
+  const rows = published.scenarios.map((s) => fresh.get(s.name) ?? s);
+  for (const s of scenarios) if (!published.scenarios.some((p) => p.name === s.name)) rows.push(s);
+  writeFileSync(resultsFile, `${JSON.stringify({ ...published, scenarios: rows }, null, 2)}\n`);
   renderReadme();
 }
 console.log(`\n${formatConsole(tableRows(results))}\n`);
@@ -117,6 +128,8 @@ for (const s of scenarios) {
 console.log(
   publish
     ? `\nwrote bench/results.json, bench/latency.svg and bench/README-section.md in ${results.wallSeconds} s`
-    : `\n${failed ? 'a scenario failed' : '--only'}: bench/results.json left as it was (${results.wallSeconds} s)`,
+    : merge && !failed
+      ? `\nmerged ${scenarios.length} row(s) into bench/results.json and rendered bench/README-section.md (${results.wallSeconds} s)`
+      : `\n${failed ? 'a scenario failed' : '--only'}: bench/results.json left as it was (${results.wallSeconds} s)`,
 );
 process.exitCode = failed ? 1 : 0;

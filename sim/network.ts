@@ -88,7 +88,7 @@ export class Network {
  *
  * @example
  * ```ts
- * describeChange(record); // 'put _locks/job v7 o=p1.1/lease t=1700000001000000'
+ * describeChange(record); // 'put _lock/job/job v7 o=p1.1/lease t=1700000001000000'
  * ```
  */
 export function describeChange(r: ChangeRecord): string {

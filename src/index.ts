@@ -29,7 +29,14 @@ export { WarningCode } from './contract/warn.js';
 export type { DynamoBackendOptions } from './dynamodb/backend.js';
 export type { CreateTableOptions, CreateTableResult } from './dynamodb/create-table.js';
 export { createTable } from './dynamodb/create-table.js';
+export type {
+  IamPolicyDocument,
+  IamPolicyOptions,
+  IamPolicyStatement,
+} from './dynamodb/iam-policy.js';
+export { IAM_ACTIONS, iamPolicy } from './dynamodb/iam-policy.js';
 export type { StreamPollOptions, StreamsClient } from './dynamodb/streams/options.js';
+export type { GlobalTablePolicy } from './dynamodb/table-mode.js';
 export { toTransactWriteItem } from './dynamodb/transact-item.js';
 export type {
   CampaignOptions,
@@ -39,7 +46,7 @@ export type {
   LeaderRunOptions,
   LeaderRunResult,
 } from './election/index.js';
-export { DEFAULT_ELECTION_PARTITION, Election, Leadership } from './election/index.js';
+export { Election, Leadership } from './election/index.js';
 export type {
   AtomicPutOptions,
   DynastoreOptions,
@@ -63,6 +70,8 @@ export type {
   FenceCheck,
   LeaseInit,
   LeaseTerms,
+  LegacyLayoutCheck,
+  LegacyRows,
   LockContext,
   LockHolder,
   LockOptions,

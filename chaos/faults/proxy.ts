@@ -8,6 +8,7 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { prng } from '../util/random.js';
+import { KEY_LIMIT_ERROR, KeyWriteLimiter, type KeyWriteLimitOptions } from './key-limit.js';
 import { type CallClass, classify, drawFault, type FaultPlan, type ProxyFaultName } from './plan.js';
 import { SHARD_LIMIT_ERROR, ShardLimiter, type ShardLimitOptions } from './shard-limit.js';
 
@@ -55,6 +56,8 @@ export interface ProxyOptions {
   readonly rttMs?: number;
   /** Enforce DynamoDB Streams' per-shard GetRecords limit across every client of this proxy. @default off */
   readonly shardLimit?: ShardLimitOptions;
+  /** Enforce a per-partition-key write limit (scaled-down DynamoDB) across every client of this proxy. @default off */
+  readonly keyWriteLimit?: KeyWriteLimitOptions;
 }
 
 /** One answered request, as {@link FaultProxy.onAnswer} listeners see it. */
@@ -98,6 +101,8 @@ export class FaultProxy {
   readonly #listeners = new Set<(answer: ProxyAnswer) => void>();
   /** The per-shard GetRecords limit, when on (its counts: `served`, `refused`). */
   readonly shardLimit: ShardLimiter | undefined;
+  /** The per-partition-key write limit, when on (its counts: `served`, `refused`). */
+  readonly keyWriteLimit: KeyWriteLimiter | undefined;
   #plan: FaultPlan | undefined;
 
   private constructor(
@@ -107,6 +112,7 @@ export class FaultProxy {
     options: ProxyOptions,
   ) {
     this.shardLimit = options.shardLimit ? new ShardLimiter(options.shardLimit) : undefined;
+    this.keyWriteLimit = options.keyWriteLimit ? new KeyWriteLimiter(options.keyWriteLimit) : undefined;
     this.#target = target;
     this.#plan = plan;
     this.#rand = prng(seed);
@@ -236,6 +242,21 @@ export class FaultProxy {
       );
       return;
     }
+    const keyRefusal = this.keyWriteLimit?.admit(operation, body, performance.now());
+    if (keyRefusal) {
+      this.#count('keyWriteLimit');
+      await this.#answerLate(
+        res,
+        operation,
+        KEY_LIMIT_ERROR.status,
+        KEY_LIMIT_ERROR.type,
+        keyRefusal.message,
+        {
+          ThrottlingReasons: keyRefusal.throttlingReasons,
+        },
+      );
+      return;
+    }
     const latency = classPlan?.latency;
     if (latency && this.#rand() < latency.p) {
       this.#count('latency');
@@ -297,9 +318,10 @@ export class FaultProxy {
     status: number,
     type: string,
     message: string,
+    extra?: Record<string, unknown>,
   ): Promise<void> {
     if (this.#outMs > 0) await this.#delay(this.#outMs);
-    this.#answerError(res, status, type, message);
+    this.#answerError(res, status, type, message, extra);
     this.#tell(operation, status, type.slice(type.indexOf('#') + 1));
   }
 
@@ -347,9 +369,15 @@ export class FaultProxy {
     });
   }
 
-  #answerError(res: ServerResponse, status: number, type: string, message: string): void {
+  #answerError(
+    res: ServerResponse,
+    status: number,
+    type: string,
+    message: string,
+    extra?: Record<string, unknown>,
+  ): void {
     if (res.destroyed) return;
-    const body = JSON.stringify({ __type: type, message });
+    const body = JSON.stringify({ __type: type, message, ...extra });
     res.writeHead(status, {
       'content-type': 'application/x-amz-json-1.0',
       'content-length': String(Buffer.byteLength(body)),

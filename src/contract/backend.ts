@@ -8,6 +8,8 @@
  * physical names (Go dynastore's by default).
  */
 
+import type { TableUse } from './errors/global-table.js';
+
 /** A value of an extra attribute. `bigint` is stored as a DynamoDB number (exact up to 38 digits). */
 export type FieldValue = string | number | bigint | boolean;
 
@@ -228,6 +230,14 @@ export interface Backend {
   transact(items: readonly TransactItem[]): Promise<TransactResult>;
   /** The table's change feed (DynamoDB Streams, or the memory backend's in-process feed). */
   changes(): ChangeFeed;
+  /**
+   * Resolves when the table keeps the guarantee `use` relies on; rejects, before any write, with a
+   * `GlobalTableError` when it does not (a DynamoDB global table: see that error), or with the
+   * `BackendError` of the look-up. Learnt once and cached. Optional: a backend whose table is never
+   * global (the memory backend) omits it. The DynamoDB backend also checks `conditional-write` and
+   * `transaction` itself before sending one.
+   */
+  checkUse?(use: TableUse): Promise<void>;
 }
 
 /** One event per backend call, for metrics and cost accounting. */
@@ -244,6 +254,12 @@ export interface CallEvent {
   };
   /** The call failed with this error (a failed condition check is an error here too). */
   readonly error?: unknown;
+  /**
+   * Present when DynamoDB throttled the call, or any attempt of it the SDK retried (the call may
+   * still have succeeded): the throttling reasons of those answers in order
+   * (`TableWriteKeyRangeThroughputExceeded`, ...), `[]` when they gave none.
+   */
+  readonly throttleReasons?: readonly string[];
 }
 
 /** Receives {@link CallEvent}s; must not throw (exceptions are swallowed). */

@@ -1,6 +1,8 @@
 import {
   DeleteItemCommand,
   type DeleteItemCommandOutput,
+  DescribeTableCommand,
+  type DescribeTableCommandOutput,
   type DynamoDBClient,
   GetItemCommand,
   type GetItemCommandOutput,
@@ -30,6 +32,7 @@ import { checkStoreInput, checkTransact } from '../contract/check-input.js';
 import { systemClock } from '../contract/clock/system.js';
 import type { Clock } from '../contract/clock/types.js';
 import { DynastoreError } from '../contract/errors/base.js';
+import type { TableUse } from '../contract/errors/global-table.js';
 import type { AttributeNames } from '../contract/names.js';
 import { reportCall } from '../contract/report-call.js';
 import { buildDelete, buildGet, buildQuery, buildTransact, buildUpdate, type TableRef } from './builders.js';
@@ -38,6 +41,8 @@ import { wrapAwsError } from './errors.js';
 import { explainAwsError, type TableTarget } from './explain.js';
 import { ambiguousOr, guardResends, type MiddlewareAdder, traceEndpoint } from './retry-guard.js';
 import { createStreamFeed, type StreamPollOptions } from './streams/index.js';
+import { type GlobalTablePolicy, TableGuard } from './table-mode.js';
+import { traceThrottles } from './throttle.js';
 
 /** What the DynamoDB backend (`DynamoBackend`) needs; `Dynastore` resolves it from its own options. */
 export interface DynamoBackendOptions {
@@ -48,6 +53,8 @@ export interface DynamoBackendOptions {
   readonly onCall?: CallListener;
   /** Options of the Streams poller behind `changes()`. */
   readonly stream?: StreamPollOptions;
+  /** What to do on a global table in eventual-consistency mode (see {@link GlobalTablePolicy}). @default 'refuse' */
+  readonly globalTable?: GlobalTablePolicy;
 }
 
 /**
@@ -66,6 +73,7 @@ export class DynamoBackend implements Backend {
   readonly #ref: TableRef;
   readonly #onCall: CallListener | undefined;
   readonly #options: DynamoBackendOptions;
+  readonly #guard: TableGuard;
   #feed: ChangeFeed | undefined;
 
   constructor(options: DynamoBackendOptions) {
@@ -73,6 +81,32 @@ export class DynamoBackend implements Backend {
     this.#client = options.client;
     this.#ref = { tableName: options.tableName, names: options.names };
     this.#onCall = options.onCall;
+    this.#guard = new TableGuard({
+      tableName: options.tableName,
+      policy: options.globalTable ?? 'refuse',
+      describe: async () => {
+        const command = new DescribeTableCommand({ TableName: this.#ref.tableName });
+        const out = await this.#send<DescribeTableCommandOutput>('DescribeTable', command, () =>
+          this.#client.send(command),
+        );
+        return out.Table;
+      },
+    });
+  }
+
+  /**
+   * Whether the table keeps the guarantee `use` relies on: one DescribeTable on the first use (its
+   * `Replicas` and `MultiRegionConsistency`), then answered from memory. Rejects with a
+   * `GlobalTableError` on a global table where `use` is unsafe or unsupported (see
+   * `GlobalTablePolicy`). `write` and `delete` with a condition, and `transact`, check it themselves.
+   *
+   * @example
+   * ```ts
+   * await backend.checkUse('session'); // GlobalTableError on an MREC or MRSC global table
+   * ```
+   */
+  checkUse(use: TableUse): Promise<void> {
+    return this.#guard.check(use) ?? Promise.resolve();
   }
 
   async get(
@@ -88,6 +122,8 @@ export class DynamoBackend implements Backend {
 
   async write(input: WriteInput): Promise<WriteResult> {
     checkStoreInput(input);
+    const checking = input.condition ? this.#guard.check('conditional-write') : undefined;
+    if (checking) await checking; // only until the table's mode is known: no wait after that
     try {
       const command = guarded(new UpdateItemCommand(buildUpdate(this.#ref, input)));
       const out = await this.#send<UpdateItemCommandOutput>('UpdateItem', command, () =>
@@ -102,6 +138,8 @@ export class DynamoBackend implements Backend {
 
   async delete(input: DeleteInput): Promise<DeleteResult> {
     checkStoreInput(input);
+    const checking = input.condition ? this.#guard.check('conditional-write') : undefined;
+    if (checking) await checking; // only until the table's mode is known: no wait after that
     try {
       const command = guarded(new DeleteItemCommand(buildDelete(this.#ref, input)));
       const out = await this.#send<DeleteItemCommandOutput>('DeleteItem', command, () =>
@@ -125,6 +163,8 @@ export class DynamoBackend implements Backend {
 
   async transact(items: readonly TransactItem[]): Promise<TransactResult> {
     checkTransact(items);
+    const checking = this.#guard.check('transaction');
+    if (checking) await checking;
     try {
       const command = new TransactWriteItemsCommand({
         TransactItems: buildTransact(this.#ref, items),
@@ -193,20 +233,26 @@ export class DynamoBackend implements Backend {
    * Sends `command` (through `call`), reports it to `onCall`, and turns a failure into a
    * `BackendError` (a failed condition passes through) that names the endpoint when nothing answered.
    */
-  async #send<O extends { ConsumedCapacity?: Capacity | Capacity[] }>(
+  async #send<O extends { ConsumedCapacity?: Capacity | Capacity[] } | DescribeTableCommandOutput>(
     operation: string,
     command: { middlewareStack: unknown },
     call: () => Promise<O>,
   ): Promise<O> {
     const target = traceEndpoint(command.middlewareStack as MiddlewareAdder);
+    const throttles = traceThrottles(command.middlewareStack as MiddlewareAdder);
     const started = performance.now();
     try {
       const out = await call();
-      this.#report(operation, started, capacityOf(operation, out.ConsumedCapacity));
+      this.#report(
+        operation,
+        started,
+        throttles,
+        capacityOf(operation, 'ConsumedCapacity' in out ? out.ConsumedCapacity : undefined),
+      );
       return out;
     } catch (err) {
       const error = ambiguousOr(err, operation);
-      this.#report(operation, started, undefined, error);
+      this.#report(operation, started, throttles, undefined, error);
       if (isConditionFailure(error) || cancellationReasons(error)) throw error;
       throw await explainAwsError(this.#explainTarget, operation, error, target.url);
     }
@@ -215,6 +261,7 @@ export class DynamoBackend implements Backend {
   #report(
     operation: string,
     started: number,
+    throttles: { readonly attempts: number; readonly reasons: readonly string[] },
     capacity: { total: number; readUnits?: number; writeUnits?: number } | undefined,
     error?: unknown,
   ): void {
@@ -224,6 +271,7 @@ export class DynamoBackend implements Backend {
       durationMs: performance.now() - started,
       ...(capacity && { consumedCapacity: capacity }),
       ...(error !== undefined && { error }),
+      ...(throttles.attempts > 0 && { throttleReasons: [...throttles.reasons] }),
     }));
   }
 }

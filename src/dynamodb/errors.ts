@@ -1,4 +1,5 @@
 import { BackendError, isRetryable } from '../contract/errors/store.js';
+import { describeThrottle, throttleReasonsOf } from './throttle.js';
 
 const RETRYABLE_NAMES = new Set([
   'ProvisionedThroughputExceededException',
@@ -9,6 +10,7 @@ const RETRYABLE_NAMES = new Set([
   'ServiceUnavailable',
   'LimitExceededException',
   'TransactionConflictException',
+  'ReplicatedWriteConflictException',
   'TimeoutError',
   'RequestTimeout',
   'RequestTimeoutException',
@@ -136,6 +138,7 @@ export function isRetryableAwsError(err: unknown): boolean {
     $retryable?: unknown;
   };
   if (e.name && RETRYABLE_NAMES.has(e.name)) return true;
+  if (throttleReasonsOf(err)) return true; // e.g. a transaction cancelled with ThrottlingError
   if (e.code && NETWORK_CODES.has(e.code)) return true;
   if (e.$retryable) return true;
   if (isConnectFailure(err)) return true;
@@ -217,11 +220,13 @@ export function wrapAwsError(
   }
   const e = err as { name?: string; message?: string };
   const hint = setupHint(err, endpoint, context);
+  const throttle = throttleReasonsOf(err);
+  const notes = [hint, throttle ? describeThrottle(throttle) : undefined].filter((n) => n !== undefined);
   return new BackendError(
     operation,
-    `${e?.name ?? 'Error'}: ${e?.message ?? String(err)}${hint === undefined ? '' : ` (${hint})`}`,
+    `${e?.name ?? 'Error'}: ${e?.message ?? String(err)}${notes.length === 0 ? '' : ` (${notes.join('; ')})`}`,
     isRetryableAwsError(err),
-    { cause: err },
+    { cause: err, ...(throttle && { throttled: true, throttleReasons: throttle.map((r) => r.reason) }) },
   );
 }
 

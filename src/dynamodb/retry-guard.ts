@@ -17,6 +17,8 @@ const REFUSED_BEFORE_APPLYING = new Set([
   'ThrottlingException',
   'RequestLimitExceeded',
   'LimitExceededException',
+  // MRSC global tables: the item is being written in another Region; the request was rejected
+  'ReplicatedWriteConflictException',
 ]);
 
 /** Thrown inside the SDK's retry loop to stop a resend; not retryable by the SDK's rules. */

@@ -1,7 +1,17 @@
 import { type Observable, shareReplay } from 'rxjs';
+import type { StoredItem } from '../contract/backend.js';
 import { checkName, Limits } from '../contract/validate.js';
-import { Lock, type LockContext, type ResolvedLockOptions } from '../lock/index.js';
-import { decodeLockRow, resolveAcquireOptions, SESSION_PARTITION } from '../lock/internal.js';
+import { type Lease, type LockContext, type ResolvedLockOptions, resolveLockOptions } from '../lock/index.js';
+import {
+  type ContendMode,
+  contend,
+  decodeLockRow,
+  LEGACY_PARTITIONS,
+  resolveAcquireOptions,
+  rowPartition,
+  type SlotSet,
+  sessionRowOf,
+} from '../lock/internal.js';
 import { Leadership } from './leadership.js';
 import { type Leader, leaderChanges, leaderOf } from './observe.js';
 import {
@@ -29,7 +39,7 @@ export interface CampaignOptions {
 
 /**
  * Leader election among any number of processes, on top of a lock: the leader is the holder of
- * the election's lock row (partition `_elections`, key = the election name), its term the lease's
+ * the election's lock row (partition `<prefix>_election/<name>`, key = the name), its term the lease's
  * fencing token. Get one from `store.election(name, options)`.
  *
  * @example
@@ -43,10 +53,13 @@ export interface CampaignOptions {
 export class Election {
   /** The election's name (the lock row's key). */
   readonly name: string;
+  /** The partition key of the election's row: `<prefix>_election/<name>`. */
+  readonly partition: string;
   /** The resolved timing and placement (defaults filled in). */
   readonly options: Omit<ResolvedLockOptions, 'owner' | 'data'>;
   readonly #ctx: LockContext;
   readonly #lockOptions: ResolvedLockOptions;
+  readonly #slots: SlotSet;
   #observed: Observable<Leader | undefined> | undefined;
 
   constructor(ctx: LockContext, name: string, options?: ElectionOptions) {
@@ -54,6 +67,18 @@ export class Election {
     this.#lockOptions = resolveElectionOptions(options);
     this.options = electionTiming(this.#lockOptions);
     this.#ctx = ctx;
+    const partition = rowPartition('election', this.#lockOptions.prefix, name, 'election');
+    this.partition = partition;
+    this.#slots = {
+      name,
+      partition,
+      keys: [name],
+      ...(this.#lockOptions.prefix === '' && { legacyPartition: LEGACY_PARTITIONS.election }),
+      read: async () =>
+        new Map<string, StoredItem | undefined>([
+          [name, await ctx.backend.get(partition, name, { consistent: true })],
+        ]),
+    };
   }
 
   /**
@@ -72,7 +97,8 @@ export class Election {
   async campaign(candidateId: string, options?: CampaignOptions): Promise<Leadership> {
     const id = checkName('candidateId', candidateId, 512);
     const o = resolveAcquireOptions(options, 'campaign');
-    const lease = await this.#lock(id).acquire(o);
+    const lease = await this.#contend(id, { wait: true, ...o });
+    if (!lease) throw new Error('unreachable: a waiting campaign returns a lease or throws');
     return new Leadership(this.name, id, lease);
   }
 
@@ -87,7 +113,7 @@ export class Election {
    */
   async tryCampaign(candidateId: string): Promise<Leadership | undefined> {
     const id = checkName('candidateId', candidateId, 512);
-    const lease = await this.#lock(id).tryAcquire();
+    const lease = await this.#contend(id, { wait: false });
     return lease && new Leadership(this.name, id, lease);
   }
 
@@ -103,13 +129,14 @@ export class Election {
    * ```
    */
   async leader(): Promise<Leader | undefined> {
-    const { partition, maxClockSkewMs } = this.#lockOptions;
+    const { maxClockSkewMs } = this.#lockOptions;
+    const partition = this.partition;
     const item = await this.#ctx.backend.get(partition, this.name, { consistent: true });
     const session = decodeLockRow(item)?.session;
     const sessionRow =
       session === undefined
         ? undefined
-        : await this.#ctx.backend.get(SESSION_PARTITION, session, { consistent: true });
+        : await this.#ctx.backend.get(sessionRowOf(session).partition, session, { consistent: true });
     return leaderOf(item, this.#ctx.clock.now(), maxClockSkewMs, sessionRow);
   }
 
@@ -128,7 +155,7 @@ export class Election {
     this.#observed ??= leaderChanges({
       backend: this.#ctx.backend,
       clock: this.#ctx.clock,
-      partition: this.#lockOptions.partition,
+      partition: this.partition,
       key: this.name,
       maxClockSkewMs: this.#lockOptions.maxClockSkewMs,
     }).pipe(shareReplay({ bufferSize: 1, refCount: true }));
@@ -158,7 +185,9 @@ export class Election {
     return runForLeader(this, candidateId, callbacks, options, this.#ctx.clock);
   }
 
-  #lock(candidateId: string): Lock {
-    return new Lock(this.#ctx, this.name, candidateLockOptions(this.#lockOptions, candidateId));
+  /** Contends for the election's row as `candidateId` (the lock's owner). */
+  #contend(candidateId: string, mode: ContendMode): Promise<Lease | undefined> {
+    const options = resolveLockOptions('election', candidateLockOptions(this.#lockOptions, candidateId));
+    return contend(this.#ctx, this.#slots, options, mode);
   }
 }

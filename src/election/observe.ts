@@ -3,7 +3,7 @@ import type { Backend, ChangeRecord, StoredItem } from '../contract/backend.js';
 import type { Clock, TimerHandle } from '../contract/clock/types.js';
 import { InvalidItemError } from '../contract/errors/store.js';
 import { isLive } from '../contract/evaluate.js';
-import { decodeLockRow, SESSION_PARTITION, sessionLive } from '../lock/internal.js';
+import { decodeLockRow, sessionLive, sessionRowOf } from '../lock/internal.js';
 
 /**
  * Who leads an election: the candidate id and its term (the lock's fencing token).
@@ -120,7 +120,7 @@ export function leaderChanges(source: LeaderSource): Observable<Leader | undefin
       if (id !== undefined && session?.id !== id) {
         const s = { id, item: undefined as StoredItem | undefined, known: false };
         session = s;
-        backend.get(SESSION_PARTITION, id, { consistent: true }).then(
+        backend.get(sessionRowOf(id).partition, sessionRowOf(id).key, { consistent: true }).then(
           (item) => {
             if (subscriber.closed || session !== s || s.known) return;
             s.item = item;
@@ -151,7 +151,8 @@ export function leaderChanges(source: LeaderSource): Observable<Leader | undefin
       }
     };
     const apply = (change: ChangeRecord) => {
-      if (session && change.partition === SESSION_PARTITION && change.key === session.id) {
+      const sessionAt = session && sessionRowOf(session.id);
+      if (session && change.partition === sessionAt?.partition && change.key === sessionAt.key) {
         const version = session.item?.version ?? -1;
         if (change.type === 'put' && change.item && change.item.version <= version) return false;
         session.item = change.type === 'put' ? change.item : undefined;

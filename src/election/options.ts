@@ -3,16 +3,6 @@ import { type LockOptions, type ResolvedLockOptions, resolveLockOptions } from '
 import { lockOptionNames } from '../lock/internal.js';
 
 /**
- * The partition election rows live in, unless `partition` says otherwise.
- *
- * @example
- * ```ts
- * await store.partition(DEFAULT_ELECTION_PARTITION).get('scheduler'); // the election's row
- * ```
- */
-export const DEFAULT_ELECTION_PARTITION = '_elections';
-
-/**
  * Options of `store.election(name, options)`: the timing of the lock underneath, validated the
  * same way (an inconsistent combination is a `ValidationError` at construction). The candidate id
  * given to `campaign` is the lock's owner.
@@ -37,8 +27,12 @@ export interface ElectionOptions {
   heartbeatMs?: number | false;
   /** The largest wall-clock difference between candidates; below `leaseMs`. @default 1_000 */
   maxClockSkewMs?: number;
-  /** The partition election rows live in (same table). @default '_elections' */
-  partition?: string;
+  /**
+   * Put the election's row under this prefix: its partition key is `<prefix>_election/<name>`
+   * (see `LockOptions.prefix`). Every candidate must use the same prefix.
+   * @default '' (no prefix)
+   */
+  prefix?: string;
   /** How long the row (and its last term) stays after the last leader left. @default 86_400_000 */
   retentionMs?: number;
   /** Longest pause between two reads of a waiting candidate. @default min(1_000, leaseMs / 4) */
@@ -91,9 +85,7 @@ export function resolveElectionOptions(options: ElectionOptions | undefined): Re
       );
     }
   }
-  return resolveLockOptions('election', options as LockOptions | undefined, {
-    partition: DEFAULT_ELECTION_PARTITION,
-  });
+  return resolveLockOptions('election', options as LockOptions | undefined);
 }
 
 /**

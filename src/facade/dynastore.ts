@@ -3,14 +3,23 @@ import { systemClock } from '../contract/clock/system.js';
 import type { Clock } from '../contract/clock/types.js';
 import { ValidationError } from '../contract/errors/store.js';
 import { type AttributeNames, resolveAttributeNames } from '../contract/names.js';
-import { checkBoolean, checkFunction, checkShape, resolveOptions } from '../contract/validate.js';
+import {
+  checkBoolean,
+  checkDuration,
+  checkFunction,
+  checkShape,
+  MAX_TIMER_MS,
+  resolveOptions,
+} from '../contract/validate.js';
 import { DynamoBackend, type DynamoBackendOptions } from '../dynamodb/backend.js';
 import type { DynamoDBClient } from '../dynamodb/client.js';
 import { resolveFeedOptions } from '../dynamodb/streams/options.js';
+import type { GlobalTablePolicy } from '../dynamodb/table-mode.js';
 import { checkTableName } from '../dynamodb/table-name.js';
 import { Election } from '../election/election.js';
 import type { ElectionOptions } from '../election/options.js';
 import { type Lease, Lock, type LockOptions, type WithLockOptions, withLock } from '../lock/index.js';
+import { DEFAULT_LEGACY_LAYOUT_CHECK_MS, LegacyLayoutCheck } from '../lock/internal.js';
 import { Semaphore, type SemaphoreOptions } from '../semaphore/semaphore.js';
 import { Partition } from './partition.js';
 import { Session, type SessionOptions } from './session.js';
@@ -39,6 +48,26 @@ export interface DynastoreOptions {
   consistentReads?: boolean;
   /** Options of the DynamoDB Streams poller behind `watch` (see the watch docs). */
   stream?: DynamoBackendOptions['stream'];
+  /**
+   * How often (ms) the store looks for processes of the old row layout (every lock row under
+   * `_locks`, before each lock had a partition key of its own) on the same table: before its first
+   * grant of each kind, before a grant when its last look is older than this, and every this many
+   * ms while it holds leases. One query of the old partition per look (about 0.5 read units when
+   * no old process is left), per store, not per lock. An old-layout holder of a lock makes
+   * `acquire` reject with `LegacyLayoutError` and ends a lease of that lock this store holds.
+   * `false`: never look (every process of the table runs this layout). DynamoDB stores only.
+   * @default 60_000
+   */
+  legacyLayoutCheckMs?: number | false;
+  /**
+   * On a DynamoDB global table in multi-Region eventual consistency (MREC), where a condition is
+   * checked in one Region only: `'refuse'` fails locks, semaphores, elections, sessions,
+   * `atomicPut`, `atomicDelete` and fenced writes with a `GlobalTableError` before any write;
+   * `'single-writer-region'` allows them, for a team whose every writing process writes in one
+   * Region. dynastore learns the table's mode with one DescribeTable, on the first such use.
+   * @default 'refuse'
+   */
+  globalTable?: GlobalTablePolicy;
 }
 
 /**
@@ -61,6 +90,8 @@ export class Dynastore {
   /** Jitter source of lock, semaphore and election retries (the `random` option). */
   readonly random: () => number;
   readonly consistentReads: boolean;
+  /** The look for old-layout processes (DynamoDB stores, unless `legacyLayoutCheckMs: false`). */
+  readonly legacyLayout?: LegacyLayoutCheck;
 
   constructor(options: DynastoreOptions) {
     const o = resolveOptions('Dynastore', options, {
@@ -73,6 +104,8 @@ export class Dynastore {
       onCall: undefined as CallListener | undefined,
       consistentReads: true,
       stream: undefined as DynamoBackendOptions['stream'],
+      legacyLayoutCheckMs: undefined as number | false | undefined,
+      globalTable: undefined as GlobalTablePolicy | undefined,
     });
     this.clock = checkShape<Clock>('Dynastore.clock', o.clock, CLOCK_METHODS, 'a Clock');
     this.random = checkFunction('Dynastore.random', o.random);
@@ -85,10 +118,10 @@ export class Dynastore {
         BACKEND_METHODS,
         'a Backend (e.g. new MemoryBackend())',
       );
-      if (o.client || o.tableName || o.attributeNames || o.stream) {
+      if (o.client || o.tableName || o.attributeNames || o.stream || o.legacyLayoutCheckMs !== undefined || o.globalTable) {
         throw new ValidationError(
           'Dynastore.backend',
-          'excludes client, tableName, attributeNames and stream',
+          'excludes client, tableName, attributeNames, stream, legacyLayoutCheckMs and globalTable',
         );
       }
       if (o.onCall) throw new ValidationError('Dynastore.onCall', 'pass onCall to the backend you construct');
@@ -101,6 +134,12 @@ export class Dynastore {
     if (o.tableName === undefined) throw new ValidationError('Dynastore.tableName', 'is required');
     const tableName = checkTableName(o.tableName);
     const names = resolveAttributeNames(o.attributeNames);
+    if (o.globalTable !== undefined && !GLOBAL_TABLE_POLICIES.includes(o.globalTable)) {
+      throw new ValidationError(
+        'Dynastore.globalTable',
+        `must be 'refuse' or 'single-writer-region', got ${JSON.stringify(o.globalTable)}`,
+      );
+    }
     // The Streams poller is made lazily (first watch); its options are checked now.
     if (o.stream !== undefined) resolveFeedOptions({ ...o.stream, client, tableName, names, clock: o.clock });
     this.backend = new DynamoBackend({
@@ -110,7 +149,19 @@ export class Dynastore {
       clock: o.clock,
       ...(o.onCall && { onCall: o.onCall }),
       ...(o.stream && { stream: o.stream }),
+      ...(o.globalTable && { globalTable: o.globalTable }),
     });
+    const checkMs =
+      o.legacyLayoutCheckMs === false
+        ? false
+        : checkDuration(
+            'Dynastore.legacyLayoutCheckMs',
+            o.legacyLayoutCheckMs ?? DEFAULT_LEGACY_LAYOUT_CHECK_MS,
+            {
+              max: MAX_TIMER_MS,
+            },
+          );
+    if (checkMs !== false) this.legacyLayout = new LegacyLayoutCheck(this.backend, this.clock, checkMs);
   }
 
   /**
@@ -193,5 +244,6 @@ export class Dynastore {
   }
 }
 
+const GLOBAL_TABLE_POLICIES: readonly unknown[] = ['refuse', 'single-writer-region'];
 const CLOCK_METHODS = ['now', 'monotonic', 'setTimeout', 'sleep'];
 const BACKEND_METHODS = ['get', 'write', 'delete', 'query', 'transact', 'changes'];

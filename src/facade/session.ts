@@ -46,6 +46,12 @@ export interface SessionOptions {
   data?: string;
   /** How long the session row (and each released lock row) stays before the table's TTL reaps it. @default 86_400_000 */
   retentionMs?: number;
+  /**
+   * The prefix of the session row's partition key (`<prefix>_session/<random>`), and the default
+   * `prefix` of the session's locks, semaphores and elections (see `LockOptions.prefix`).
+   * @default '' (no prefix)
+   */
+  prefix?: string;
 }
 
 /**
@@ -74,7 +80,7 @@ export type SessionSemaphoreOptions = Omit<SemaphoreOptions, SessionOwned>;
  *
  * @example
  * ```ts
- * const election = session.election('scheduler', { partition: '_elections' });
+ * const election = session.election('scheduler', { prefix: 'tenant-a/' });
  * ```
  */
 export type SessionElectionOptions = Omit<ElectionOptions, 'leaseMs' | 'heartbeatMs' | 'maxClockSkewMs'>;
@@ -101,7 +107,7 @@ export type SessionWithLockOptions = Omit<WithLockOptions, SessionOwned>;
 export type SessionOwned = 'leaseMs' | 'heartbeatMs' | 'maxClockSkewMs' | 'owner';
 
 /**
- * One lease for many locks: a session row (partition `_sessions`) renewed by one heartbeat, and
+ * One lease for many locks: a session row (a partition key of its own) renewed by one heartbeat, and
  * locks, semaphore permits and elections whose leases are tied to it instead of renewing their
  * own rows. A process holding 1 000 locks writes one renewal per `heartbeatMs` instead of 1 000.
  *
@@ -125,8 +131,13 @@ export type SessionOwned = 'leaseMs' | 'heartbeatMs' | 'maxClockSkewMs' | 'owner
  * ```
  */
 export class Session implements AsyncDisposable {
-  /** The session's id: its row's key in `_sessions`, and what its lock rows record in `session`. */
+  /**
+   * The session's id, `<prefix>_session/<24 hex digits>`: its row's partition key and sort key,
+   * and what its lock rows record in `session`.
+   */
   readonly id: string;
+  /** The session's prefix: its row's, and the default of its locks, semaphores and elections. */
+  readonly prefix: string;
   readonly owner: string;
   readonly leaseMs: number;
   readonly heartbeatMs: number | false;
@@ -143,9 +154,11 @@ export class Session implements AsyncDisposable {
       backend: ctx.backend,
       clock: ctx.clock,
       ...(ctx.random && { random: ctx.random }),
+      ...(ctx.legacyLayout && { legacyLayout: ctx.legacyLayout }),
       sessionBinding: core,
     };
     this.id = core.id;
+    this.prefix = core.terms.prefix;
     this.owner = core.owner;
     this.leaseMs = core.terms.leaseMs;
     this.heartbeatMs = core.terms.heartbeatMs;
@@ -170,8 +183,12 @@ export class Session implements AsyncDisposable {
       owner: undefined as string | undefined,
       data: undefined as string | undefined,
       retentionMs: 86_400_000,
+      prefix: '',
     });
     const r = resolveLockOptions('session', o);
+    // a global table may not keep what sessions need (GlobalTableError), known before any write
+    const checking = ctx.backend.checkUse?.('session');
+    if (checking) await checking; // the memory backend is never global: no wait at all
     const core = await SessionCore.open(ctx, {
       leaseMs: r.leaseMs,
       heartbeatMs: r.heartbeatMs,
@@ -179,6 +196,7 @@ export class Session implements AsyncDisposable {
       owner: r.owner,
       retentionMs: r.retentionMs,
       data: r.data,
+      prefix: r.prefix,
     });
     return new Session(ctx, core);
   }
@@ -257,7 +275,7 @@ export class Session implements AsyncDisposable {
    */
   election(name: string, options?: SessionElectionOptions): Election {
     rejectSessionOwned('session.election', options, ['leaseMs', 'heartbeatMs', 'maxClockSkewMs']);
-    return new Election(this.#ctx, name, { ...options, ...this.#timing() });
+    return new Election(this.#ctx, name, { prefix: this.prefix, ...options, ...this.#timing() });
   }
 
   /**
@@ -274,7 +292,12 @@ export class Session implements AsyncDisposable {
     options?: SessionWithLockOptions,
   ): Promise<T> {
     rejectSessionOwned('session.withLock', options, SESSION_OWNED);
-    return withLock(this.#ctx, key, fn, { ...options, ...this.#timing(), owner: this.owner });
+    return withLock(this.#ctx, key, fn, {
+      prefix: this.prefix,
+      ...options,
+      ...this.#timing(),
+      owner: this.owner,
+    });
   }
 
   /**
@@ -306,7 +329,7 @@ export class Session implements AsyncDisposable {
 
   #lockOptions(context: string, options: object | undefined): LockOptions {
     rejectSessionOwned(context, options, SESSION_OWNED);
-    return { ...options, ...this.#timing(), owner: this.owner };
+    return { prefix: this.prefix, ...options, ...this.#timing(), owner: this.owner };
   }
 }
 

@@ -1,9 +1,10 @@
 import type { StoredItem } from '../contract/backend.js';
 import { backoffMs } from '../contract/backoff.js';
-import { LockTimeoutError } from '../contract/errors/lock.js';
+import { LegacyLayoutError, LockTimeoutError } from '../contract/errors/lock.js';
 import { InvalidItemError, isRetryable } from '../contract/errors/store.js';
-import { Contender } from './contender.js';
+import { type Attempt, Contender } from './contender.js';
 import type { Lease } from './lease.js';
+import type { LegacyRows } from './legacy-layout.js';
 import type { ResolvedLockOptions } from './options.js';
 import { existingWaitQueue, type Turn, type WaitQueue, waitQueueFor } from './queue.js';
 import type { LockContext } from './types.js';
@@ -22,6 +23,8 @@ export interface SlotSet {
   readonly name: string;
   readonly partition: string;
   readonly keys: readonly string[];
+  /** The old layout's partition of the same rows (objects without a prefix), for `LegacyLayoutCheck`. */
+  readonly legacyPartition?: string;
   /** Reads every row: one `get` for a lock, one `query` for a semaphore's slots. */
   read(): Promise<ReadonlyMap<string, StoredItem | undefined>>;
 }
@@ -130,6 +133,22 @@ async function contendFor(
     );
   };
   const contender = new Contender(ctx, slots.partition, o, onAnswer, queue?.knowledge);
+  const legacy: LegacyRows | undefined =
+    ctx.legacyLayout && slots.legacyPartition !== undefined
+      ? { name: slots.name, partition: slots.legacyPartition, keys: slots.keys, skewMs: o.maxClockSkewMs }
+      : undefined;
+  /** A grant attempt, once no old-layout process holds the rows (`LegacyLayoutCheck`). */
+  const attempt = async (key: string): Promise<Attempt> => {
+    if (legacy && ctx.legacyLayout) {
+      try {
+        await ctx.legacyLayout.assertClear(legacy);
+      } catch (error) {
+        if (error instanceof LegacyLayoutError) throw error;
+        return { kind: 'error', error };
+      }
+    }
+    return contender.attempt(key);
+  };
   if (place && queue && !queue.isHead(place.turn)) {
     // wait for this process's waiters ahead of us: they contend for all of us meanwhile
     while (!queue.isHead(place.turn)) {
@@ -197,7 +216,7 @@ async function contendFor(
     const key = candidates[0];
     if (key !== undefined && burst <= slots.keys.length + 1) {
       burst++;
-      const a = await contender.attempt(key);
+      const a = await attempt(key);
       if (a.kind !== 'error') learnt();
       if (a.kind === 'granted') {
         if (signal?.aborted) {
@@ -212,6 +231,7 @@ async function contendFor(
           continue;
         }
         tellQueueOnRelease(ctx, slots, a.lease);
+        if (legacy) ctx.legacyLayout?.track(a.lease, legacy);
         return a.lease;
       }
       if (a.kind === 'refused') {

@@ -2,7 +2,7 @@ import type { StoredItem } from '../contract/backend.js';
 import { InvalidItemError } from '../contract/errors/store.js';
 import { isLive } from '../contract/evaluate.js';
 import { decodeLockRow, holderOf } from './row.js';
-import { SESSION_PARTITION } from './session-row.js';
+import { sessionRowOf } from './session-row.js';
 import type { LockContext, LockHolder } from './types.js';
 
 /**
@@ -36,7 +36,7 @@ export function liveHolder(
  *
  * @example
  * ```ts
- * sessionLive(await backend.get(SESSION_PARTITION, id), Date.now(), 1_000);
+ * sessionLive(await backend.get(id, id), Date.now(), 1_000); // a session row: see sessionRowOf
  * ```
  */
 export function sessionLive(item: StoredItem | undefined, nowMs: number, skewMs: number): boolean {
@@ -57,7 +57,7 @@ export function sessionLive(item: StoredItem | undefined, nowMs: number, skewMs:
  *
  * @example
  * ```ts
- * const h = await holderNow(store, await backend.get('_locks', 'job'), 1_000);
+ * const h = await holderNow(store, await backend.get('_lock/job', 'job'), 1_000);
  * ```
  */
 export async function holderNow(
@@ -74,7 +74,8 @@ export async function holderNow(
   if (!holder) return undefined;
   let read = sessions.get(id);
   if (!read) {
-    read = ctx.backend.get(SESSION_PARTITION, id, { consistent: true });
+    const at = sessionRowOf(id);
+    read = ctx.backend.get(at.partition, at.key, { consistent: true });
     sessions.set(id, read);
   }
   const session = await read;

@@ -1,8 +1,10 @@
 export type { FenceCheck, LeaseInit } from './lease.js';
 export { Lease } from './lease.js';
+export type { LegacyLayoutCheck, LegacyRows } from './legacy-layout.js';
 export { Lock } from './lock.js';
 export type { LockOptions, ResolvedLockOptions } from './options.js';
-export { DEFAULT_LOCK_PARTITION, resolveLockOptions } from './options.js';
+export { resolveLockOptions } from './options.js';
+export type { RowKind } from './placement.js';
 export type { LeaseTerms, RowTarget } from './row.js';
 export type { SessionCore, SessionTerms } from './session.js';
 export type { AcquireOptions, LockContext, LockHolder, SessionBinding } from './types.js';

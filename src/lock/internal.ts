@@ -9,7 +9,8 @@
  * - {@link decodeLockRow}: a lock row's fields, read leniently;
  * - {@link lockOptionNames}: the lock option names, from the one list in `options.ts`;
  * - {@link checkFence} / {@link fencedTransact}: writes fenced by a lease;
- * - {@link SessionCore}: a session's row, heartbeat and tied leases (the facade's `Session`).
+ * - {@link SessionCore}: a session's row, heartbeat and tied leases (the facade's `Session`);
+ * - {@link rowPartition}: the partition key of a lock's, semaphore's, election's or session's row.
  *
  * @example
  * ```ts
@@ -17,11 +18,13 @@
  * const lease = await contend(ctx, slots, options, { wait: false });
  * ```
  */
-export { contend, type SlotSet } from './acquire.js';
+export { type ContendMode, contend, type SlotSet } from './acquire.js';
 export { checkFence, fencedTransact } from './fence.js';
 export { holderNow, liveHolder, sessionLive } from './holder.js';
+export { DEFAULT_LEGACY_LAYOUT_CHECK_MS, LEGACY_PARTITIONS, LegacyLayoutCheck } from './legacy-layout.js';
 export { resolveAcquireOptions } from './lock.js';
 export { lockOptionNames } from './options.js';
+export { checkPrefix, rowPartition } from './placement.js';
 export { decodeLockRow } from './row.js';
 export { SessionCore, type SessionTerms } from './session.js';
-export { SESSION_PARTITION } from './session-row.js';
+export { sessionRowOf } from './session-row.js';

@@ -227,6 +227,20 @@ export class Lease implements AsyncDisposable {
     };
   }
 
+  /**
+   * Ends the lease from outside (reason `taken`): the store found that another holder has the
+   * lock in a way the lock row cannot show (an old-layout process, see `LegacyLayoutError`).
+   * Renewals stop; the row runs out with its lease. @internal
+   *
+   * @example
+   * ```ts
+   * lease.revoke('lost: held in the old row layout', err);
+   * ```
+   */
+  revoke(message: string, cause?: unknown): void {
+    this.#lose('taken', message, cause);
+  }
+
   /** `await using lease = await lock.acquire()` releases at the end of the block. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.release();

@@ -3,7 +3,9 @@ import { checkDuration, checkName, checkSignal, Limits, resolveOptions } from '.
 import { contend, type SlotSet } from './acquire.js';
 import { holderNow } from './holder.js';
 import type { Lease } from './lease.js';
+import { LEGACY_PARTITIONS } from './legacy-layout.js';
 import { type LockOptions, type ResolvedLockOptions, resolveLockOptions } from './options.js';
+import { rowPartition } from './placement.js';
 import type { AcquireOptions, LockContext, LockHolder } from './types.js';
 
 /**
@@ -23,6 +25,8 @@ import type { AcquireOptions, LockContext, LockHolder } from './types.js';
  */
 export class Lock {
   readonly key: string;
+  /** The partition key of the lock's row: `<prefix>_lock/<key>` (its sort key is `key`). */
+  readonly partition: string;
   /** The resolved options (defaults filled in). */
   readonly options: ResolvedLockOptions;
   readonly #ctx: LockContext;
@@ -32,11 +36,13 @@ export class Lock {
     this.key = checkName('key', key, Limits.keyBytes);
     this.options = resolveLockOptions('lock', options);
     this.#ctx = ctx;
-    const partition = this.options.partition;
+    const partition = rowPartition('lock', this.options.prefix, key, 'lock');
+    this.partition = partition;
     this.#slots = {
       name: key,
       partition,
       keys: [key],
+      ...(this.options.prefix === '' && { legacyPartition: LEGACY_PARTITIONS.lock }),
       read: async () =>
         new Map<string, StoredItem | undefined>([
           [key, await ctx.backend.get(partition, key, { consistent: true })],
@@ -95,7 +101,7 @@ export class Lock {
    * ```
    */
   async holder(): Promise<LockHolder | undefined> {
-    const item = await this.#ctx.backend.get(this.options.partition, this.key, { consistent: true });
+    const item = await this.#ctx.backend.get(this.partition, this.key, { consistent: true });
     // a row tied to a session is live while the session row is (one more read, for those rows only)
     return holderNow(this.#ctx, item, this.options.maxClockSkewMs);
   }

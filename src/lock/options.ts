@@ -6,12 +6,12 @@ import {
   checkDuration,
   checkName,
   checkText,
-  Limits,
   MAX_LEASE_MS,
   MAX_TIMER_MS,
   MAX_TTL_MS,
   resolveOptions,
 } from '../contract/validate.js';
+import { checkPrefix } from './placement.js';
 
 /**
  * Options of `store.lock(key, options)` (and of semaphores and `withLock`). Timing is checked
@@ -48,8 +48,15 @@ export interface LockOptions {
   owner?: string;
   /** A small string (at most 1 KB) stored with the lease for other processes to read (`holder()`). */
   data?: string;
-  /** The partition lock rows live in (same table). @default '_locks' (semaphores: '_semaphores') */
-  partition?: string;
+  /**
+   * Put the row under this prefix: its partition key is `<prefix>_lock/<key>` (semaphores
+   * `<prefix>_semaphore/<key>`, elections `<prefix>_election/<name>`), so an IAM policy with
+   * `dynamodb:LeadingKeys` `StringLike` `<prefix>*` confines a tenant to its own rows. With the
+   * key, at most 2 048 bytes (DynamoDB's partition key limit, checked before any write); every
+   * process sharing the lock must use the same prefix.
+   * @default '' (no prefix)
+   */
+  prefix?: string;
   /**
    * How long a lock row stays after its lease ends before the table's TTL reaps it. The row
    * carries the last fencing token; once it is gone, tokens continue from the wall-clock floor
@@ -104,22 +111,13 @@ export interface ResolvedLockOptions {
   readonly maxClockSkewMs: number;
   readonly owner: string;
   readonly data: string | undefined;
-  readonly partition: string;
+  /** The row's prefix (see {@link LockOptions.prefix}). */
+  readonly prefix: string;
   readonly retentionMs: number;
   readonly pollMs: number;
   readonly wakeOnChange: boolean;
   readonly maxOutageMs: number;
 }
-
-/**
- * The default partition of lock rows.
- *
- * @example
- * ```ts
- * await store.partition(DEFAULT_LOCK_PARTITION).get('jobs/reindex'); // the raw lock row
- * ```
- */
-export const DEFAULT_LOCK_PARTITION = '_locks';
 
 /**
  * The default of {@link LockOptions.maxOutageMs}: how long a waiting `acquire` sits through a store
@@ -141,14 +139,14 @@ const MAX_DATA_BYTES = 1024;
  * list of an unknown-option error all come from here; the compiler keeps it in step with
  * {@link LockOptions}.
  */
-function lockOptionDefaults(partition: string) {
+function lockOptionDefaults() {
   return {
     leaseMs: 10_000,
     heartbeatMs: undefined as number | false | undefined,
     maxClockSkewMs: 1_000,
     owner: undefined as string | undefined,
     data: undefined as string | undefined,
-    partition,
+    prefix: '',
     retentionMs: 86_400_000,
     pollMs: undefined as number | undefined,
     wakeOnChange: undefined as boolean | undefined,
@@ -164,7 +162,7 @@ function lockOptionDefaults(partition: string) {
  * lockOptionNames.includes('leaseMs'); // true
  * ```
  */
-export const lockOptionNames: readonly string[] = Object.keys(lockOptionDefaults(DEFAULT_LOCK_PARTITION));
+export const lockOptionNames: readonly string[] = Object.keys(lockOptionDefaults());
 
 /**
  * Fills in defaults and validates a {@link LockOptions} object (unknown names, bad values and
@@ -175,12 +173,8 @@ export const lockOptionNames: readonly string[] = Object.keys(lockOptionDefaults
  * const o = resolveLockOptions('lock', { leaseMs: 500 }); // heartbeatMs 166.67, pollMs 125
  * ```
  */
-export function resolveLockOptions(
-  context: string,
-  options: LockOptions | undefined,
-  defaults: { partition: string } = { partition: DEFAULT_LOCK_PARTITION },
-): ResolvedLockOptions {
-  const o = resolveOptions(context, options, lockOptionDefaults(defaults.partition));
+export function resolveLockOptions(context: string, options: LockOptions | undefined): ResolvedLockOptions {
+  const o = resolveOptions(context, options, lockOptionDefaults());
   const leaseMs = checkDuration(`${context}.leaseMs`, o.leaseMs, { max: MAX_LEASE_MS });
   const heartbeatMs =
     o.heartbeatMs === false ? false : checkDuration(`${context}.heartbeatMs`, o.heartbeatMs ?? leaseMs / 3);
@@ -224,14 +218,14 @@ export function resolveLockOptions(
     if (Buffer.byteLength(o.data, 'utf8') > MAX_DATA_BYTES)
       throw new ValidationError(`${context}.data`, `is over ${MAX_DATA_BYTES} bytes`);
   }
-  const partition = checkName(`${context}.partition`, o.partition, Limits.partitionBytes);
+  const prefix = checkPrefix(`${context}.prefix`, o.prefix);
   return {
     leaseMs,
     heartbeatMs,
     maxClockSkewMs,
     owner,
     data: o.data,
-    partition,
+    prefix,
     retentionMs,
     pollMs,
     wakeOnChange,

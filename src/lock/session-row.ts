@@ -3,7 +3,8 @@ import { WRITE_ID_FIELD } from '../contract/write-id.js';
 import { type LeaseTerms, LockField, mayTakeClauses, type RowTarget } from './row.js';
 
 /*
- * A session row (partition `_sessions`, key = the session id) is a lock row of its own: owner,
+ * A session row (partition and sort key both = the session id, `<prefix>_session/<24 hex digits>`:
+ * a partition key of its own, like every lock) is a lock row of its own: owner,
  * token, leaseMs, leaseUntil, data, expires, version, renewed by the session's one heartbeat
  * (a `Lease` on it). A dead session row has no owner (closed, or killed by a takeover).
  *
@@ -12,15 +13,19 @@ import { type LeaseTerms, LockField, mayTakeClauses, type RowTarget } from './ro
  */
 
 /**
- * The partition of session rows (fixed, so that every contender finds the session a lock row
- * names).
+ * Where the row of session `id` is: partition key and sort key are both the id (which starts with
+ * the session's prefix), so that every contender finds the session a lock row names from the id
+ * alone, and no two sessions share a partition key.
  *
  * @example
  * ```ts
- * await store.partition(SESSION_PARTITION).get(session.id); // the raw session row
+ * const { partition, key } = sessionRowOf(session.id);
+ * await store.backend.get(partition, key); // the raw session row
  * ```
  */
-export const SESSION_PARTITION = '_sessions';
+export function sessionRowOf(id: string): RowTarget {
+  return { partition: id, key: id };
+}
 
 const f = (name: string) => `field:${name}` as const;
 
@@ -96,8 +101,7 @@ export function sessionDead(takeover: SessionTakeover): Condition {
 export function killSessionItem(takeover: SessionTakeover, nowMs: number, retentionMs: number): TransactItem {
   return {
     kind: 'write',
-    partition: SESSION_PARTITION,
-    key: takeover.sessionId,
+    ...sessionRowOf(takeover.sessionId),
     expiresSec: Math.ceil((nowMs + retentionMs) / 1000),
     fields: {
       [LockField.owner]: null,

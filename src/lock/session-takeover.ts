@@ -2,7 +2,7 @@ import type { StoredItem, WriteInput } from '../contract/backend.js';
 import { readBackUnlessUnreachable } from '../contract/settle.js';
 import { newWriteId, WRITE_ID_FIELD } from '../contract/write-id.js';
 import { decodeLockRow, type LockRow } from './row.js';
-import { killSessionItem, SESSION_PARTITION, sessionGrantItem } from './session-row.js';
+import { killSessionItem, sessionGrantItem, sessionRowOf } from './session-row.js';
 import type { LockContext } from './types.js';
 
 /**
@@ -121,7 +121,8 @@ export class SessionRows {
     if (id === undefined) throw new Error('unreachable: take() is for session-bound rows');
     if (this.#ctx.sessionBinding?.id === id) return { kind: 'refused' };
     try {
-      this.learn(id, await this.#ctx.backend.get(SESSION_PARTITION, id, { consistent: true }));
+      const at = sessionRowOf(id);
+      this.learn(id, await this.#ctx.backend.get(at.partition, at.key, { consistent: true }));
       this.#onAnswer();
     } catch (error) {
       return { kind: 'error', error };

@@ -3,8 +3,9 @@ import { LeaseLostError } from '../contract/errors/lock.js';
 import { BackendError } from '../contract/errors/store.js';
 import { readBackUnlessUnreachable, settledWrite } from '../contract/settle.js';
 import { Lease } from './lease.js';
+import { rowPartition } from './placement.js';
 import { tokenFloor } from './row.js';
-import { openSessionWrite, SESSION_PARTITION } from './session-row.js';
+import { openSessionWrite, sessionRowOf } from './session-row.js';
 import type { LockContext, SessionBinding } from './types.js';
 
 /**
@@ -12,7 +13,7 @@ import type { LockContext, SessionBinding } from './types.js';
  *
  * @example
  * ```ts
- * const t: SessionTerms = { leaseMs: 10_000, heartbeatMs: 3_333, maxClockSkewMs: 1_000, owner: 'w1', retentionMs: 86_400_000, data: undefined };
+ * const t: SessionTerms = { leaseMs: 10_000, heartbeatMs: 3_333, maxClockSkewMs: 1_000, owner: 'w1', retentionMs: 86_400_000, data: undefined, prefix: '' };
  * ```
  */
 export interface SessionTerms {
@@ -22,6 +23,8 @@ export interface SessionTerms {
   readonly owner: string;
   readonly retentionMs: number;
   readonly data: string | undefined;
+  /** The prefix of the session's row (and the default prefix of its locks). */
+  readonly prefix: string;
 }
 
 /** How many times `open` writes a new session row when the write took longer than the lease to confirm. */
@@ -31,7 +34,7 @@ const OPEN_ATTEMPTS = 3;
 const CLOSE_CONCURRENCY = 32;
 
 /**
- * The heart of a session: one session row (partition `_sessions`, key = a random id) renewed by
+ * The heart of a session: one session row (partition and sort key = its id, `<prefix>_session/<random>`) renewed by
  * one heartbeat (a {@link Lease} on that row, so a renewal's deadline, retries and ambiguous
  * answers work exactly as a lock's), and the leases tied to it. When the session row's lease is
  * lost (expired, killed by a takeover, deleted), every attached lease loses at once with reason
@@ -86,7 +89,7 @@ export class SessionCore implements SessionBinding {
   }
 
   static async #openOnce(ctx: LockContext, terms: SessionTerms): Promise<SessionCore> {
-    const id = randomBytes(12).toString('hex');
+    const id = rowPartition('session', terms.prefix, randomBytes(12).toString('hex'), 'session');
     const sentAt = ctx.clock.monotonic();
     const wall = ctx.clock.now();
     const leaseTerms = {
@@ -96,7 +99,7 @@ export class SessionCore implements SessionBinding {
       retentionMs: terms.retentionMs,
       data: terms.data,
     };
-    const target = { partition: SESSION_PARTITION, key: id };
+    const target = sessionRowOf(id);
     const settled = await settledWrite(ctx.backend, openSessionWrite(target, leaseTerms, wall), {
       readBackOn: readBackUnlessUnreachable,
     });

@@ -1,5 +1,6 @@
 import type { Backend } from '../contract/backend.js';
 import type { Clock } from '../contract/clock/types.js';
+import type { LegacyLayoutCheck } from './legacy-layout.js';
 
 export type { LockHolder } from '../contract/lock-holder.js';
 
@@ -40,6 +41,11 @@ export interface LockContext {
    * the session. Absent: per-lock leases with their own heartbeat.
    */
   readonly sessionBinding?: SessionBinding;
+  /**
+   * Looks for processes of the old row layout on the same table before grants and while leases
+   * are held (DynamoDB stores; see `LegacyLayoutCheck`). Absent: no look.
+   */
+  readonly legacyLayout?: LegacyLayoutCheck;
 }
 
 /**

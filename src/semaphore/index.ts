@@ -1,2 +1,2 @@
 export type { SemaphoreOptions } from './semaphore.js';
-export { DEFAULT_SEMAPHORE_PARTITION, MAX_PERMITS, Semaphore } from './semaphore.js';
+export { MAX_PERMITS, Semaphore } from './semaphore.js';

@@ -11,17 +11,14 @@ import {
   type ResolvedLockOptions,
   resolveLockOptions,
 } from '../lock/index.js';
-import { contend, holderNow, resolveAcquireOptions, type SlotSet } from '../lock/internal.js';
-
-/**
- * The default partition of semaphore slot rows.
- *
- * @example
- * ```ts
- * for await (const slot of store.partition(DEFAULT_SEMAPHORE_PARTITION).list({ prefix: 'encoders#' })) console.log(slot.key);
- * ```
- */
-export const DEFAULT_SEMAPHORE_PARTITION = '_semaphores';
+import {
+  contend,
+  holderNow,
+  LEGACY_PARTITIONS,
+  resolveAcquireOptions,
+  rowPartition,
+  type SlotSet,
+} from '../lock/internal.js';
 
 /**
  * Most permits a semaphore may have.
@@ -48,7 +45,8 @@ export interface SemaphoreOptions extends LockOptions {
 }
 
 /**
- * A counting semaphore: `permits` slot rows `<key>#0` .. `<key>#<permits-1>`, each a lock with
+ * A counting semaphore: `permits` slot rows `<key>#0` .. `<key>#<permits-1>` under one partition
+ * key of its own (`<prefix>_semaphore/<key>`), each a lock with
  * its own lease and fencing token (a lease's `key` names its slot). `acquire` first writes one
  * random slot (uncontended: one write), then reads all slots in one query and takes a free one;
  * a crashed holder's permit is recovered by the same takeover rules as a lock.
@@ -63,6 +61,8 @@ export interface SemaphoreOptions extends LockOptions {
 export class Semaphore {
   readonly key: string;
   readonly permits: number;
+  /** The partition key of the slot rows: `<prefix>_semaphore/<key>`. */
+  readonly partition: string;
   /** The resolved lease options. */
   readonly options: ResolvedLockOptions;
   readonly #ctx: LockContext;
@@ -76,11 +76,18 @@ export class Semaphore {
     const { permits, ...lockOptions } = options;
     this.permits = checkInteger('semaphore.permits', permits, { min: 1, max: MAX_PERMITS });
     checkName('key', `${key}#${this.permits - 1}`, Limits.keyBytes);
-    this.options = resolveLockOptions('semaphore', lockOptions, { partition: DEFAULT_SEMAPHORE_PARTITION });
+    this.options = resolveLockOptions('semaphore', lockOptions);
     this.#ctx = ctx;
     const keys = Array.from({ length: this.permits }, (_, i) => `${key}#${i}`);
-    const partition = this.options.partition;
-    this.#slots = { name: key, partition, keys, read: () => readSlots(ctx, partition, key, new Set(keys)) };
+    const partition = rowPartition('semaphore', this.options.prefix, key, 'semaphore');
+    this.partition = partition;
+    this.#slots = {
+      name: key,
+      partition,
+      keys,
+      ...(this.options.prefix === '' && { legacyPartition: LEGACY_PARTITIONS.semaphore }),
+      read: () => readSlots(ctx, partition, key, new Set(keys)),
+    };
   }
 
   /**

@@ -1,4 +1,4 @@
-import { DescribeTableCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   DescribeStreamCommand,
   DynamoDBStreamsClient,
@@ -6,6 +6,7 @@ import {
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KeyWriteLimiter } from '../../chaos/faults/key-limit.js';
 import { FaultProxy, type ProxyAnswer } from '../../chaos/faults/proxy.js';
 import { ShardLimiter } from '../../chaos/faults/shard-limit.js';
 import { Dynastore } from '../../src/facade/dynastore.js';
@@ -43,6 +44,36 @@ describe('ShardLimiter: DynamoDB Streams read limit per shard', () => {
     expect(limiter.admit('GetRecords', body({ ShardIterator: 'i1' }), 0)).toBeUndefined();
     limiter.learn('GetRecords', body({ ShardIterator: 'i1' }), body({ NextShardIterator: 'i2' }));
     expect(limiter.admit('GetRecords', body({ ShardIterator: 'i2' }), 10)?.shardId).toBe('shard-a');
+  });
+});
+
+describe('KeyWriteLimiter: DynamoDB write limit per partition key value', () => {
+  const update = (id: string) => body({ TableName: 't', Key: { id: { S: id }, name: { S: 'k' } } });
+  it('serves the rate per key value, a transaction item costs two units, other keys and reads are free', () => {
+    const limiter = new KeyWriteLimiter({ writeUnitsPerSecond: 4 });
+    const admitted = Array.from({ length: 6 }, () => limiter.admit('UpdateItem', update('_locks'), 0));
+    expect(admitted.filter((r) => r === undefined)).toHaveLength(4);
+    const refusal = admitted[5];
+    expect(refusal?.key).toBe('_locks');
+    expect(refusal?.throttlingReasons).toEqual([
+      {
+        reason: 'TableWriteKeyRangeThroughputExceeded',
+        resource: 'arn:aws:dynamodb:local:000000000000:table/t',
+      },
+    ]);
+    expect(limiter.refused).toEqual({ _locks: 2 });
+    expect(limiter.admit('UpdateItem', update('_lock/a'), 0)).toBeUndefined();
+    expect(limiter.admit('GetItem', update('_locks'), 0)).toBeUndefined();
+    // 500 ms later: 2 units back; a transaction of two items on the key needs 4: refused whole
+    const tx = body({
+      TransactItems: [
+        { ConditionCheck: { Key: { id: { S: '_locks' } } } },
+        { Update: { Key: { id: { S: '_locks' } } } },
+      ],
+    });
+    expect(limiter.admit('TransactWriteItems', tx, 500)?.key).toBe('_locks');
+    expect(limiter.admit('PutItem', body({ Item: { id: { S: '_locks' } } }), 500)).toBeUndefined();
+    expect(limiter.served).toEqual({ _locks: 5, '_lock/a': 1 });
   });
 });
 
@@ -121,6 +152,46 @@ describe('FaultProxy options against DynamoDB Local', () => {
       expect(answers.filter((a) => a.errorType === 'LimitExceededException')).toHaveLength(10 - served);
     } finally {
       streams.destroy();
+      client.destroy();
+      await proxy.stop();
+    }
+  });
+
+  it("keyWriteLimit answers writes over the key's rate as AWS does: HTTP 400 ProvisionedThroughputExceededException with ThrottlingReasons", async () => {
+    const proxy = await FaultProxy.start({ port: Number(new URL(table.endpoint).port) }, undefined, 1, {
+      keyWriteLimit: { writeUnitsPerSecond: 2 },
+    });
+    const client = localDynamoClient(proxy.endpoint, { maxAttempts: 1 });
+    try {
+      const write = (id: string) =>
+        client.send(
+          new UpdateItemCommand({
+            TableName: table.tableName,
+            Key: { id: { S: id }, name: { S: 'k' } },
+            UpdateExpression: 'ADD version :one',
+            ExpressionAttributeValues: { ':one': { N: '1' } },
+          }),
+        );
+      await write('hot');
+      await write('hot');
+      const err = (await write('hot').catch((e: unknown) => e)) as {
+        name: string;
+        $metadata: { httpStatusCode: number };
+        ThrottlingReasons?: unknown;
+        message: string;
+      };
+      expect(err.name).toBe('ProvisionedThroughputExceededException');
+      expect(err.$metadata.httpStatusCode).toBe(400);
+      expect(err.ThrottlingReasons).toEqual([
+        {
+          reason: 'TableWriteKeyRangeThroughputExceeded',
+          resource: `arn:aws:dynamodb:local:000000000000:table/${table.tableName}`,
+        },
+      ]);
+      await write('cold'); // another key value has its own budget
+      expect(proxy.counts.keyWriteLimit).toBe(1);
+      expect(proxy.keyWriteLimit?.served).toEqual({ hot: 2, cold: 1 });
+    } finally {
       client.destroy();
       await proxy.stop();
     }

@@ -43,6 +43,26 @@ describe('dynastore CLI: lock, elect, leader', () => {
     expect((await runCli(['lock', 'jobs/a', '--', 'no-such-command-here'], env)).code).toBe(127);
   });
 
+  it('--prefix: lock, holder and leader find the rows under a tenant prefix', async () => {
+    const lease = await store.lock('jobs/t', { owner: 'tenant-holder', prefix: 'tenant-a/' }).acquire();
+    try {
+      expect(lease.partition).toBe('tenant-a/_lock/jobs/t');
+      const held = await runCli(['holder', 'jobs/t', '--prefix', 'tenant-a/'], env);
+      expect(held.code).toBe(0);
+      expect(held.stdout).toMatch(/^"tenant-holder" token \d+/);
+      const other = await runCli(['holder', 'jobs/t'], env); // no prefix: another lock, free
+      expect(other.code).toBe(3);
+      const busy = await runCli(['lock', 'jobs/t', '--prefix', 'tenant-a/', '--no-wait', '--', 'true'], env);
+      expect(busy.code).toBe(5);
+    } finally {
+      await lease.release();
+    }
+    const leadership = await store.election('sched/t', { prefix: 'tenant-a/' }).campaign('n1');
+    const leader = await runCli(['leader', 'sched/t', '--prefix', 'tenant-a/'], env);
+    expect(leader.stdout.trim()).toBe(`n1 ${leadership.term}`);
+    await leadership.resign();
+  });
+
   it('lock --no-wait / --wait give up with exit code 5 while someone holds the lock', async () => {
     const lease = await store.lock('jobs/busy', { owner: 'test-holder' }).acquire();
     try {

@@ -54,12 +54,12 @@ export function hardeningContract(getHarness: () => Harness): void {
       await refused(h, 'key', () => store.lock(lone));
       await refused(h, 'lock.owner', () => store.lock('l', { owner: lone }));
       await refused(h, 'lock.data', () => store.lock('l', { data: lone }));
-      await refused(h, 'lock.partition', () => store.lock('l', { partition: lone }));
+      await refused(h, 'lock.prefix', () => store.lock('l', { prefix: lone }));
       await refused(h, 'key', () => store.withLock(lone, () => 1));
       await refused(h, 'key', () => store.semaphore(lone, { permits: 2 }));
       await refused(h, 'semaphore.owner', () => store.semaphore('s', { permits: 2, owner: lone }));
       await refused(h, 'election', () => store.election(lone));
-      await refused(h, 'election.partition', () => store.election('e', { partition: lone }));
+      await refused(h, 'election.prefix', () => store.election('e', { prefix: lone }));
       const election = store.election(fresh('e'));
       await refused(h, 'candidateId', () => election.campaign(lone));
       await refused(h, 'candidateId', () => election.tryCampaign(lone));
@@ -339,19 +339,21 @@ export function hardeningContract(getHarness: () => Harness): void {
         ...extra,
       });
       const k = fresh('odd-lock');
-      await h.putRaw(lockRow('_locks', `${k}/owner`, { owner: { M: {} }, token: { N: '5' }, leaseUntil }));
       await h.putRaw(
-        lockRow('_locks', `${k}/token`, { owner: { S: 'go' }, token: { S: 'five' }, leaseUntil }),
+        lockRow(`_lock/${k}/owner`, `${k}/owner`, { owner: { M: {} }, token: { N: '5' }, leaseUntil }),
       );
       await h.putRaw(
-        lockRow('_locks', `${k}/until`, {
+        lockRow(`_lock/${k}/token`, `${k}/token`, { owner: { S: 'go' }, token: { S: 'five' }, leaseUntil }),
+      );
+      await h.putRaw(
+        lockRow(`_lock/${k}/until`, `${k}/until`, {
           owner: { S: 'go' },
           token: { N: '5' },
           leaseUntil: { S: 'later' },
         }),
       );
       await h.putRaw(
-        lockRow('_locks', `${k}/expires`, {
+        lockRow(`_lock/${k}/expires`, `${k}/expires`, {
           owner: { S: 'go' },
           token: { N: '5' },
           leaseUntil,
@@ -378,7 +380,9 @@ export function hardeningContract(getHarness: () => Harness): void {
       await other?.release();
 
       const s = fresh('odd-sem');
-      await h.putRaw(lockRow('_semaphores', `${s}#0`, { owner: { L: [] }, token: { N: '5' }, leaseUntil }));
+      await h.putRaw(
+        lockRow(`_semaphore/${s}`, `${s}#0`, { owner: { L: [] }, token: { N: '5' }, leaseUntil }),
+      );
       const sem = store.semaphore(s, { permits: 2, ...short });
       const permit = await sem.tryAcquire();
       expect(permit?.key).toBe(`${s}#1`);
@@ -387,7 +391,7 @@ export function hardeningContract(getHarness: () => Harness): void {
       await permit?.release();
 
       const e = fresh('odd-elect');
-      await h.putRaw(lockRow('_elections', e, { owner: { S: 'go' }, token: { N: '0.5' }, leaseUntil }));
+      await h.putRaw(lockRow(`_election/${e}`, e, { owner: { S: 'go' }, token: { N: '0.5' }, leaseUntil }));
       const election = store.election(e, short);
       await expect(election.leader()).rejects.toBeInstanceOf(InvalidItemError);
       await expect(firstValueFrom(election.observe())).rejects.toBeInstanceOf(InvalidItemError);

@@ -184,12 +184,13 @@ describe('against a closed port (real SDK)', () => {
     const kv = storeAt(endpoint, events).store.partition('p');
     const cases: [string, () => Promise<unknown>, string][] = [
       ['put', () => kv.put('k', 'v2'), 'UpdateItem'],
-      ['atomicPut (create)', () => kv.atomicPut('new', 'v'), 'UpdateItem'],
-      ['atomicPut (CAS)', () => kv.atomicPut('k', 'v2', { previous: pair }), 'UpdateItem'],
+      // a conditional write first learns the table's mode (DescribeTable), which fails first here
+      ['atomicPut (create)', () => kv.atomicPut('new', 'v'), 'DescribeTable'],
+      ['atomicPut (CAS)', () => kv.atomicPut('k', 'v2', { previous: pair }), 'DescribeTable'],
       ['delete', () => kv.delete('k'), 'DeleteItem'],
-      ['atomicDelete', () => kv.atomicDelete('k', pair), 'DeleteItem'],
-      ['fenced put', () => kv.put('k', 'v2', { fence: lease }), 'TransactWriteItems'],
-      ['fenced delete', () => kv.delete('k', { fence: lease }), 'TransactWriteItems'],
+      ['atomicDelete', () => kv.atomicDelete('k', pair), 'DescribeTable'],
+      ['fenced put', () => kv.put('k', 'v2', { fence: lease }), 'DescribeTable'],
+      ['fenced delete', () => kv.delete('k', { fence: lease }), 'DescribeTable'],
       ['get', () => kv.get('k'), 'GetItem'],
     ];
     for (const [what, call, operation] of cases) {
@@ -210,14 +211,15 @@ describe('against a closed port (real SDK)', () => {
     const endpoint = `http://127.0.0.1:${deadPort}`;
     const events: CallEvent[] = [];
     const { store } = storeAt(endpoint, events);
-    expectUnreachable(await failure(store.lock('job').tryAcquire()), endpoint, 'UpdateItem');
-    expect(events.map((e) => e.operation)).toEqual(['UpdateItem']);
+    // the grant's first call is the look-up of the table's mode (DescribeTable, once per store)
+    expectUnreachable(await failure(store.lock('job').tryAcquire()), endpoint, 'DescribeTable');
+    expect(events.map((e) => e.operation)).toEqual(['DescribeTable']);
     expectUnreachable(
       await failure(store.semaphore('pool', { permits: 2 }).tryAcquire()),
       endpoint,
-      'UpdateItem',
+      'DescribeTable',
     );
-    expectUnreachable(await failure(store.election('e').tryCampaign('node-1')), endpoint, 'UpdateItem');
+    expectUnreachable(await failure(store.election('e').tryCampaign('node-1')), endpoint, 'DescribeTable');
   });
 
   it('a waiting acquire gives up with it after maxOutageMs (and a short waitMs ends with it too)', async () => {
@@ -225,19 +227,19 @@ describe('against a closed port (real SDK)', () => {
     const { store } = storeAt(endpoint);
     const started = performance.now();
     const err = await failure(store.lock('job', { maxOutageMs: 1_000 }).acquire());
-    expectUnreachable(err, endpoint, 'UpdateItem', false);
+    expectUnreachable(err, endpoint, 'DescribeTable', false);
     expect(performance.now() - started).toBeGreaterThanOrEqual(1_000);
     expect(performance.now() - started).toBeLessThan(15_000);
     expectUnreachable(
       await failure(store.lock('job').acquire({ waitMs: 500 })),
       endpoint,
-      'UpdateItem',
+      'DescribeTable',
       false,
     );
     expectUnreachable(
       await failure(store.election('e', { maxOutageMs: 500 }).campaign('n1')),
       endpoint,
-      'UpdateItem',
+      'DescribeTable',
       false,
     );
   });

@@ -256,11 +256,11 @@ export function electionContract(harness: () => Harness, t: ElectionTiming): voi
     it('an election row bound to an unreadable session row is InvalidItemError, as lock.holder() says (issue 21 item 3)', async () => {
       const h = harness();
       const name = uniqueName('odd-session');
-      const sessionId = uniqueName('odd-session-row');
+      const sessionId = `_session/${uniqueName('odd-session-row')}`;
       const leaseUntil = h.now() + 3_600_000;
       // another writer's session row: owner a number, token / leaseMs / leaseUntil strings
       await h.putRaw({
-        id: { S: '_sessions' },
+        id: { S: sessionId },
         name: { S: sessionId },
         version: { N: '1' },
         owner: { N: '7' },
@@ -268,8 +268,8 @@ export function electionContract(harness: () => Harness, t: ElectionTiming): voi
         leaseMs: { S: '10000' },
         leaseUntil: { S: String(leaseUntil) },
       });
-      await h.putRaw({
-        id: { S: '_elections' },
+      const boundRow = (id: string) => ({
+        id: { S: id },
         name: { S: name },
         version: { N: '1' },
         owner: { S: 'go' },
@@ -278,8 +278,10 @@ export function electionContract(harness: () => Harness, t: ElectionTiming): voi
         leaseUntil: { N: String(leaseUntil) },
         session: { S: sessionId },
       });
+      await h.putRaw(boundRow(`_election/${name}`));
+      await h.putRaw(boundRow(`_lock/${name}`));
       const election = h.store().election(name, t);
-      const invalid = { name: 'InvalidItemError', partition: '_sessions', key: sessionId };
+      const invalid = { name: 'InvalidItemError', partition: sessionId, key: sessionId };
       await expect(election.leader()).rejects.toMatchObject(invalid);
       const seen: (Leader | undefined)[] = [];
       const failed = new Promise<unknown>((resolve) => {
@@ -288,7 +290,7 @@ export function electionContract(harness: () => Harness, t: ElectionTiming): voi
       expect(await within(h, failed, t.leaseMs * 4)).toMatchObject(invalid);
       expect(seen).toEqual([]); // never "nobody leads"
       // the same row read as a lock: the same error
-      const asLock = h.store().lock(name, { ...t, partition: '_elections' });
+      const asLock = h.store().lock(name, t);
       await expect(asLock.holder()).rejects.toMatchObject(invalid);
       expect(await election.tryCampaign('me')).toBeUndefined();
     });

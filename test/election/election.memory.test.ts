@@ -31,7 +31,7 @@ describe('election options and sharing', () => {
       leaseMs: 3_000,
       heartbeatMs: 1_000,
       maxClockSkewMs: 1_000,
-      partition: '_elections',
+      prefix: '',
     });
   });
 
@@ -44,7 +44,7 @@ describe('election options and sharing', () => {
     await expect(e.run('a', { onStartedLeading: () => {}, onStarted: () => {} } as never)).rejects.toThrow(
       /unknown callback/,
     );
-    expect(await backend.get('_elections', 'e')).toBeUndefined();
+    expect(await backend.get('_election/e', 'e')).toBeUndefined();
   });
 
   it('shares one feed subscription among observers and drops it when the last leaves', async () => {

@@ -12,7 +12,7 @@ function row(
   leaseUntil = NOW + 10_000,
 ): StoredItem {
   return {
-    partition: '_elections',
+    partition: '_election/e',
     key: 'e',
     version,
     fields: { token, ...(owner && { owner, leaseUntil, leaseMs: 10_000 }) },
@@ -46,7 +46,7 @@ function scripted(initial: StoredItem | undefined) {
   } as unknown as Backend;
   const put = (item: StoredItem): ChangeRecord => ({
     type: 'put',
-    partition: '_elections',
+    partition: '_election/e',
     key: 'e',
     item,
     cause: 'write',
@@ -67,7 +67,7 @@ function collect(s: ReturnType<typeof scripted>, clock: VirtualClock) {
   const sub = leaderChanges({
     backend: s.backend,
     clock,
-    partition: '_elections',
+    partition: '_election/e',
     key: 'e',
     maxClockSkewMs: 1_000,
   }).subscribe({
@@ -99,7 +99,13 @@ describe('leaderChanges (the observe() stream)', () => {
     await clock.advance(1);
     s.push(s.put(row('a', 5n, 4, NOW + 20_000)), s.put(row('a', 5n, 5, NOW + 30_000))); // renewals
     s.push(s.put(row('z', 4n, 9))); // an older term replayed late
-    s.push({ type: 'delete', partition: '_elections', key: 'e', previous: row('a', 5n, 2), cause: 'expiry' });
+    s.push({
+      type: 'delete',
+      partition: '_election/e',
+      key: 'e',
+      previous: row('a', 5n, 2),
+      cause: 'expiry',
+    });
     await clock.advance(1);
     expect(seen).toEqual([{ id: 'a', term: 5n }]);
     s.push(s.put(row(undefined, 5n, 6))); // released

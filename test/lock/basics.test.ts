@@ -158,8 +158,10 @@ describe('lock: options are validated at construction', () => {
       heartbeatMs: false,
       maxClockSkewMs: 50,
       pollMs: 150,
-      partition: '_locks',
+      prefix: '',
     });
+    expect(store.lock('job').partition).toBe('_lock/job');
+    expect(store.lock('job', { prefix: 'tenant-a/' }).partition).toBe('tenant-a/_lock/job');
     expect(() => store.lock('job', { leaseMs: 600 })).toThrow(/pass a smaller maxClockSkewMs/);
     expect(store.lock('job').options.heartbeatMs).toBeCloseTo(10_000 / 3);
   });

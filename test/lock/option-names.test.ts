@@ -7,9 +7,9 @@ import { simulation } from './support/sim.js';
  * must keep accepting exactly these and name them, in this order, when it rejects an unknown one.
  */
 const LOCK =
-  'leaseMs, heartbeatMs, maxClockSkewMs, owner, data, partition, retentionMs, pollMs, wakeOnChange, maxOutageMs';
+  'leaseMs, heartbeatMs, maxClockSkewMs, owner, data, prefix, retentionMs, pollMs, wakeOnChange, maxOutageMs';
 const ELECTION =
-  'leaseMs, heartbeatMs, maxClockSkewMs, partition, retentionMs, pollMs, wakeOnChange, maxOutageMs';
+  'leaseMs, heartbeatMs, maxClockSkewMs, prefix, retentionMs, pollMs, wakeOnChange, maxOutageMs';
 
 function rejection(f: () => unknown): ValidationError {
   try {
@@ -55,7 +55,7 @@ describe('lock option names: one list, the same everywhere', () => {
       maxClockSkewMs: 100,
       owner: 'me',
       data: 'd',
-      partition: 'p',
+      prefix: 'p/',
       retentionMs: 5_000,
       pollMs: 50,
       wakeOnChange: false,

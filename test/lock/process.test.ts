@@ -67,7 +67,7 @@ describe('child-process holders on DynamoDB Local', () => {
     const acquired = await waitForEvent(child, 'acquired');
     process.kill(await child.pid, 'SIGKILL');
     await child.exited;
-    const row = decodeLockRow(await store.backend.get('_locks', 'killed'));
+    const row = decodeLockRow(await store.backend.get('_lock/killed', 'killed'));
     const lastLeaseEnd = row?.leaseUntil as number;
     expect(row?.owner).toMatch(/^child-/);
     const lease = await store.lock('killed', lockOptions).acquire({ waitMs: 10_000 });

@@ -36,7 +36,7 @@ describe('fencing tokens strictly increase per key', () => {
     tokens.push(l3.token);
 
     await sim.clock.advance(1);
-    sim.memory.purge('_locks', 'job'); // an operator deletes the row while l3 holds it
+    sim.memory.purge('_lock/job', 'job'); // an operator deletes the row while l3 holds it
     await sim.clock.advance(300);
     expect((l3.signal.reason as LeaseLostError).reason).toBe('gone');
     const l4 = await lock().acquire();
@@ -50,7 +50,7 @@ describe('fencing tokens strictly increase per key', () => {
     await l5.release();
 
     await sim.clock.advance(1);
-    sim.memory.purge('_locks', 'job'); // deleted right after a release
+    sim.memory.purge('_lock/job', 'job'); // deleted right after a release
     await sim.clock.advance(1);
     const l6 = await lock().acquire();
     tokens.push(l6.token);

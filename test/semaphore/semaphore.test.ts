@@ -76,7 +76,7 @@ describe('semaphore', () => {
     expect(() =>
       store.semaphore('s', { permits: 2, leaseMs: 100, heartbeatMs: 60, maxClockSkewMs: 10 }),
     ).toThrow(ValidationError);
-    expect(store.semaphore('s', { permits: 2 }).options.partition).toBe('_semaphores');
+    expect(store.semaphore('s', { permits: 2 }).partition).toBe('_semaphore/s');
     expect(backend.calls).toHaveLength(0);
   });
 

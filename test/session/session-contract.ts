@@ -5,7 +5,6 @@ import { ValidationError } from '../../src/contract/errors/store.js';
 import type { Leader } from '../../src/election/observe.js';
 import type { Lease } from '../../src/lock/lease.js';
 import { decodeLockRow, renewWrite } from '../../src/lock/row.js';
-import { SESSION_PARTITION } from '../../src/lock/session-row.js';
 import type { Harness } from '../contract/harness.js';
 import { within } from '../contract/within.js';
 
@@ -38,12 +37,12 @@ export function sessionContract(harness: () => Harness, t: SessionTiming): void 
       expect(h.calls.slice(before).map((c) => c.operation)).toEqual(['UpdateItem']);
       expect(lease.session).toBe(session.id);
       expect(lease.owner).toBe(session.owner);
-      const item = await store.backend.get('_locks', key, { consistent: true });
+      const item = await store.backend.get(`_lock/${key}`, key, { consistent: true });
       expect(item?.fields.session).toBe(session.id);
       expect(item?.fields.leaseUntil).toBeUndefined();
       expect(item?.expiresSec).toBeUndefined();
       expect(item?.fields.leaseMs).toBe(t.leaseMs);
-      const srow = await store.backend.get(SESSION_PARTITION, session.id, { consistent: true });
+      const srow = await store.backend.get(session.id, session.id, { consistent: true });
       expect(srow?.fields.owner).toBe(session.owner);
       await session.close();
     });
@@ -101,10 +100,10 @@ export function sessionContract(harness: () => Harness, t: SessionTiming): void 
       }
       expect(session.signal.aborted).toBe(true);
       expect(session.held).toBe(false);
-      const item = await store.backend.get('_locks', keys[0] as string, { consistent: true });
+      const item = await store.backend.get(`_lock/${keys[0]}`, keys[0] as string, { consistent: true });
       expect(item?.fields.owner).toBeUndefined();
       expect(item?.fields.session).toBeUndefined();
-      const srow = await store.backend.get(SESSION_PARTITION, session.id, { consistent: true });
+      const srow = await store.backend.get(session.id, session.id, { consistent: true });
       expect(srow?.fields.owner).toBeUndefined();
       const next = await h
         .store()
@@ -150,11 +149,11 @@ export function sessionContract(harness: () => Harness, t: SessionTiming): void 
       expect(taken.token).toBeGreaterThan(leases[0]?.token ?? 0n);
       expect(h.calls.some((c) => c.operation === 'TransactWriteItems' && c.error === undefined)).toBe(true);
       // the session row was marked dead in the same transaction: a late renewal is refused
-      const srow = await store.backend.get(SESSION_PARTITION, session.id, { consistent: true });
+      const srow = await store.backend.get(session.id, session.id, { consistent: true });
       expect(srow?.fields.owner).toBeUndefined();
       const late = await store.backend.write(
         renewWrite(
-          { partition: SESSION_PARTITION, key: session.id },
+          { partition: session.id, key: session.id },
           {
             owner: session.owner,
             token: decodeLockRow(srow)?.token ?? 0n,
@@ -179,7 +178,9 @@ export function sessionContract(harness: () => Harness, t: SessionTiming): void 
       );
       expect(h.now() - before).toBeLessThan(t.leaseMs);
       expect(second.session).toBeUndefined();
-      const row = decodeLockRow(await store.backend.get('_locks', keys[1] as string, { consistent: true }));
+      const row = decodeLockRow(
+        await store.backend.get(`_lock/${keys[1]}`, keys[1] as string, { consistent: true }),
+      );
       expect(row?.session).toBeUndefined();
       expect(row?.leaseUntil).toBeDefined();
       await second.release();
@@ -267,11 +268,11 @@ export function sessionContract(harness: () => Harness, t: SessionTiming): void 
       const key = unique('odd-session');
       await session.lock(key).acquire({ waitMs: 0 });
       // another writer turns the session row's owner into a number
-      await store.backend.write({ partition: SESSION_PARTITION, key: session.id, fields: { owner: 7 } });
+      await store.backend.write({ partition: session.id, key: session.id, fields: { owner: 7 } });
       const observer = h.store().lock(key, lockTiming);
       await expect(observer.holder()).rejects.toMatchObject({
         name: 'InvalidItemError',
-        partition: SESSION_PARTITION,
+        partition: session.id,
         key: session.id,
       });
       // and nobody takes it

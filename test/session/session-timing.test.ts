@@ -7,7 +7,6 @@ import { BackendError } from '../../src/contract/errors/store.js';
 import { Dynastore } from '../../src/facade/dynastore.js';
 import { ruleBWaitMs } from '../../src/lock/contender.js';
 import { decodeLockRow, grantWrite } from '../../src/lock/row.js';
-import { SESSION_PARTITION } from '../../src/lock/session-row.js';
 import { MemoryBackend } from '../../src/memory/backend.js';
 
 const t = { leaseMs: 1_000, heartbeatMs: 300, maxClockSkewMs: 100 };
@@ -90,18 +89,18 @@ describe('sessions under a virtual clock', () => {
     for (const l of leases) expect((l.signal.reason as LeaseLostError).reason).toBe('session');
     expect(session.signal.aborted).toBe(true);
     expect(taken.token).toBeGreaterThan(leases[0]?.token ?? 0n);
-    const dead = await backend.get(SESSION_PARTITION, session.id);
+    const dead = await backend.get(session.id, session.id);
     expect(dead?.fields.owner).toBeUndefined();
     // the session wakes: its renewal (held while paused) reaches the store and is refused
     expect(net.resume()).toBeGreaterThan(0);
     await clock.advance(t.leaseMs);
-    const after = await backend.get(SESSION_PARTITION, session.id);
+    const after = await backend.get(session.id, session.id);
     expect(after?.fields.owner).toBeUndefined();
     expect(after?.version).toBe(dead?.version);
     // its other locks go at once: the session row says dead
     const b = await theirs.lock('b', t).tryAcquire();
     expect(b).toBeDefined();
-    expect(decodeLockRow(await backend.get('_locks', 'a'))?.owner).toBe(taken.owner);
+    expect(decodeLockRow(await backend.get('_lock/a', 'a'))?.owner).toBe(taken.owner);
   });
 
   it('a live session is never taken over by contenders whose wall clocks are off by less than maxClockSkewMs', async () => {
@@ -136,11 +135,11 @@ describe('sessions under a virtual clock', () => {
     const store = new Dynastore({ backend, clock });
     const session = await store.session(t);
     const lease = await session.lock('held').acquire({ waitMs: 0 });
-    const row = decodeLockRow(await backend.get('_locks', 'held'));
+    const row = decodeLockRow(await backend.get('_lock/held', 'held'));
     await clock.advance(5 * t.leaseMs);
     const now = clock.now();
     const grant = grantWrite(
-      { partition: '_locks', key: 'held' },
+      { partition: '_lock/held', key: 'held' },
       {
         owner: 'intruder',
         token: (row?.token ?? 0n) + 1n,
@@ -193,7 +192,7 @@ describe('sessions under a virtual clock', () => {
     expect(calls.slice(before)).toEqual(['UpdateItem', 'GetItem', 'TransactWriteItems', 'GetItem']);
     expect(transacts).toBe(1);
     expect(lease.held).toBe(true);
-    const row = decodeLockRow(await backend.get('_locks', 'x'));
+    const row = decodeLockRow(await backend.get('_lock/x', 'x'));
     expect(row).toMatchObject({ owner: lease.owner, token: lease.token });
     expect(row?.session).toBeUndefined();
     await lease.release();

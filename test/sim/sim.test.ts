@@ -81,17 +81,17 @@ describe('the store boundary check', () => {
     };
     for (const key of ['a', 'b']) {
       const fields = { ...lease, leaseMs: 600, leaseUntil: 1_700_000_000_600 };
-      expect((await call(conn.write({ partition: '_locks', key, fields }))).ok).toBe(true);
+      expect((await call(conn.write({ partition: `_lock/${key}`, key, fields }))).ok).toBe(true);
     }
     // b's renewal is in flight when a's release is sent (a has no renewal in flight)
     const renewB = conn.write({
-      partition: '_locks',
+      partition: '_lock/b',
       key: 'b',
       fields: { leaseUntil: 1_700_000_000_700 },
       condition: heldBy,
     });
     const releaseA = conn.write({
-      partition: '_locks',
+      partition: '_lock/a',
       key: 'a',
       fields: { owner: null },
       condition: heldBy,

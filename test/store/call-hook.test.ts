@@ -18,11 +18,18 @@ describe('the onCall hook on DynamoDB Local', () => {
     await kv.get('a');
     await kv.atomicPut('a', 'w', { previous: pair });
     await kv.atomicPut('a', 'x', { previous: pair }).catch(() => undefined);
-    expect(events.map((e) => e.operation)).toEqual(['UpdateItem', 'GetItem', 'UpdateItem', 'UpdateItem']);
+    // the first conditional write learns the table's mode first (one DescribeTable per store)
+    expect(events.map((e) => e.operation)).toEqual([
+      'UpdateItem',
+      'GetItem',
+      'DescribeTable',
+      'UpdateItem',
+      'UpdateItem',
+    ]);
     expect(events[0]?.consumedCapacity).toEqual({ total: 1, writeUnits: 1 });
     expect(events[1]?.consumedCapacity).toEqual({ total: 1, readUnits: 1 });
     expect(events.every((e) => e.table === t.tableName && e.durationMs >= 0)).toBe(true);
-    expect((events[3]?.error as Error | undefined)?.name).toBe('ConditionalCheckFailedException');
+    expect((events[4]?.error as Error | undefined)?.name).toBe('ConditionalCheckFailedException');
   });
 
   it('wraps AWS errors (never swallowed) and survives a throwing listener', async () => {

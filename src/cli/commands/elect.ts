@@ -3,7 +3,7 @@ import { ExitCode } from '../exit-codes.js';
 import { untilAborted } from '../keep-alive.js';
 import type { CommandSpec } from '../spec.js';
 import { COMMAND_GROUP_HELP, defaultCandidateId, holdOptions, holdSettings, runWhileHeld } from './lock.js';
-import { str } from './shared.js';
+import { prefixFrom, prefixOption, str } from './shared.js';
 
 /**
  * `dynastore elect <name> -- <command...>`: runs the command only while this process leads.
@@ -26,6 +26,7 @@ export const electCommand: CommandSpec = {
   options: {
     ...holdOptions,
     id: { type: 'string', valueName: 'id', description: 'candidate id, unique per node (default host:pid)' },
+    prefix: prefixOption,
   },
   args: { min: 1, max: 1 },
   runsCommand: true,
@@ -43,6 +44,7 @@ export const electCommand: CommandSpec = {
     const election = store.election(name, {
       leaseMs: settings.leaseMs,
       maxClockSkewMs: settings.maxClockSkewMs,
+      ...prefixFrom(values),
     });
     const leadership =
       settings.waitMs === 0
@@ -91,6 +93,7 @@ export const leaderCommand: CommandSpec = {
     'SIGINT, 143 on SIGTERM).',
   options: {
     follow: { type: 'boolean', short: 'f', description: 'keep printing leader changes' },
+    prefix: prefixOption,
   },
   args: { min: 1, max: 1 },
   connects: true,
@@ -99,7 +102,7 @@ export const leaderCommand: CommandSpec = {
   async run({ args, values, out, connect, signal }) {
     const name = args[0] ?? '';
     const { store } = await connect({ reportUnreachable: values.follow === true });
-    const election = store.election(name);
+    const election = store.election(name, prefixFrom(values));
     const print = (leader: { id: string; term: bigint } | undefined) =>
       out.result(
         { election: name, leader: leader ? { id: leader.id, term: leader.term } : null },

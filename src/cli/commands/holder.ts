@@ -3,6 +3,7 @@ import { CliError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CommandSpec } from '../spec.js';
 import { parseCount } from '../values.js';
+import { prefixFrom, prefixOption } from './shared.js';
 
 /**
  * One holder as a line of text: owner, token, lease and expiry.
@@ -62,6 +63,7 @@ export const holderCommand: CommandSpec = {
       valueName: 'n',
       description: 'the semaphore of n permits named <key>, as `lock -n n` uses',
     },
+    prefix: prefixOption,
   },
   args: { min: 1, max: 1 },
   connects: true,
@@ -74,10 +76,10 @@ export const holderCommand: CommandSpec = {
     const holders =
       permits === 1
         ? await store
-            .lock(name)
+            .lock(name, prefixFrom(values))
             .holder()
             .then((h) => (h ? [h] : []))
-        : await store.semaphore(name, { permits }).holders();
+        : await store.semaphore(name, { permits, ...prefixFrom(values) }).holders();
     if (holders.length === 0) {
       throw new CliError(ExitCode.NotFound, `${permits === 1 ? 'lock' : 'semaphore'} "${name}" is free`);
     }

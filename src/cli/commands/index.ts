@@ -2,6 +2,7 @@ import type { CommandSpec } from '../spec.js';
 import { devCommand, initCommand } from './dev.js';
 import { electCommand, leaderCommand } from './elect.js';
 import { holderCommand } from './holder.js';
+import { iamPolicyCommand } from './iam-policy.js';
 import { getCommand, putCommand } from './kv.js';
 import { lockCommand } from './lock.js';
 import { lsCommand } from './ls.js';
@@ -28,4 +29,5 @@ export const commands: readonly CommandSpec[] = [
   holderCommand,
   electCommand,
   leaderCommand,
+  iamPolicyCommand,
 ];

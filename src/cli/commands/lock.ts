@@ -5,7 +5,7 @@ import { CliError } from '../errors.js';
 import { ExitCode } from '../exit-codes.js';
 import type { CommandSpec, OptionSpec } from '../spec.js';
 import { parseCount, parseDuration } from '../values.js';
-import { str } from './shared.js';
+import { prefixFrom, prefixOption, str } from './shared.js';
 
 /**
  * The longest `--kill-after`: 24 days (a Node timer cannot wait longer; it would fire at once).
@@ -173,6 +173,7 @@ export const lockCommand: CommandSpec = {
   options: {
     ...holdOptions,
     owner: { type: 'string', valueName: 'id', description: 'owner id others see (default host:pid:random)' },
+    prefix: prefixOption,
     permits: {
       type: 'string',
       short: 'n',
@@ -201,6 +202,7 @@ export const lockCommand: CommandSpec = {
       leaseMs: settings.leaseMs,
       maxClockSkewMs: settings.maxClockSkewMs,
       ...(owner !== undefined && { owner }),
+      ...prefixFrom(values),
     };
     const lock = permits === 1 ? store.lock(key, options) : store.semaphore(key, { ...options, permits });
     const lease =

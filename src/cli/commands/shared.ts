@@ -18,6 +18,34 @@ export const partitionOption: OptionSpec = {
 };
 
 /**
+ * `--prefix`: the tenant prefix of a lock's, semaphore's or election's row (`<prefix>_lock/<key>`).
+ *
+ * @example
+ * ```ts
+ * const options = { prefix: prefixOption };
+ * ```
+ */
+export const prefixOption: OptionSpec = {
+  type: 'string',
+  valueName: 'prefix',
+  description:
+    "the row's prefix (a tenant's, as its IAM dynamodb:LeadingKeys allows); every process must pass the same",
+};
+
+/**
+ * The `prefix` lock option from `--prefix`, when given.
+ *
+ * @example
+ * ```ts
+ * store.lock(key, { ...prefixFrom(values) });
+ * ```
+ */
+export function prefixFrom(values: Record<string, string | boolean | undefined>): { prefix?: string } {
+  const prefix = str(values.prefix);
+  return prefix === undefined ? {} : { prefix };
+}
+
+/**
  * A string option's value, or undefined (booleans never reach here: parseArgs types them).
  *
  * @example

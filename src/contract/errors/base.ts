@@ -23,6 +23,8 @@ export const ErrorCode = {
   WatchCompacted: 'WATCH_COMPACTED',
   StreamDisabled: 'STREAM_DISABLED',
   LocalDynamo: 'LOCAL_DYNAMO',
+  LegacyLayout: 'LEGACY_LAYOUT',
+  GlobalTable: 'GLOBAL_TABLE',
 } as const;
 
 /** One of the values of {@link ErrorCode}. */

@@ -1,7 +1,14 @@
 export type { ErrorCodeName } from './base.js';
 export { DynastoreError, ErrorCode } from './base.js';
+export { GlobalTableError, type GlobalTableMode, type TableUse } from './global-table.js';
 export { LocalDynamoError, type LocalDynamoFailure } from './local.js';
-export { FencedError, type LeaseEndReason, LeaseLostError, LockTimeoutError } from './lock.js';
+export {
+  FencedError,
+  type LeaseEndReason,
+  LeaseLostError,
+  LegacyLayoutError,
+  LockTimeoutError,
+} from './lock.js';
 export {
   AmbiguousWriteError,
   BackendError,

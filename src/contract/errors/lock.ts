@@ -109,3 +109,39 @@ export class FencedError extends DynastoreError {
     this.currentToken = currentToken;
   }
 }
+
+/**
+ * A process of the old row layout (dynastore before each lock had a partition key of its own:
+ * every lock row under `_locks`, semaphores under `_semaphores`, elections under `_elections`)
+ * holds this very lock on the same table. Both layouts cannot see each other's rows, so both
+ * could hold the lock at once: the new-layout process refuses to acquire it (and a lease it held
+ * already ends with reason `taken`, this error as its cause). Stop the old processes (or let their
+ * leases run out), then try again. Nothing was written.
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (err instanceof LegacyLayoutError) console.error(err.partition, err.key, err.owner) }
+ * ```
+ */
+export class LegacyLayoutError extends DynastoreError {
+  /** The lock (semaphore, election) named by the caller. */
+  readonly lock: string;
+  /** Where the old-layout row is: `_locks`, `_semaphores` or `_elections`. */
+  readonly partition: string;
+  /** The old row's sort key (a semaphore's slot: `<key>#<n>`). */
+  readonly key: string;
+  /** Who holds it in the old layout. */
+  readonly owner: string;
+  constructor(lock: string, partition: string, key: string, owner: string) {
+    super(
+      ErrorCode.LegacyLayout,
+      `"${lock}" is held in the old row layout (row ${partition}/${key}, owner "${owner}"), which this version cannot see: ` +
+        'stop the processes of the old dynastore (or let their leases run out) before this one takes it; see "Table layout" in the docs',
+    );
+    this.name = 'LegacyLayoutError';
+    this.lock = lock;
+    this.partition = partition;
+    this.key = key;
+    this.owner = owner;
+  }
+}

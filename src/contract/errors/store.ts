@@ -121,11 +121,31 @@ export class BackendError extends DynastoreError {
   readonly ambiguous: boolean;
   /** Nothing answered at the endpoint: the request never reached DynamoDB (see the class doc). */
   readonly unreachable: boolean;
+  /**
+   * DynamoDB refused the call for its rate (throttling: `ProvisionedThroughputExceededException`,
+   * `ThrottlingException`, `RequestLimitExceeded`, a transaction cancelled with `ThrottlingError`,
+   * Streams' `LimitExceededException`), after the SDK's own retries. Never applied.
+   */
+  readonly throttled: boolean;
+  /**
+   * DynamoDB's throttling reasons for a throttled call (`TableWriteKeyRangeThroughputExceeded`: one
+   * partition key value is over its limit; `TableWriteProvisionedThroughputExceeded`,
+   * `TableReadAccountLimitExceeded`, `TableWriteMaxOnDemandThroughputExceeded`, ... : a table
+   * limit), as the answer gave them; empty when it gave none (older endpoints, DynamoDB Local) and
+   * for every error that is not throttling. The message says which limit was hit.
+   */
+  readonly throttleReasons: readonly string[];
   constructor(
     operation: string,
     message: string,
     retryable: boolean,
-    options?: { cause?: unknown; ambiguous?: boolean; unreachable?: boolean },
+    options?: {
+      cause?: unknown;
+      ambiguous?: boolean;
+      unreachable?: boolean;
+      throttled?: boolean;
+      throttleReasons?: readonly string[];
+    },
   ) {
     super(ErrorCode.Backend, `${operation}: ${message}`, options);
     this.name = 'BackendError';
@@ -133,6 +153,8 @@ export class BackendError extends DynastoreError {
     this.retryable = retryable;
     this.unreachable = options?.unreachable ?? false;
     this.ambiguous = !this.unreachable && (options?.ambiguous ?? false);
+    this.throttleReasons = Object.freeze([...(options?.throttleReasons ?? [])]);
+    this.throttled = (options?.throttled ?? false) || this.throttleReasons.length > 0;
   }
 }
 

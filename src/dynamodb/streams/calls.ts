@@ -18,6 +18,7 @@ import { reportCall } from '../../contract/report-call.js';
 import { retry } from '../../contract/retry.js';
 import { isConnectFailure, isRetryableAwsError, setupHint, wrapAwsError } from '../errors.js';
 import { type MiddlewareAdder, traceEndpoint } from '../retry-guard.js';
+import { type ThrottleTrace, traceThrottles } from '../throttle.js';
 import type { StreamsSdk } from './sdk.js';
 
 /** An SDK command, whose middleware stack can take the endpoint tracer. */
@@ -220,6 +221,7 @@ export class StreamCalls {
     const streamsCall = operation !== 'DescribeTable';
     const started = clock.monotonic();
     let target: { readonly url: string | undefined } | undefined;
+    let throttles: ThrottleTrace | undefined;
     /** The endpoint answered this call at least once (with an error): it is not silent. */
     let heard = false;
     const attempt = async () => {
@@ -227,6 +229,7 @@ export class StreamCalls {
       const sent = clock.monotonic();
       const traced = <C extends Traceable>(command: C): C => {
         target = traceEndpoint(command.middlewareStack as MiddlewareAdder);
+        throttles = traceThrottles(command.middlewareStack as MiddlewareAdder);
         return command;
       };
       const by = this.#contactBy;
@@ -234,11 +237,11 @@ export class StreamCalls {
       const timer = deadline && clock.setTimeout(() => deadline.abort(), Math.max(0, (by ?? sent) - sent));
       try {
         const out = await send(deadline ? AbortSignal.any([signal, deadline.signal]) : signal, traced);
-        this.#report(operation, sent, undefined);
+        this.#report(operation, sent, throttles);
         if (streamsCall) this.reached();
         return out;
       } catch (err) {
-        if (!signal.aborted) this.#report(operation, sent, err);
+        if (!signal.aborted) this.#report(operation, sent, throttles, err);
         if (signal.aborted) throw err;
         if (deadline?.signal.aborted) {
           const late = new BackendError(
@@ -286,12 +289,13 @@ export class StreamCalls {
     }
   }
 
-  #report(operation: string, started: number, error: unknown): void {
+  #report(operation: string, started: number, throttles: ThrottleTrace | undefined, error?: unknown): void {
     reportCall(this.#d.onCall, () => ({
       operation,
       table: this.#d.tableName,
       durationMs: this.#d.clock.monotonic() - started,
       ...(error !== undefined && { error }),
+      ...(throttles && throttles.attempts > 0 && { throttleReasons: [...throttles.reasons] }),
     }));
   }
 }

@@ -118,7 +118,14 @@ export class Dynastore {
         BACKEND_METHODS,
         'a Backend (e.g. new MemoryBackend())',
       );
-      if (o.client || o.tableName || o.attributeNames || o.stream || o.legacyLayoutCheckMs !== undefined || o.globalTable) {
+      if (
+        o.client ||
+        o.tableName ||
+        o.attributeNames ||
+        o.stream ||
+        o.legacyLayoutCheckMs !== undefined ||
+        o.globalTable
+      ) {
         throw new ValidationError(
           'Dynastore.backend',
           'excludes client, tableName, attributeNames, stream, legacyLayoutCheckMs and globalTable',

@@ -8,10 +8,12 @@ const FLOORS = {
   memory: 1,
   dynamodb: 1,
   process: 1,
+  telemetry: 1,
   lock: 1,
   watch: 1,
   semaphore: 2,
   election: 2,
+  trigger: 2,
   testing: 2,
   facade: 3,
   '(entry)': 4,
@@ -43,6 +45,14 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/', pathNot: '^src/dynamodb/' },
       to: { path: '@aws-sdk/' },
+    },
+    {
+      name: 'otel-only-in-telemetry',
+      comment:
+        'OpenTelemetry lives in src/telemetry (an optional peer, loaded optionally); the core reports through contract/telemetry.ts',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/telemetry/' },
+      to: { path: '@opentelemetry/' },
     },
     {
       name: 'lock-through-its-api',

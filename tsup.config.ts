@@ -15,8 +15,8 @@ const shared: Options = {
   },
 };
 
-/** The two public entry points, in both module formats, with types. */
-const library = { index: 'src/index.ts', testing: 'src/testing.ts' };
+/** The three public entry points (`dynastore/lambda` loads no package at run time), in both module formats, with types. */
+const library = { index: 'src/index.ts', testing: 'src/testing.ts', lambda: 'src/lambda.ts' };
 
 export default defineConfig(() => {
   rmSync('dist', { recursive: true, force: true });

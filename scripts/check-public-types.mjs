@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import ts from 'typescript';
 
 const dist = process.argv[2] ?? 'dist';
-const entries = ['index.d.ts', 'testing.d.ts'];
+const entries = ['index.d.ts', 'testing.d.ts', 'lambda.d.ts'];
 const problems = [];
 
 /** Names declared at the top level of a declaration file, and its import and export lists. */

@@ -24,6 +24,14 @@ export { systemClock } from './contract/clock/index.js';
 export * from './contract/errors/index.js';
 export type { AttributeNames } from './contract/names.js';
 export { defaultAttributeNames } from './contract/names.js';
+export type {
+  MetricName,
+  SpanName,
+  Telemetry,
+  TelemetryAttributes,
+  TelemetryOptions,
+  TelemetrySpan,
+} from './contract/telemetry.js';
 export { MAX_LEASE_MS } from './contract/validate.js';
 export { WarningCode } from './contract/warn.js';
 export type { DynamoBackendOptions } from './dynamodb/backend.js';
@@ -85,6 +93,7 @@ export type {
 export { Lease, Lock } from './lock/index.js';
 export type { SemaphoreOptions } from './semaphore/index.js';
 export { MAX_PERMITS, Semaphore } from './semaphore/index.js';
+export * from './trigger/index.js';
 export type {
   WatchCause,
   WatchDeleteEvent,

@@ -4,6 +4,7 @@ import { SIDE_LABELS } from './table.js';
 
 const COLORS: Record<SideName, string> = {
   ours: '#2563eb',
+  oursOtel: '#0891b2',
   peer: '#ea580c',
   peerFailClosed: '#a16207',
   peerDefault: '#be123c',

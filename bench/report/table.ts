@@ -3,6 +3,7 @@ import { type BenchResults, SIDES, type SideName, type SideResult } from '../res
 /** Display names of the sides. */
 export const SIDE_LABELS: Record<SideName, string> = {
   ours: 'dynastore',
+  oursOtel: 'dynastore, OpenTelemetry SDK',
   peer: 'dynamodb-lock-client',
   peerFailClosed: 'lock-client FailClosed',
   peerDefault: 'lock-client, no trustLocalTime',

@@ -35,6 +35,7 @@ import { DynastoreError } from '../contract/errors/base.js';
 import type { TableUse } from '../contract/errors/global-table.js';
 import type { AttributeNames } from '../contract/names.js';
 import { reportCall } from '../contract/report-call.js';
+import type { Telemetry } from '../contract/telemetry.js';
 import { buildDelete, buildGet, buildQuery, buildTransact, buildUpdate, type TableRef } from './builders.js';
 import { decodeItem, type RawItem } from './codec.js';
 import { wrapAwsError } from './errors.js';
@@ -55,6 +56,8 @@ export interface DynamoBackendOptions {
   readonly stream?: StreamPollOptions;
   /** What to do on a global table in eventual-consistency mode (see {@link GlobalTablePolicy}). @default 'refuse' */
   readonly globalTable?: GlobalTablePolicy;
+  /** Where the Streams poller records `dynastore.watch.lag` (the store's OpenTelemetry reporting). */
+  readonly telemetry?: Telemetry;
 }
 
 /**
@@ -212,6 +215,7 @@ export class DynamoBackend implements Backend {
       names: this.#ref.names,
       clock: this.#options.clock ?? systemClock,
       ...(this.#onCall && { onCall: this.#onCall }),
+      ...(this.#options.telemetry && { telemetry: this.#options.telemetry }),
     });
     return this.#feed;
   }

@@ -97,9 +97,25 @@ export class Election {
   async campaign(candidateId: string, options?: CampaignOptions): Promise<Leadership> {
     const id = checkName('candidateId', candidateId, 512);
     const o = resolveAcquireOptions(options, 'campaign');
-    const lease = await this.#contend(id, { wait: true, ...o });
-    if (!lease) throw new Error('unreachable: a waiting campaign returns a lease or throws');
-    return new Leadership(this.name, id, lease);
+    const elect = async () => {
+      const lease = await this.#contend(id, { wait: true, ...o });
+      if (!lease) throw new Error('unreachable: a waiting campaign returns a lease or throws');
+      return new Leadership(this.name, id, lease);
+    };
+    const t = this.#ctx.telemetry;
+    if (!t) return elect();
+    const attributes = {
+      'dynastore.election.name': t.lockName(this.name),
+      'dynastore.election.candidate': id,
+    };
+    return t.inSpan('dynastore.election.campaign', attributes, async (span) => {
+      const leadership = await elect();
+      span.setAttributes({
+        'dynastore.lock.outcome': 'granted',
+        'dynastore.lock.token': String(leadership.term),
+      });
+      return leadership;
+    });
   }
 
   /**

@@ -3,6 +3,7 @@ import { systemClock } from '../contract/clock/system.js';
 import type { Clock } from '../contract/clock/types.js';
 import { ValidationError } from '../contract/errors/store.js';
 import { type AttributeNames, resolveAttributeNames } from '../contract/names.js';
+import type { Telemetry, TelemetryOptions } from '../contract/telemetry.js';
 import {
   checkBoolean,
   checkDuration,
@@ -21,6 +22,7 @@ import type { ElectionOptions } from '../election/options.js';
 import { type Lease, Lock, type LockOptions, type WithLockOptions, withLock } from '../lock/index.js';
 import { DEFAULT_LEGACY_LAYOUT_CHECK_MS, LegacyLayoutCheck } from '../lock/internal.js';
 import { Semaphore, type SemaphoreOptions } from '../semaphore/semaphore.js';
+import { countThrottles, createTelemetry } from '../telemetry/index.js';
 import { Partition } from './partition.js';
 import { Session, type SessionOptions } from './session.js';
 
@@ -68,6 +70,12 @@ export interface DynastoreOptions {
    * @default 'refuse'
    */
   globalTable?: GlobalTablePolicy;
+  /**
+   * OpenTelemetry spans and metrics (docs/observability.md): on when `@opentelemetry/api` is
+   * installed (with no SDK registered they are the API's no-ops); `false` turns them off.
+   * @default {} (on, each lock named by its key)
+   */
+  telemetry?: TelemetryOptions | false;
 }
 
 /**
@@ -92,6 +100,8 @@ export class Dynastore {
   readonly consistentReads: boolean;
   /** The look for old-layout processes (DynamoDB stores, unless `legacyLayoutCheckMs: false`). */
   readonly legacyLayout?: LegacyLayoutCheck;
+  /** Where locks, sessions, elections and watches report spans and metrics; undefined: nowhere. */
+  readonly telemetry: Telemetry | undefined;
 
   constructor(options: DynastoreOptions) {
     const o = resolveOptions('Dynastore', options, {
@@ -106,6 +116,7 @@ export class Dynastore {
       stream: undefined as DynamoBackendOptions['stream'],
       legacyLayoutCheckMs: undefined as number | false | undefined,
       globalTable: undefined as GlobalTablePolicy | undefined,
+      telemetry: undefined as TelemetryOptions | false | undefined,
     });
     this.clock = checkShape<Clock>('Dynastore.clock', o.clock, CLOCK_METHODS, 'a Clock');
     this.random = checkFunction('Dynastore.random', o.random);
@@ -133,6 +144,7 @@ export class Dynastore {
       }
       if (o.onCall) throw new ValidationError('Dynastore.onCall', 'pass onCall to the backend you construct');
       this.backend = o.backend;
+      this.telemetry = createTelemetry(o.telemetry, { kind: o.backend.kind });
       return;
     }
     if (!o.client)
@@ -149,14 +161,17 @@ export class Dynastore {
     }
     // The Streams poller is made lazily (first watch); its options are checked now.
     if (o.stream !== undefined) resolveFeedOptions({ ...o.stream, client, tableName, names, clock: o.clock });
+    this.telemetry = createTelemetry(o.telemetry, { kind: 'dynamodb', tableName });
+    const onCall = this.telemetry ? countThrottles(this.telemetry, o.onCall) : o.onCall;
     this.backend = new DynamoBackend({
       client,
       tableName,
       names,
       clock: o.clock,
-      ...(o.onCall && { onCall: o.onCall }),
+      ...(onCall && { onCall }),
       ...(o.stream && { stream: o.stream }),
       ...(o.globalTable && { globalTable: o.globalTable }),
+      ...(this.telemetry && { telemetry: this.telemetry }),
     });
     const checkMs =
       o.legacyLayoutCheckMs === false

@@ -155,6 +155,7 @@ export class Session implements AsyncDisposable {
       clock: ctx.clock,
       ...(ctx.random && { random: ctx.random }),
       ...(ctx.legacyLayout && { legacyLayout: ctx.legacyLayout }),
+      ...(ctx.telemetry && { telemetry: ctx.telemetry }),
       sessionBinding: core,
     };
     this.id = core.id;

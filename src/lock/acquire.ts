@@ -7,6 +7,7 @@ import type { Lease } from './lease.js';
 import type { LegacyRows } from './legacy-layout.js';
 import type { ResolvedLockOptions } from './options.js';
 import { existingWaitQueue, type Turn, type WaitQueue, waitQueueFor } from './queue.js';
+import { reportAcquire } from './report.js';
 import type { LockContext } from './types.js';
 import type { ChangeWaker } from './waker.js';
 
@@ -75,14 +76,16 @@ export async function contend(
   o: ResolvedLockOptions,
   mode: ContendMode,
 ): Promise<Lease | undefined> {
-  if (!mode.wait || mode.waitMs === 0) return contendFor(ctx, slots, o, mode, undefined);
-  const queue = waitQueueFor(ctx, slots.partition, slots.keys);
-  const turn = queue.join();
-  try {
-    return await contendFor(ctx, slots, o, mode, { queue, turn });
-  } finally {
-    queue.leave(turn);
-  }
+  return reportAcquire(ctx, slots.name, mode.wait ? mode.signal : undefined, async () => {
+    if (!mode.wait || mode.waitMs === 0) return contendFor(ctx, slots, o, mode, undefined);
+    const queue = waitQueueFor(ctx, slots.partition, slots.keys);
+    const turn = queue.join();
+    try {
+      return await contendFor(ctx, slots, o, mode, { queue, turn });
+    } finally {
+      queue.leave(turn);
+    }
+  });
 }
 
 /**

@@ -3,6 +3,7 @@ import { readBackUnlessUnreachable, settledWrite } from '../contract/settle.js';
 import { Lease } from './lease.js';
 import { testMutants } from './mutants.js';
 import type { ResolvedLockOptions } from './options.js';
+import { reportTakeover } from './report.js';
 import { decodeLockRow, grantWrite, holderOf, type LeaseTerms, type LockRow, tokenFloor } from './row.js';
 import { bindToSession } from './session-row.js';
 import { SessionRows } from './session-takeover.js';
@@ -279,6 +280,15 @@ export class Contender {
       onAnswer: this.#onAnswer,
     });
     if (settled.outcome === 'applied') {
+      // the row this grant replaced was the held one known here (the version moved by one): a takeover
+      if (known?.owner !== undefined && settled.item.version === known.version + 1)
+        reportTakeover(
+          this.#ctx,
+          key,
+          known.leaseUntil !== undefined && known.leaseUntil < wall - this.#skewMargin()
+            ? 'lease-expired'
+            : 'observed-unchanged',
+        );
       // what the next waiter of this process in line knows: the row is held (by this grant)
       this.learn(key, settled.item);
       return { kind: 'granted', lease: this.#lease(key, terms, sentAt) };
@@ -300,7 +310,10 @@ export class Contender {
     sentAt: number,
   ): Promise<Attempt> {
     const r = await this.#sessionRows().take(known, grant);
-    if (r.kind === 'granted') return { kind: 'granted', lease: this.#lease(key, terms, sentAt) };
+    if (r.kind === 'granted') {
+      reportTakeover(this.#ctx, key, 'session-dead');
+      return { kind: 'granted', lease: this.#lease(key, terms, sentAt) };
+    }
     if ('lockRow' in r) this.learn(key, r.lockRow);
     return r.kind === 'refused' ? { kind: 'refused' } : { kind: 'error', error: r.error };
   }

@@ -1,3 +1,4 @@
+import { reportLeaseEnd, reportRelease, reportRenewal } from './report.js';
 import '../contract/disposable.js';
 import type { TransactItem } from '../contract/backend.js';
 import { backoffMs } from '../contract/backoff.js';
@@ -50,6 +51,8 @@ export interface LeaseInit {
    * session is lost), and its release also unties the row from the session.
    */
   readonly session?: SessionBinding;
+  /** What the row is, for telemetry: a lock's (or permit's, or election's) row, or a session's own row. @default 'lock' */
+  readonly kind?: 'lock' | 'session';
 }
 
 type State = 'held' | 'releasing' | 'lost' | 'released';
@@ -117,6 +120,8 @@ export class Lease implements AsyncDisposable {
   #release: Promise<void> | undefined;
   #ended: LeaseLostError | undefined;
   #lastError: unknown;
+  readonly #kind: 'lock' | 'session';
+  readonly #sentAt: number;
 
   /** @internal leases come from `acquire` / `tryAcquire`. */
   constructor(init: LeaseInit) {
@@ -132,6 +137,8 @@ export class Lease implements AsyncDisposable {
     this.leaseMs = init.terms.leaseMs;
     this.signal = this.#abort.signal;
     this.#lastSent = init.sentAt;
+    this.#sentAt = init.sentAt;
+    this.#kind = init.kind ?? 'lock';
     this.#deadline = init.sentAt + init.terms.leaseMs;
     this.#session = init.session;
     if (this.#session) {
@@ -203,7 +210,7 @@ export class Lease implements AsyncDisposable {
    * ```
    */
   release(): Promise<void> {
-    this.#release ??= this.#doRelease();
+    this.#release ??= reportRelease(this.#ctx, this, () => this.#doRelease());
     return this.#release;
   }
 
@@ -260,7 +267,17 @@ export class Lease implements AsyncDisposable {
   #enqueueRenewal(): Promise<void> {
     const previous = this.#inflight ?? Promise.resolve();
     const next = previous
-      .then(() => (this.#state === 'held' ? this.#renewCycle() : undefined))
+      .then(() =>
+        this.#state === 'held'
+          ? reportRenewal(
+              this.#ctx,
+              this,
+              this.#kind,
+              () => this.#renewCycle(),
+              () => this.#state === 'held',
+            )
+          : undefined,
+      )
       .catch(() => undefined);
     this.#inflight = next;
     void next.then(() => {
@@ -390,6 +407,7 @@ export class Lease implements AsyncDisposable {
       cause === undefined ? undefined : { cause },
     );
     if (this.#state === 'held') this.#state = 'lost';
+    reportLeaseEnd(this.#ctx, this, this.#kind, reason, this.#sentAt);
     this.#beatTimer?.cancel();
     this.#deadlineTimer?.cancel();
     this.#stop.abort(STOPPED);

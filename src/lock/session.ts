@@ -113,6 +113,7 @@ export class SessionCore implements SessionBinding {
       terms: leaseTerms,
       heartbeatMs: terms.heartbeatMs,
       sentAt,
+      kind: 'session',
     });
     return new SessionCore(id, terms, lease);
   }

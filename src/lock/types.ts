@@ -1,5 +1,6 @@
 import type { Backend } from '../contract/backend.js';
 import type { Clock } from '../contract/clock/types.js';
+import type { Telemetry } from '../contract/telemetry.js';
 import type { LegacyLayoutCheck } from './legacy-layout.js';
 
 export type { LockHolder } from '../contract/lock-holder.js';
@@ -46,6 +47,8 @@ export interface LockContext {
    * are held (DynamoDB stores; see `LegacyLayoutCheck`). Absent: no look.
    */
   readonly legacyLayout?: LegacyLayoutCheck;
+  /** Where spans and metrics go (a `Dynastore`'s OpenTelemetry reporting); absent: nowhere. */
+  readonly telemetry?: Telemetry | undefined;
 }
 
 /**

@@ -148,7 +148,15 @@ afterAll(async () => {
 function storeAt(endpoint: string, events: CallEvent[] = []) {
   const client = localDynamoClient(endpoint, { maxAttempts: 3 });
   clients.push(client);
-  return { client, store: new Dynastore({ client, tableName: t.tableName, onCall: (e) => events.push(e) }) };
+  return {
+    client,
+    store: new Dynastore({
+      client,
+      tableName: t.tableName,
+      onCall: (e) => events.push(e),
+      legacyLayoutCheckMs: false,
+    }),
+  };
 }
 
 /**

@@ -234,7 +234,7 @@ describe('the IAM policy is complete and exact', () => {
     calls.length = 0;
     const store = new Dynastore({ client, tableName });
     const tenant = 'tenant-a/';
-    const short = { leaseMs: 1_500, heartbeatMs: 400, maxClockSkewMs: 100, partition: `${tenant}locks` };
+    const short = { leaseMs: 1_500, heartbeatMs: 400, maxClockSkewMs: 100, prefix: tenant };
     const kv = store.partition(`${tenant}config`);
     const pair = await kv.put('k', 'v');
     await kv.atomicPut('k', 'w', { previous: pair });
@@ -244,6 +244,13 @@ describe('the IAM policy is complete and exact', () => {
     await lease.release();
     const permit = await store.semaphore('pool', { permits: 2, ...short }).acquire();
     await permit.release();
+    const election = store.election('leader', short);
+    const term = await election.campaign('node-1');
+    await term.resign();
+    const session = await store.session({ ...short, prefix: tenant });
+    const held = await session.lock('shared').acquire();
+    await held.release();
+    await session.close();
     const policy = iamPolicy({ tableName, prefix: tenant });
     const items = calls.filter((c) => (IAM_ACTIONS.items as readonly string[]).includes(c.action));
     expect(items.length).toBeGreaterThan(5);

@@ -1,11 +1,13 @@
-import type { _Record, AttributeValue } from '@aws-sdk/client-dynamodb-streams';
-import type { ChangeRecord, StoredItem } from '../../contract/backend.js';
+import type { _Record } from '@aws-sdk/client-dynamodb-streams';
+import type { ChangeRecord } from '../../contract/backend.js';
+import type { RawRow } from '../../contract/decode-row.js';
 import type { AttributeNames } from '../../contract/names.js';
-import { decodeItem, type RawItem } from '../codec.js';
+import { changeFromStream, isTtlService } from '../../contract/stream-change.js';
+import type { Telemetry } from '../../contract/telemetry.js';
 
 /**
  * Whether a stream record is DynamoDB's TTL reaper removing an expired item: AWS marks those
- * with `userIdentity: { type: 'Service', principalId: 'dynamodb.amazonaws.com' }`.
+ * with `userIdentity: { Type: 'Service', PrincipalId: 'dynamodb.amazonaws.com' }`.
  *
  * @example
  * ```ts
@@ -14,14 +16,13 @@ import { decodeItem, type RawItem } from '../codec.js';
  */
 export function isTtlRemoval(record: _Record): boolean {
   return (
-    record.eventName === 'REMOVE' &&
-    record.userIdentity?.Type === 'Service' &&
-    record.userIdentity.PrincipalId === 'dynamodb.amazonaws.com'
+    record.eventName === 'REMOVE' && isTtlService(record.userIdentity?.Type, record.userIdentity?.PrincipalId)
   );
 }
 
 /**
- * Turns one DynamoDB Streams record (view type NEW_AND_OLD_IMAGES) into a {@link ChangeRecord}.
+ * Turns one DynamoDB Streams record (`GetRecords`, view type NEW_AND_OLD_IMAGES) into a
+ * {@link ChangeRecord}, through the decoder a Lambda trigger shares (`changeFromStream`).
  * Returns `undefined` for a record that is not about an item (no keys).
  *
  * @example
@@ -31,25 +32,30 @@ export function isTtlRemoval(record: _Record): boolean {
  */
 export function toChangeRecord(record: _Record, names: AttributeNames): ChangeRecord | undefined {
   const data = record.dynamodb;
-  if (!data?.Keys) return undefined;
-  const keys = decodeItem(data.Keys as RawItem, names);
-  const previous = image(data.OldImage, names);
-  const base = {
-    partition: keys.partition,
-    key: keys.key,
-    ...(previous && { previous }),
-  };
-  if (record.eventName === 'REMOVE') {
-    return { type: 'delete', ...base, cause: isTtlRemoval(record) ? 'expiry' : 'write' };
-  }
-  const item = image(data.NewImage, names);
-  if (!item) return undefined;
-  return { type: 'put', ...base, item, cause: 'write' };
+  return changeFromStream(
+    {
+      eventName: record.eventName,
+      keys: data?.Keys as RawRow | undefined,
+      oldImage: data?.OldImage as RawRow | undefined,
+      newImage: data?.NewImage as RawRow | undefined,
+      ttlRemoval: isTtlRemoval(record),
+    },
+    names,
+  );
 }
 
-function image(
-  raw: Record<string, AttributeValue> | undefined,
-  names: AttributeNames,
-): StoredItem | undefined {
-  return raw && Object.keys(raw).length > 0 ? decodeItem(raw as RawItem, names) : undefined;
+/**
+ * Records `dynastore.watch.lag` for one record read from the stream: `nowMs` minus the record's
+ * `ApproximateCreationDateTime` (DynamoDB gives it to the second, so lags under a second read as
+ * up to a second more or less), in seconds. A record without it records nothing.
+ *
+ * @example
+ * ```ts
+ * recordLag(telemetry, record, clock.now());
+ * ```
+ */
+export function recordLag(telemetry: Telemetry, record: _Record, nowMs: number): void {
+  const created = record.dynamodb?.ApproximateCreationDateTime;
+  if (!(created instanceof Date)) return;
+  telemetry.record('dynastore.watch.lag', Math.max(0, nowMs - created.getTime()) / 1000, {});
 }

@@ -153,6 +153,7 @@ class DynamoStreamFeed implements StreamFeed {
         pollIntervalMs: o.pollIntervalMs,
         idlePollIntervalMs: o.idlePollIntervalMs,
         shardDiscoveryMs: o.shardDiscoveryMs,
+        ...(o.telemetry && { telemetry: o.telemetry }),
         deliver: (changes) => this.#deliver(run, changes),
         onHealth: (healthy) => this.#health(run, healthy),
         prompt: () => [...this.#listeners].some((l) => !l.closed && l.onHealth !== undefined),

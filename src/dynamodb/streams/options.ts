@@ -5,6 +5,7 @@ import { systemClock } from '../../contract/clock/system.js';
 import type { Clock } from '../../contract/clock/types.js';
 import { ValidationError } from '../../contract/errors/store.js';
 import type { AttributeNames } from '../../contract/names.js';
+import type { Telemetry } from '../../contract/telemetry.js';
 import {
   checkDuration,
   checkFunction,
@@ -72,6 +73,8 @@ export interface StreamFeedOptions extends StreamPollOptions {
   readonly clock?: Clock;
   /** Receives one event per Streams call (`DescribeTable`, `DescribeStream`, `GetShardIterator`, `GetRecords`). */
   readonly onCall?: CallListener;
+  /** Where `dynastore.watch.lag` is recorded (the store's OpenTelemetry reporting). */
+  readonly telemetry?: Telemetry;
 }
 
 /**
@@ -100,6 +103,7 @@ export interface ResolvedFeedOptions {
   readonly names: AttributeNames;
   readonly clock: Clock;
   readonly onCall: CallListener | undefined;
+  readonly telemetry: Telemetry | undefined;
   readonly pollIntervalMs: number;
   readonly idlePollIntervalMs: number;
   readonly lingerMs: number;
@@ -123,6 +127,7 @@ export function resolveFeedOptions(options: StreamFeedOptions): ResolvedFeedOpti
     names: undefined as AttributeNames | undefined,
     clock: systemClock as Clock,
     onCall: undefined as CallListener | undefined,
+    telemetry: undefined as Telemetry | undefined,
     pollIntervalMs: 250,
     idlePollIntervalMs: 1_000,
     lingerMs: 2_000,

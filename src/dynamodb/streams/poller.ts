@@ -6,10 +6,11 @@ import type { Clock } from '../../contract/clock/types.js';
 import { DynastoreError } from '../../contract/errors/base.js';
 import { StreamDisabledError, WatchCompactedError } from '../../contract/errors/watch.js';
 import type { AttributeNames } from '../../contract/names.js';
+import type { Telemetry } from '../../contract/telemetry.js';
 import { wrapAwsError } from '../errors.js';
 import { replaceStreamSteps } from '../stream-steps.js';
 import { isThrottling, type StreamCalls, type StreamListing } from './calls.js';
-import { toChangeRecord } from './decode.js';
+import { recordLag, toChangeRecord } from './decode.js';
 import { ShardTracker, type TrackedShard } from './shards.js';
 
 /** A position older than this (wall clock) may have been trimmed: DynamoDB keeps records 24 h. */
@@ -45,6 +46,8 @@ export interface PollerDeps {
   readonly prompt?: () => boolean;
   /** Jitter source in [0, 1). @default Math.random */
   readonly random?: () => number;
+  /** Where `dynastore.watch.lag` is recorded, once per record read. */
+  readonly telemetry?: Telemetry;
 }
 
 interface ReadOutcome {
@@ -256,7 +259,9 @@ export class StreamPoller {
     const last = raw[raw.length - 1]?.dynamodb?.SequenceNumber;
     if (last !== undefined) shard.lastSequence = last;
     const changes: ChangeRecord[] = [];
+    const { telemetry } = this.#d;
     for (const record of raw) {
+      if (telemetry) recordLag(telemetry, record, clock.now());
       const change = toChangeRecord(record, names);
       if (change) changes.push(change);
     }

@@ -149,7 +149,7 @@ describe('dynastore CLI: error messages speak of flags and say what to do', { ti
         '--max-clock-skew: must not be negative, got "-.5"',
       ],
       [['ls', 'a', '--limit', '-3'], '--limit: must be at least 1, got -3'],
-      [['lock', 'k', '-n', '-1', '--', 'true'], '--permits: must be at least 1, got -1'],
+      [['lock', 'k', '-n', '-1', '--', 'true'], '--permits: must be between 1 and 1000, got -1'],
       [
         ['put', 'a/b', 'v', '--ttl', '60x'],
         '--ttl: "60x" is not a duration: write a number of seconds (90, 2.5) or amounts with units ms, s, m, h, d, combined (500ms, 1h30m, 1d)',

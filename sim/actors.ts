@@ -17,6 +17,11 @@ import type { Recorder } from './record.js';
 export interface Proc {
   /** Process incarnation name, `p<pid>.<incarnation>`. */
   readonly name: string;
+  /**
+   * The lock owner id of one role of this process: `<name>/<role>`, or, in seeds that reuse owner
+   * ids across restarts (as a service naming its locks after its host would), `p<pid>/<role>`.
+   */
+  readonly owner: (role: string) => string;
   readonly store: Dynastore;
   readonly clock: SimClock;
   readonly rand: () => number;
@@ -105,30 +110,33 @@ export async function counterActor(p: Proc): Promise<void> {
           p.rec.ops++;
           const token = lease.token.toString();
           p.rec.count({ w, ev: 'granted', token });
-          const pair = await kv.get(KEYS.counterKey);
-          p.rec.ops++;
-          const n = pair ? Number(pair.text()) : 0;
-          p.rec.count({ w, ev: 'read', token, n });
-          // usually short work; sometimes longer than the lease (the fence must stop the write)
-          await p.clock.sleep(
-            p.rand() < 0.1 ? between(p.rand, p.leaseMs / 2, 2 * p.leaseMs) : between(p.rand, 0, 30),
-          );
-          p.rec.count({ w, ev: 'write', token, n: n + 1 });
+          // exclusion lines of the withLock lock too: a claim at each step taken while `lease.held`
+          const claim = () => {
+            if (lease.held) p.rec.hold(KEYS.counterLock, { w, ev: 'held', token, m: p.rec.now });
+          };
+          p.rec.hold(KEYS.counterLock, { w, ev: 'granted', token, m: p.rec.now });
+          claim();
           try {
-            await kv.put(KEYS.counterKey, String(n + 1), { fence: lease });
-            p.rec.count({ w, ev: 'write-ok', token, n: n + 1 });
-          } catch (err) {
-            if (err instanceof FencedError) p.rec.count({ w, ev: 'write-fenced', token, n: n + 1 });
-            else p.rec.count({ w, ev: 'write-error', token, n: n + 1 });
-          } finally {
+            const pair = await kv.get(KEYS.counterKey);
             p.rec.ops++;
+            claim();
+            const n = pair ? Number(pair.text()) : 0;
+            p.rec.count({ w, ev: 'read', token, n });
+            // usually short work; sometimes longer than the lease (the fence must stop the write)
+            await p.clock.sleep(
+              p.rand() < 0.1 ? between(p.rand, p.leaseMs / 2, 2 * p.leaseMs) : between(p.rand, 0, 30),
+            );
+            claim();
+            await fencedIncrement(p, kv, lease, token, n);
+          } finally {
+            p.rec.hold(KEYS.counterLock, { w, ev: 'release', token, m: p.rec.now });
           }
         },
         {
           leaseMs: p.leaseMs,
           retentionMs: p.retentionMs,
           maxClockSkewMs: p.maxClockSkewMs,
-          owner: `${w}/counter`,
+          owner: p.owner('counter'),
           waitMs: 4 * p.leaseMs,
         },
       );
@@ -140,6 +148,27 @@ export async function counterActor(p: Proc): Promise<void> {
   }
 }
 
+/** The fenced write of counter value `n + 1` under `lease`: lines for `checkCounter`. */
+async function fencedIncrement(
+  p: Proc,
+  kv: ReturnType<Dynastore['partition']>,
+  lease: Lease,
+  token: string,
+  n: number,
+): Promise<void> {
+  const w = p.name;
+  p.rec.count({ w, ev: 'write', token, n: n + 1 });
+  try {
+    await kv.put(KEYS.counterKey, String(n + 1), { fence: lease });
+    p.rec.count({ w, ev: 'write-ok', token, n: n + 1 });
+  } catch (err) {
+    if (err instanceof FencedError) p.rec.count({ w, ev: 'write-fenced', token, n: n + 1 });
+    else p.rec.count({ w, ev: 'write-error', token, n: n + 1 });
+  } finally {
+    p.rec.ops++;
+  }
+}
+
 /** Hold the `lease` lock, claiming it while `lease.held`, then release: lines for `checkExclusion`. *
  * @example
  * ```ts
@@ -148,9 +177,9 @@ export async function counterActor(p: Proc): Promise<void> {
  */
 export async function leaseActor(p: Proc): Promise<void> {
   const options = { leaseMs: p.leaseMs, retentionMs: p.retentionMs, maxClockSkewMs: p.maxClockSkewMs };
-  const lock = p.store.lock(KEYS.leaseLock, { ...options, owner: `${p.name}/lease` });
+  const lock = p.store.lock(KEYS.leaseLock, { ...options, owner: p.owner('lease') });
   // The serverless way: no heartbeat timer, the holder renews by hand between steps.
-  const manual = p.store.lock(KEYS.leaseLock, { ...options, owner: `${p.name}/manual`, heartbeatMs: false });
+  const manual = p.store.lock(KEYS.leaseLock, { ...options, owner: p.owner('manual'), heartbeatMs: false });
   while (!p.stopping()) {
     const byHand = p.rand() < 0.25;
     const l = byHand ? manual : lock;
@@ -174,7 +203,7 @@ export async function semaphoreActor(p: Proc): Promise<void> {
     leaseMs: p.leaseMs,
     retentionMs: p.retentionMs,
     maxClockSkewMs: p.maxClockSkewMs,
-    owner: `${p.name}/sem`,
+    owner: p.owner('sem'),
   });
   while (!p.stopping()) {
     const lease = await attempt(p, () => sem.acquire({ waitMs: 3 * p.leaseMs }));
@@ -248,17 +277,23 @@ export async function electionActor(p: Proc): Promise<void> {
     maxClockSkewMs: p.maxClockSkewMs,
     retentionMs: p.retentionMs,
   });
-  election.observe().subscribe({
-    next: (leader) =>
-      p.rec.elect({
-        w,
-        ev: 'observed',
-        id: leader?.id ?? null,
-        term: leader?.term.toString() ?? null,
-        m: p.rec.now,
-      }),
-    error: (err: unknown) => p.rec.note(`${w} observe: ${text(err)}`),
-  });
+  // observe(), subscribed again after an error (a failed change feed ends it)
+  const observe = () =>
+    election.observe().subscribe({
+      next: (leader) =>
+        p.rec.elect({
+          w,
+          ev: 'observed',
+          id: leader?.id ?? null,
+          term: leader?.term.toString() ?? null,
+          m: p.rec.now,
+        }),
+      error: (err: unknown) => {
+        p.rec.note(`${w} observe: ${text(err)}`);
+        if (!p.stopping()) observe();
+      },
+    });
+  observe();
   const lead = async (l: Leadership) => {
     const term = l.term.toString();
     p.rec.elect({ w, ev: 'elected', term, m: p.rec.now });
@@ -357,6 +392,7 @@ export async function watchActor(p: Proc, stopped: Set<string>): Promise<void> {
     const sub = `${w}#${n++}`;
     const watcher = sub;
     const source = key === undefined ? kv.watchPrefix('') : kv.watch(key);
+    const state = { failed: false };
     const s = source.subscribe({
       next: (e) =>
         p.rec.watched({
@@ -369,12 +405,15 @@ export async function watchActor(p: Proc, stopped: Set<string>): Promise<void> {
           version: e.pair?.version ?? 0,
         }),
       error: (err: unknown) => {
+        state.failed = true;
         p.rec.watched({ w, ev: 'watch-error', watcher, sub, key: key ?? '' });
         p.rec.note(`${w} watch error: ${text(err)}`);
       },
     });
     return {
       sub,
+      key,
+      failed: () => state.failed,
       stop: () => {
         stopped.add(sub);
         s.unsubscribe();
@@ -383,6 +422,8 @@ export async function watchActor(p: Proc, stopped: Set<string>): Promise<void> {
   };
   let current = [follow(pick(p.rand, KEYS.watchKeys)), follow(undefined)];
   while (!p.stopping()) {
+    // a subscription that failed (its feed did) is replaced: the checker knows it ended
+    current = current.map((c) => (c.failed() ? follow(c.key) : c));
     const key = pick(p.rand, KEYS.watchKeys);
     try {
       await kv.put(key, `${w}-${n++}`);

@@ -6,7 +6,7 @@ type WriteInput = Parameters<Backend['write']>[0];
 /**
  * Recognising lock writes from the outside, by what they write (the simulator sees only the store
  * contract): a grant sets `owner`, a release clears it, a renewal sets `leaseUntil` alone; the
- * latter two are guarded by `owner = o AND token = t`.
+ * latter two are guarded by `owner = o AND token = t` (a renewal also by `leaseUntil < new`).
  */
 export type LockWrite =
   | { readonly kind: 'grant'; readonly owner: string; readonly token: bigint }
@@ -34,7 +34,8 @@ export function lockWrite(input: WriteInput): LockWrite {
 }
 
 function heldByOf(c: Condition | undefined): { owner: string; token: bigint } | undefined {
-  if (c?.op !== 'and' || c.all.length !== 2) return undefined;
+  // owner and token first; a renewal adds `leaseUntil < new`
+  if (c?.op !== 'and' || c.all.length < 2) return undefined;
   const [a, b] = c.all;
   if (a?.op !== 'cmp' || b?.op !== 'cmp') return undefined;
   if (a.attr !== 'field:owner' || b.attr !== 'field:token') return undefined;

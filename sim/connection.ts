@@ -95,7 +95,12 @@ export class Connection implements Backend {
     return this.#call(
       'UpdateItem',
       true,
-      () => this.#net.store.write(sent),
+      async () => {
+        const result = await this.#net.store.write(sent);
+        if (result.ok && lw?.kind === 'grant')
+          this.#net.granted(input.partition, input.key, lw.token, this.#owner);
+        return result;
+      },
       (result) => {
         if (!result.ok) this.#see(input.partition, input.key, result.current);
         else this.#see(input.partition, input.key, result.item);
@@ -121,7 +126,17 @@ export class Connection implements Backend {
   }
 
   transact(items: readonly TransactItem[]) {
-    return this.#call('TransactWriteItems', true, () => this.#net.store.transact(items));
+    return this.#call('TransactWriteItems', true, async () => {
+      const result = await this.#net.store.transact(items);
+      // a session takeover's grant is the transaction's lock write
+      if (result.ok)
+        for (const item of items) {
+          const f = item.kind === 'write' ? item.fields : undefined;
+          if (typeof f?.owner === 'string' && typeof f.token === 'bigint')
+            this.#net.granted(item.partition, item.key, f.token, this.#owner);
+        }
+      return result;
+    });
   }
 
   changes(): ChangeFeed {
@@ -192,7 +207,24 @@ export class Connection implements Backend {
         net.log.add(`${this.#name} ${operation} ${message}`);
         back(delay, () => reject(new BackendError(operation, message, retryable, { ambiguous })));
       };
-      world.at(world.now + this.#leg(), undefined, () => {
+      if (isWrite && net.chance(rates.lateApply)) {
+        // the client gives up (an ambiguous timeout); the request is still on its way, and applies late
+        fail(
+          within(net.rand, rates.timeoutMs),
+          'TimeoutError, the store applies it later (simulated)',
+          true,
+          true,
+        );
+        net.stats.lateApplied++;
+        world.at(world.now + within(net.rand, rates.lateMs), undefined, () => {
+          net.log.add(`${this.#name} ${operation} applied late`);
+          apply().catch(() => undefined);
+        });
+        return;
+      }
+      const slow = net.chance(rates.slow);
+      if (slow) net.stats.slowRequests++;
+      world.at(world.now + (slow ? within(net.rand, rates.lateMs) : this.#leg()), undefined, () => {
         if (net.chance(rates.throttle)) {
           fail(this.#leg(), 'ProvisionedThroughputExceededException (simulated)', true, false);
           return;
@@ -226,21 +258,43 @@ export class Connection implements Backend {
   }
 }
 
+/** A change record and its place in the store's commit order. */
+interface Numbered {
+  readonly r: ChangeRecord;
+  readonly i: number;
+}
+
+/** One subscription to a process's feed. */
+interface Listener {
+  readonly onChanges: (changes: readonly ChangeRecord[]) => void;
+  readonly onError: (err: Error) => void;
+  readonly onHealth: ((healthy: boolean) => void) | undefined;
+  /** Records from this commit index on are delivered (infinity until `ready`). */
+  since: number;
+}
+
 /**
- * One process's change feed: a delayed, order-keeping copy of the store's, delivered as events of
- * the process (stalled while it is paused, gone once it crashed). For the watch mutant it drops,
- * per key, the first change committed after a snapshot read of that key.
+ * One process's change feed: a delayed, order-keeping copy of the store's (one poller per
+ * process, shared by its subscriptions), delivered as events of the process (stalled while it is
+ * paused, gone once it crashed). Faults, per seed: stalls (some announced: behind, then caught up),
+ * a record delivered twice, a replay of the last few records (a poller restarted from an older
+ * position), a lost record (outside the contract), a failure (every subscription's `onError`), a
+ * late `ready`. For the watch mutant it drops, per key, the first change after a snapshot read.
  */
 class ProcessFeed implements ChangeFeed {
   readonly #net: Network;
   readonly #owner: Owner;
   readonly #name: string;
-  readonly #listeners = new Set<(changes: readonly ChangeRecord[]) => void>();
+  readonly #listeners = new Set<Listener>();
   readonly #onDeliver: (records: readonly ChangeRecord[]) => void;
   readonly #detach: () => void;
   #lastAt = 0;
   /** The batch of the delivery scheduled and not yet made. */
-  #pending: ChangeRecord[] | undefined;
+  #pending: Numbered[] | undefined;
+  /** The last records delivered (what a replay repeats). */
+  #recent: Numbered[] = [];
+  /** Whether the feed told its listeners it is behind. */
+  #behind = false;
   /** Mutant: per key, drop the first change to a version above the one the last snapshot read saw. */
   readonly #dropAbove = new Map<string, number>();
 
@@ -257,13 +311,25 @@ class ProcessFeed implements ChangeFeed {
     this.#detach = net.attach(this);
   }
 
-  subscribe(onChanges: (changes: readonly ChangeRecord[]) => void, _onError: (err: Error) => void) {
-    const listener = (changes: readonly ChangeRecord[]) => onChanges(changes);
-    this.#listeners.add(listener);
+  subscribe(
+    onChanges: (changes: readonly ChangeRecord[]) => void,
+    onError: (err: Error) => void,
+    onHealth?: (healthy: boolean) => void,
+  ) {
+    const { world, rand, rates } = this.#net;
+    const l: Listener = { onChanges, onError, onHealth, since: Number.POSITIVE_INFINITY };
+    this.#listeners.add(l);
+    const ready = new Promise<void>((resolve) => {
+      world.at(world.now + within(rand, rates.readyMs), this.#owner, () => {
+        // positioned: what is committed from now on is delivered (and maybe a little before)
+        l.since = Math.max(0, this.#net.commits - Math.floor(rand() * 3));
+        resolve();
+      });
+    });
     return {
-      ready: Promise.resolve(),
+      ready,
       unsubscribe: () => {
-        this.#listeners.delete(listener);
+        this.#listeners.delete(l);
       },
     };
   }
@@ -277,13 +343,17 @@ class ProcessFeed implements ChangeFeed {
     this.#dropAbove.set(`${partition}/${key}`, item?.version ?? 0);
   }
 
-  push(records: readonly ChangeRecord[]): void {
+  /** The store committed `records`, the first at commit index `first`. */
+  push(records: readonly ChangeRecord[], first: number): void {
     if (this.#listeners.size === 0) return;
-    const { world, rates, rand } = this.#net;
-    const batch = this.#dropAbove.size > 0 ? records.filter((r) => !this.#drop(r)) : [...records];
-    if (batch.length > 0 && this.#net.chance(rates.feedDuplicate)) {
+    const net = this.#net;
+    const { world, rates, rand } = net;
+    let batch: Numbered[] = records.map((r, k) => ({ r, i: first + k }));
+    if (this.#dropAbove.size > 0) batch = batch.filter((x) => !this.#drop(x.r));
+    if (rates.feedLose > 0) batch = batch.filter((x) => !this.#lose(x.r));
+    if (batch.length > 0 && net.chance(rates.feedDuplicate)) {
       const i = Math.floor(rand() * batch.length);
-      batch.splice(i, 0, batch[i] as ChangeRecord);
+      batch.splice(i, 0, batch[i] as Numbered);
     }
     // Like a stream poller, a delivery still waiting takes what was committed since on board.
     if (this.#pending) {
@@ -291,16 +361,64 @@ class ProcessFeed implements ChangeFeed {
       return;
     }
     let delay = within(rand, rates.feedDelayMs);
-    if (this.#net.chance(rates.feedStall)) delay += within(rand, [500, 3_000]);
+    let announced = false;
+    if (net.chance(rates.feedStall)) {
+      delay += within(rand, [500, 3_000]);
+      announced = !this.#behind && net.chance(rates.feedBehind);
+    }
+    const replay = net.chance(rates.feedReplay) ? this.#recent.slice(-1 - Math.floor(rand() * 6)) : [];
+    const failing = net.chance(rates.feedError);
     const at = Math.max(this.#lastAt, world.now + delay);
     this.#lastAt = at;
     const pending = batch;
     this.#pending = pending;
+    if (announced) {
+      this.#behind = true;
+      world.at(world.now, this.#owner, () => this.#health(false));
+    }
     world.at(at, this.#owner, () => {
       if (this.#pending === pending) this.#pending = undefined;
-      this.#onDeliver(pending);
-      for (const listener of [...this.#listeners]) listener(pending);
+      if (announced) {
+        this.#behind = false;
+        this.#health(true);
+      }
+      if (failing) {
+        this.#fail();
+        return;
+      }
+      if (replay.length > 0) {
+        net.stats.feedReplays++;
+        net.log.add(`${this.#name} feed replays ${replay.length} records`);
+      }
+      const all = replay.length > 0 ? [...replay, ...pending] : pending;
+      this.#recent = [...this.#recent, ...pending].slice(-6);
+      this.#onDeliver(all.map((x) => x.r));
+      for (const l of [...this.#listeners]) {
+        const mine = all.filter((x) => x.i >= l.since).map((x) => x.r);
+        if (mine.length > 0) l.onChanges(mine);
+      }
     });
+  }
+
+  #health(healthy: boolean): void {
+    this.#net.log.add(`${this.#name} feed ${healthy ? 'caught up' : 'behind'}`);
+    for (const l of [...this.#listeners]) l.onHealth?.(healthy);
+  }
+
+  /** The poller failed: every subscription ends with the error (a new one starts afresh). */
+  #fail(): void {
+    this.#net.stats.feedErrors++;
+    this.#net.log.add(`${this.#name} feed failed`);
+    const listeners = [...this.#listeners];
+    this.#listeners.clear();
+    for (const l of listeners)
+      l.onError(new BackendError('GetRecords', 'the change feed failed (simulated)', true));
+  }
+
+  #lose(r: ChangeRecord): boolean {
+    if (!this.#net.chance(this.#net.rates.feedLose)) return false;
+    this.#net.lost(this.#name, r);
+    return true;
   }
 
   #drop(r: ChangeRecord): boolean {

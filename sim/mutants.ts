@@ -1,9 +1,12 @@
 import { testMutants } from '../src/lock/mutants.js';
+import { watchTestMutants } from '../src/watch/mutants.js';
 
 /**
  * The mutants: each breaks one thing on purpose; the simulator's checkers must catch each within
- * a bounded number of seeds. Three are made from outside the library, at the store boundary
- * (`sim/connection.ts`); three need the library's test-only switches (`src/lock/mutants.ts`).
+ * the seeds of a CI-style run (`--seeds 200`). Three are made from outside the library, at the
+ * store boundary (`sim/connection.ts`); the others are the library's test-only switches
+ * (`src/lock/mutants.ts`, `src/watch/mutants.ts`), each read in one line where the code it breaks
+ * lives.
  *
  * - `grant-without-token-check`: grants are sent without `token < newToken` in their condition.
  * - `rule-b-without-waiting`: a grant may take a row as soon as its sender has seen it once.
@@ -18,6 +21,18 @@ import { testMutants } from '../src/lock/mutants.js';
  *   soon as it has read the session row once (rule (b) on the session row without its wait), and
  *   the transaction's kill condition (that very row, unchanged) lets it: a live session loses its
  *   locks while it still believes it holds them.
+ * - `release-without-condition`: a release clears the row whoever holds it.
+ * - `rule-b-from-first-sight`: rule (b) counts from the first sight of a holder, not from the
+ *   last change of its row (renewals do not restart the wait).
+ * - `grant-token-or-equal`: the grant's token check is `token <= newToken`.
+ * - `renewal-without-condition`: a renewal writes a new lease end whoever holds the row.
+ * - `session-takeover-without-kill`: the session takeover checks that the session is dead but
+ *   does not write it dead: a late renewal of the session then succeeds.
+ * - `rule-b-from-read-sent`: rule (b) counts from when the read that showed the row was sent.
+ * - `fence-token-at-least`: the fenced-write guard is `owner = o AND token >= t` (caught with
+ *   owners reused across restarts: a dead incarnation's write in flight lands under the next one).
+ * - `watch-skips-gap`: a watch skips a change record that does not connect to the row it knows
+ *   even when the record is newer (the old behaviour: one lost record stalls the key silently).
  */
 export const MUTANTS = [
   'grant-without-token-check',
@@ -26,10 +41,32 @@ export const MUTANTS = [
   'watch-drops-first-change',
   'rule-a-without-skew-margin',
   'session-takeover-without-waiting',
+  'release-without-condition',
+  'rule-b-from-first-sight',
+  'grant-token-or-equal',
+  'renewal-without-condition',
+  'session-takeover-without-kill',
+  'rule-b-from-read-sent',
+  'fence-token-at-least',
+  'watch-skips-gap',
 ] as const;
 
 /** One of {@link MUTANTS}. */
 export type MutantName = (typeof MUTANTS)[number];
+
+/** The library switch behind each mutant that needs one. */
+const SWITCHES: Partial<Record<MutantName, keyof typeof testMutants>> = {
+  'release-skips-inflight-renewal': 'releaseSkipsInflightRenewal',
+  'rule-a-without-skew-margin': 'ruleAWithoutSkewMargin',
+  'session-takeover-without-waiting': 'sessionTakeoverWithoutWaiting',
+  'release-without-condition': 'releaseWithoutCondition',
+  'rule-b-from-first-sight': 'ruleBFromFirstSight',
+  'grant-token-or-equal': 'grantTokenOrEqual',
+  'renewal-without-condition': 'renewalWithoutCondition',
+  'session-takeover-without-kill': 'sessionTakeoverWithoutKill',
+  'rule-b-from-read-sent': 'ruleBFromReadSent',
+  'fence-token-at-least': 'fenceTokenAtLeast',
+};
 
 /**
  * Whether `name` names a mutant.
@@ -53,14 +90,13 @@ export function isMutant(name: string): name is MutantName {
  * ```
  */
 export function enableMutant(name: MutantName | undefined): () => void {
-  const flag =
-    name === 'release-skips-inflight-renewal'
-      ? 'releaseSkipsInflightRenewal'
-      : name === 'rule-a-without-skew-margin'
-        ? 'ruleAWithoutSkewMargin'
-        : name === 'session-takeover-without-waiting'
-          ? 'sessionTakeoverWithoutWaiting'
-          : undefined;
+  if (name === 'watch-skips-gap') {
+    watchTestMutants.skipGaps = true;
+    return () => {
+      watchTestMutants.skipGaps = false;
+    };
+  }
+  const flag = name && SWITCHES[name];
   if (!flag) return () => undefined;
   testMutants[flag] = true;
   return () => {

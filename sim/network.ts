@@ -3,7 +3,7 @@ import type { MemoryBackend } from '../src/testing.js';
 import type { FaultRates } from './faults.js';
 import type { SimLog } from './log.js';
 import type { MutantName } from './mutants.js';
-import type { World } from './world.js';
+import type { Owner, World } from './world.js';
 
 /**
  * What every process's connection to the store shares: the one store, the event queue, the
@@ -27,8 +27,24 @@ export class Network {
   /** Change records committed so far (their commit order). */
   commits = 0;
   /** Evidence of what the run exercised: takeovers of a live row, grants under rule (b), reaped rows. */
-  readonly stats = { takeovers: 0, ruleBGrants: 0, reapedRows: 0, sessionTakeovers: 0 };
-  readonly #feeds = new Set<{ push(records: readonly ChangeRecord[]): void }>();
+  readonly stats = {
+    takeovers: 0,
+    ruleBGrants: 0,
+    reapedRows: 0,
+    sessionTakeovers: 0,
+    slowRequests: 0,
+    lateApplied: 0,
+    feedErrors: 0,
+    feedReplays: 0,
+    feedLost: 0,
+    /** Locks (and the election) held by a dead process when the faults stopped: the liveness probe's first part. */
+    deadHeldProbed: 0,
+  };
+  /** Which process incarnation each grant (`partition/key|token`) that applied was sent by. */
+  readonly grantedBy = new Map<string, Owner>();
+  /** Change records a process's feed lost: `name|partition/key|version` (a watch must resync past them). */
+  readonly lostRecords = new Set<string>();
+  readonly #feeds = new Set<{ push(records: readonly ChangeRecord[], first: number): void }>();
 
   constructor(
     world: World,
@@ -46,12 +62,13 @@ export class Network {
     this.mutant = mutant;
     store.changes().subscribe(
       (records) => {
+        const first = this.commits;
         for (const r of records) {
           this.commits++;
           this.#count(r);
           log.add(`commit ${describeChange(r)}`);
         }
-        for (const feed of [...this.#feeds]) feed.push(records);
+        for (const feed of [...this.#feeds]) feed.push(records, first);
       },
       () => undefined,
     );
@@ -73,9 +90,22 @@ export class Network {
   }
 
   /** Adds a process's feed to the fan-out; returns its removal. */
-  attach(feed: { push(records: readonly ChangeRecord[]): void }): () => void {
+  attach(feed: { push(records: readonly ChangeRecord[], first: number): void }): () => void {
     this.#feeds.add(feed);
     return () => this.#feeds.delete(feed);
+  }
+
+  /** A grant of `partition/key` with `token`, sent by `owner`, applied. */
+  granted(partition: string, key: string, token: bigint, owner: Owner): void {
+    this.grantedBy.set(`${partition}/${key}|${token}`, owner);
+  }
+
+  /** Process `name`'s feed lost `r`. */
+  lost(name: string, r: ChangeRecord): void {
+    this.stats.feedLost++;
+    const item = r.type === 'put' ? r.item : r.previous;
+    this.lostRecords.add(`${name}|${r.partition}/${r.key}|${item?.version ?? 0}`);
+    this.log.add(`${name} feed lost ${describeChange(r)}`);
   }
 
   chance(p: number): boolean {

@@ -2,20 +2,20 @@
  * `npm run sim`: the deterministic simulator. See docs/reliability.md, "Deterministic simulation".
  *
  *   npm run sim                          20 seeds (1..20)
- *   npm run sim -- --seeds 200 --json    200 seeds, all mutants hunted, sim/report.json written
+ *   npm run sim -- --seeds 200 --json    200 seeds, then every mutant hunted in as many; sim/report.json
  *   npm run sim -- --seed 17             one seed, with its history hash (replays exactly)
  *   npm run sim -- --minutes 10          as many seeds as fit in 10 minutes
- *   npm run sim -- --mutant NAME         seeds until the mutant is caught
+ *   npm run sim -- --mutant NAME         seeds until the mutant is caught (at most --seeds, default 200)
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { ClockMode } from './check.js';
 import { isMutant, MUTANTS, type MutantName } from './mutants.js';
 import { runSeed, type SeedResult } from './seed.js';
-import { describeFailure } from './trace.js';
+import { describeFailure, replayCommand } from './trace.js';
 
 interface Args {
   seeds: number | undefined;
@@ -26,7 +26,8 @@ interface Args {
   json: boolean;
   mutant: MutantName | undefined;
   mutants: boolean;
-  mutantSeeds: number;
+  /** Seeds per mutant hunt (undefined: as many as the batch ran, at least 20). */
+  mutantSeeds: number | undefined;
   mode: ClockMode | undefined;
   trace: number;
   log: string | undefined;
@@ -52,7 +53,7 @@ function parse(argv: readonly string[]): Args {
     json: false,
     mutant: undefined,
     mutants: false,
-    mutantSeeds: 40,
+    mutantSeeds: undefined,
     mode: undefined,
     trace: 40,
     log: undefined,
@@ -161,20 +162,6 @@ function options(args: Args, simMs = args.simSeconds * 1000) {
   return { simMs, ...(args.mode && { mode: args.mode }), ...(args.mutant && { mutant: args.mutant }) };
 }
 
-/** Runs seeds from `from` until one fails a check, at most `count`; returns the failing seed or null. */
-async function hunt(
-  mutant: MutantName,
-  from: number,
-  count: number,
-  simSeconds: number,
-): Promise<number | null> {
-  for (let seed = from; seed < from + count; seed++) {
-    const r = await runSeed(seed, { simMs: simSeconds * 1000, mutant });
-    if (r.verdict.violations.length > 0) return seed;
-  }
-  return null;
-}
-
 /** What the batch needs of one seed (a child of `--jobs` sends it as one JSON line). */
 interface SeedSummary {
   readonly seed: number;
@@ -215,32 +202,52 @@ function summarize(r: SeedResult, traceLines: number): SeedSummary {
   };
 }
 
-/** Seeds `from`, `from + stride`, ... in this process, until the count or the time is up. */
+/** Seeds `from`, `from + stride`, ... in this process, until the count or the time is up (a mutant: until caught). */
 async function* seedsHere(args: Args): AsyncGenerator<SeedSummary> {
   const deadline =
     args.minutes === undefined ? Number.POSITIVE_INFINITY : performance.now() + args.minutes * 60_000;
-  const cap = args.seeds ?? (args.minutes === undefined ? 20 : Number.POSITIVE_INFINITY);
+  const cap = seedCount(args);
   for (let seed = args.from; seed < args.from + cap && performance.now() < deadline; seed += args.stride) {
-    yield summarize(await runSeed(seed, options(args)), args.trace);
+    const r = summarize(await runSeed(seed, options(args)), args.trace);
+    yield r;
+    if (args.mutant && r.violations > 0) return;
   }
 }
 
-/** Seeds in `args.jobs` child processes (each seed still runs in one process), as they finish. */
-async function* fork(args: Args): AsyncGenerator<SeedSummary | { cpuMs: number }> {
+/** How many seeds a run covers: `--seeds`; else 200 when hunting a mutant, unbounded with `--minutes`, 20. */
+function seedCount(args: Args): number {
+  if (args.seeds !== undefined) return args.seeds;
+  if (args.mutant) return 200;
+  return args.minutes === undefined ? 20 : Number.POSITIVE_INFINITY;
+}
+
+/** What `fork` yields: a seed's summary, or a child's CPU time when it is done. */
+type ChildLine = SeedSummary | { cpuMs: number };
+
+/**
+ * Seeds in `args.jobs` child processes (each seed still runs in one process), as they finish.
+ * `stop()` ends the children still running (a mutant hunt that has its answer).
+ */
+function fork(args: Args): { lines: AsyncGenerator<ChildLine>; stop: () => void } {
   const script = fileURLToPath(import.meta.url);
-  const children = Array.from({ length: args.jobs }, (_, k) => {
+  const count = seedCount(args);
+  let stopped = false;
+  // no more processes than seeds
+  const jobs = Math.max(1, Math.min(args.jobs, count));
+  const children = Array.from({ length: jobs }, (_, k) => {
     const argv = [
-      ...['--child', '--from', String(args.from + k), '--stride', String(args.jobs)],
+      ...['--child', '--from', String(args.from + k), '--stride', String(jobs)],
       ...['--sim-seconds', String(args.simSeconds), '--trace', String(args.trace)],
-      ...(args.seeds !== undefined ? ['--seeds', String(args.seeds - k)] : []),
+      ...(Number.isFinite(count) ? ['--seeds', String(count - k)] : []),
       ...(args.minutes !== undefined ? ['--minutes', String(args.minutes)] : []),
       ...(args.mode ? ['--mode', args.mode] : []),
+      ...(args.mutant ? ['--mutant', args.mutant] : []),
     ];
     return spawn(process.execPath, ['--import', 'tsx', script, ...argv], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
   });
-  const queue: (SeedSummary | { cpuMs: number })[] = [];
+  const queue: ChildLine[] = [];
   let wake: (() => void) | undefined;
   let open = children.length;
   for (const child of children) {
@@ -251,38 +258,130 @@ async function* fork(args: Args): AsyncGenerator<SeedSummary | { cpuMs: number }
       wake?.();
     });
     child.on('close', (code) => {
-      if (code !== 0) forked.failed++;
+      if (code !== 0 && !stopped) forked.failed++;
       open--;
       wake?.();
     });
   }
-  for (;;) {
-    const next = queue.shift();
-    if (next) {
-      yield next;
-      continue;
+  async function* lines(): AsyncGenerator<ChildLine> {
+    for (;;) {
+      const next = queue.shift();
+      if (next) {
+        yield next;
+        continue;
+      }
+      if (open === 0) return;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      wake = undefined;
     }
-    if (open === 0) return;
-    await new Promise<void>((resolve) => {
-      wake = resolve;
-    });
-    wake = undefined;
   }
+  return {
+    lines: lines(),
+    stop: () => {
+      stopped = true;
+      for (const child of children) if (child.exitCode === null) child.kill();
+    },
+  };
+}
+
+/**
+ * Hunts `mutant` in seeds `from` .. `from + count - 1` (in `jobs` processes): the first seed that
+ * fails a check, or null. With several processes, seeds finish out of order: the hunt ends once
+ * every seed below the lowest failing one has run, so the answer is the same as in one process.
+ */
+async function hunt(
+  args: Args,
+  mutant: MutantName,
+  count: number,
+): Promise<{ caught: number | null; failure?: string }> {
+  const a: Args = { ...args, mutant, seeds: count, minutes: undefined, seed: undefined };
+  if (args.jobs <= 1) {
+    for await (const r of seedsHere(a))
+      if (r.violations > 0) return { caught: r.seed, failure: r.failure ?? '' };
+    return { caught: null };
+  }
+  const { lines, stop } = fork(a);
+  const done = new Set<number>();
+  let best: SeedSummary | undefined;
+  const settled = () => {
+    if (!best) return false;
+    for (let seed = a.from; seed < best.seed; seed++) if (!done.has(seed)) return false;
+    return true;
+  };
+  for await (const r of lines) {
+    if ('cpuMs' in r) continue;
+    done.add(r.seed);
+    if (r.violations > 0 && (!best || r.seed < best.seed)) best = r;
+    if (settled()) break;
+  }
+  stop();
+  return best ? { caught: best.seed, failure: best.failure ?? '' } : { caught: null };
+}
+
+/** Runs one seed (`--seed S`), prints it, and with `--json` writes its report. */
+async function oneSeed(args: Args, seed: number): Promise<void> {
+  const started = performance.now();
+  const r = await runSeed(seed, options(args));
+  const realMs = performance.now() - started;
+  if (args.log) writeFileSync(args.log, `${r.log.join('\n')}\n`);
+  console.log(
+    `seed ${r.seed}: ${r.mode} clocks, ${r.processes} processes, ${r.operations} operations, ${r.events} events, ${r.pauses} pauses, ${r.crashes} crashes, ${r.clockSteps} clock steps; history sha256 ${r.hash}`,
+  );
+  console.log(`  ${JSON.stringify(r.verdict.stats)}`);
+  const violations = r.verdict.violations.reduce((n, v) => n + v.count, 0);
+  const shown = violations > 0 && args.shrink ? await shrink(seed, args, r) : r;
+  if (violations > 0) console.error(describeFailure(shown, args.trace));
+  if (args.json) {
+    writeReport({
+      seed,
+      ...(args.mutant && { mutant: args.mutant }),
+      mode: r.mode,
+      processes: r.processes,
+      leaseMs: r.leaseMs,
+      maxClockSkewMs: r.maxClockSkewMs,
+      simulatedSecondsPerSeed: args.simSeconds,
+      operations: r.operations,
+      realSeconds: Math.round(realMs / 100) / 10,
+      backendCalls: r.backendCalls,
+      events: r.events,
+      pauses: r.pauses,
+      crashes: r.crashes,
+      clockSteps: r.clockSteps,
+      historySha256: r.hash,
+      violations,
+      checks: r.verdict.violations.map((v) => ({ check: v.check, count: v.count, details: v.details })),
+      checked: r.verdict.stats,
+      replay: replayCommand(r),
+      machine: { cpus: availableParallelism(), node: process.version },
+    });
+  }
+  process.exitCode = violations > 0 ? 1 : 0;
+}
+
+function writeReport(report: object): void {
+  writeFileSync(new URL('./report.json', import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
+  console.log('wrote sim/report.json');
 }
 
 async function main(): Promise<void> {
   const args = parse(process.argv.slice(2));
   if (args.seed !== undefined) {
-    const r = await runSeed(args.seed, options(args));
-    if (args.log) writeFileSync(args.log, `${r.log.join('\n')}\n`);
+    await oneSeed(args, args.seed);
+    return;
+  }
+  if (args.mutant && !args.child) {
+    const t0 = performance.now();
+    const count = seedCount(args);
+    const { caught, failure } = await hunt(args, args.mutant, count);
+    if (failure) console.error(failure);
     console.log(
-      `seed ${r.seed}: ${r.mode} clocks, ${r.processes} processes, ${r.operations} operations, ${r.events} events, ${r.pauses} pauses, ${r.crashes} crashes, ${r.clockSteps} clock steps; history sha256 ${r.hash}`,
+      caught === null
+        ? `mutant ${args.mutant}: NOT caught in seeds ${args.from}-${args.from + count - 1}`
+        : `mutant ${args.mutant}: caught by seed ${caught} (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
     );
-    console.log(`  ${JSON.stringify(r.verdict.stats)}`);
-    if (r.verdict.violations.length === 0) return;
-    const shown = args.shrink ? await shrink(args.seed, args, r) : r;
-    console.error(describeFailure(shown, args.trace));
-    process.exitCode = 1;
+    process.exitCode = caught === null ? 1 : 0;
     return;
   }
 
@@ -296,7 +395,7 @@ async function main(): Promise<void> {
   let seeds = 0;
   let simMs = 0;
   let childCpuMs = 0;
-  const source = args.jobs > 1 && !args.mutant ? fork(args) : seedsHere(args);
+  const source = args.jobs > 1 && !args.child ? fork(args).lines : seedsHere(args);
   for await (const r of source) {
     if ('cpuMs' in r) {
       childCpuMs += r.cpuMs;
@@ -310,12 +409,13 @@ async function main(): Promise<void> {
     simMs += args.simSeconds * 1000;
     for (const k of Object.keys(totals) as (keyof typeof totals)[]) totals[k] += r[k];
     modes[r.mode]++;
-    for (const [k, v] of Object.entries(r.stats)) stats[k] = (stats[k] ?? 0) + v;
+    // counts add up; a longest wait (`...MaxWaitMs`) is the longest of all seeds
+    for (const [k, v] of Object.entries(r.stats))
+      stats[k] = k.includes('Max') ? Math.max(stats[k] ?? 0, Math.round(v)) : (stats[k] ?? 0) + v;
     violations += r.violations;
     if (r.failure !== undefined) {
       failures.push({ seed: r.seed, checks: r.checks });
       console.error(r.failure);
-      if (args.mutant) break;
     }
     if (seeds % 10 === 0 || r.violations > 0) {
       const min = (performance.now() - started) / 60_000;
@@ -339,29 +439,23 @@ async function main(): Promise<void> {
   console.log(
     `${seeds} seeds (${modes.bounded} bounded, ${modes.beyond} beyond the skew bound), ${args.simSeconds} simulated s each: ${totals.operations} operations in ${(realMs / 1000).toFixed(1)} s = ${opsPerMinute} per minute${args.jobs > 1 ? ` over ${args.jobs} processes` : ''} (${opsPerCpuMinute} per CPU minute); ${totals.events} events, ${totals.pauses} pauses, ${totals.crashes} crashes, ${totals.clockSteps} clock steps; ${violations} violations`,
   );
-  if (args.mutant) {
-    const caught = failures[0]?.seed;
-    console.log(
-      caught === undefined
-        ? `mutant ${args.mutant}: NOT caught`
-        : `mutant ${args.mutant}: caught by seed ${caught}`,
-    );
-    process.exitCode = caught === undefined ? 1 : 0;
-    return;
-  }
 
+  const mutantSeeds = args.mutantSeeds ?? Math.max(20, seeds);
   const mutants: Record<string, number | null> = {};
+  const huntSeconds: Record<string, number> = {};
   if (args.json || args.mutants) {
     for (const m of MUTANTS) {
       const t0 = performance.now();
-      mutants[m] = await hunt(m, 1, args.mutantSeeds, args.simSeconds);
+      mutants[m] = (await hunt({ ...args, from: 1 }, m, mutantSeeds)).caught;
+      huntSeconds[m] = Math.round((performance.now() - t0) / 100) / 10;
       console.log(
-        `mutant ${m}: ${mutants[m] === null ? `NOT caught in ${args.mutantSeeds} seeds` : `caught by seed ${mutants[m]}`} (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+        `mutant ${m}: ${mutants[m] === null ? `NOT caught in ${mutantSeeds} seeds` : `caught by seed ${mutants[m]}`} (${huntSeconds[m]} s)`,
       );
     }
+    if (forked.failed > 0) throw new Error(`${forked.failed} simulator processes of the mutant hunts failed`);
   }
   if (args.json) {
-    const report = {
+    writeReport({
       seeds,
       firstSeed: args.from,
       simulatedSecondsPerSeed: args.simSeconds,
@@ -382,11 +476,10 @@ async function main(): Promise<void> {
       clockSteps: totals.clockSteps,
       checked: stats,
       mutants,
-      mutantSeedsTried: args.mutantSeeds,
-      machine: { cpus: availableParallelism(), node: process.version },
-    };
-    writeFileSync(new URL('./report.json', import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
-    console.log('wrote sim/report.json');
+      mutantSeedsTried: mutantSeeds,
+      huntSeconds,
+      machine: { cpus: availableParallelism(), node: process.version, loadAverage: loadavg() },
+    });
   }
   const missed = Object.entries(mutants).filter(([, s]) => s === null);
   if (violations > 0 || missed.length > 0) process.exitCode = 1;

@@ -37,7 +37,7 @@ export async function sessionActor(p: Proc): Promise<void> {
         leaseMs: p.leaseMs,
         maxClockSkewMs: p.maxClockSkewMs,
         retentionMs: p.retentionMs,
-        owner: `${w}/session`,
+        owner: p.owner('session'),
       });
       p.rec.note(`${w} session ${session.id} open`);
     } catch (err) {
@@ -73,7 +73,7 @@ async function lockLoop(p: Proc, session: Session, taken: Set<string>, until: nu
       taken.add(key);
       try {
         const plain = p.rand() < 0.2;
-        const lock = plain ? p.store.lock(key, { ...options, owner: `${p.name}/plain` }) : session.lock(key);
+        const lock = plain ? p.store.lock(key, { ...options, owner: p.owner('plain') }) : session.lock(key);
         p.rec.countFor(key, { w: p.name, ev: 'acquire' });
         const lease = await attempt(p, () =>
           p.rand() < 0.3 ? lock.tryAcquire() : lock.acquire({ waitMs: 3 * p.leaseMs }),
@@ -97,7 +97,10 @@ async function holdAndCount(p: Proc, key: string, lease: Lease): Promise<void> {
   let holding = true;
   const writer = (async () => {
     while (holding && lease.held) {
-      await increment(p, key, lease);
+      // after an ambiguous write nothing more is written under this lease: that write may still
+      // apply while the lease stands, after a later one (a holder's own writes are not fenced
+      // from each other)
+      if ((await increment(p, key, lease)) === 'ambiguous') return;
       await p.clock.sleep(between(p.rand, 0, 40));
     }
   })();
@@ -116,7 +119,7 @@ async function holdAndCount(p: Proc, key: string, lease: Lease): Promise<void> {
 }
 
 /** Reads the key's counter, works a while (rarely past the lease), writes it + 1 fenced by the lease. */
-async function increment(p: Proc, key: string, lease: Lease): Promise<void> {
+async function increment(p: Proc, key: string, lease: Lease): Promise<'ambiguous' | undefined> {
   const w = p.name;
   const token = lease.token.toString();
   const kv = p.store.partition(SESSION_KEYS.counterPartition);
@@ -126,7 +129,7 @@ async function increment(p: Proc, key: string, lease: Lease): Promise<void> {
     n = pair ? Number(pair.text()) : 0;
   } catch (err) {
     p.rec.note(`${w} ${key} counter read: ${text(err)}`);
-    return;
+    return undefined;
   } finally {
     p.rec.ops++;
   }
@@ -145,7 +148,9 @@ async function increment(p: Proc, key: string, lease: Lease): Promise<void> {
       token,
       n: n + 1,
     });
+    if (!(err instanceof FencedError)) return 'ambiguous';
   } finally {
     p.rec.ops++;
   }
+  return undefined;
 }

@@ -171,9 +171,10 @@ async function contendFor(
     if (queue) queue.learntAt = clock.monotonic();
   };
   const readAll = async () => {
+    const sentAt = clock.monotonic();
     const rows = await slots.read();
     onAnswer();
-    for (const key of slots.keys) contender.learn(key, rows.get(key));
+    for (const key of slots.keys) contender.learn(key, rows.get(key), sentAt);
     learnt();
   };
   let waker: ChangeWaker | undefined;

@@ -1,7 +1,7 @@
 import type { StoredItem, WriteInput } from '../contract/backend.js';
 import { readBackUnlessUnreachable, settledWrite } from '../contract/settle.js';
 import { Lease } from './lease.js';
-import { testMutants } from './mutants.js';
+import { ruleBSince, testMutants } from './mutants.js';
 import type { ResolvedLockOptions } from './options.js';
 import { reportTakeover } from './report.js';
 import { decodeLockRow, grantWrite, holderOf, type LeaseTerms, type LockRow, tokenFloor } from './row.js';
@@ -199,11 +199,12 @@ export class Contender {
   }
 
   /** Records what a read, a failed write or a change record said about `key`. */
-  learn(key: string, item: StoredItem | undefined): void {
-    this.learnRow(key, decodeLockRow(item));
+  learn(key: string, item: StoredItem | undefined, sentAt?: number): void {
+    this.learnRow(key, decodeLockRow(item), sentAt);
   }
 
-  learnRow(key: string, row: LockRow | undefined): void {
+  /** `sentAt`: when the call that returned `row` was sent (monotonic; read only by a sim mutant). */
+  learnRow(key: string, row: LockRow | undefined, sentAt?: number): void {
     // The feed may deliver a change older than what a read or a write already returned (e.g. a
     // release after the grant that followed it): tokens only grow, and within one token so do
     // versions.
@@ -215,7 +216,8 @@ export class Contender {
     }
     const seen = this.#seen.get(key);
     if (seen && seen.version === row.version && seen.token === row.token) return;
-    this.#seen.set(key, { version: row.version, token: row.token, since: this.#ctx.clock.monotonic() });
+    const since = ruleBSince(seen, row.token, sentAt, this.#ctx.clock.monotonic());
+    this.#seen.set(key, { version: row.version, token: row.token, since });
   }
 
   /** Applies the takeover rules to what is known about `key` (unknown rows are worth a write). */
@@ -294,7 +296,7 @@ export class Contender {
       return { kind: 'granted', lease: this.#lease(key, terms, sentAt) };
     }
     if (settled.outcome === 'refused') {
-      this.learn(key, settled.result.current);
+      this.learn(key, settled.result.current, sentAt);
       return { kind: 'refused' };
     }
     if (settled.readBack?.ok) this.learn(key, settled.readBack.row);

@@ -2,6 +2,7 @@ import type { Backend, StoredItem, TransactItem } from '../contract/backend.js';
 import { FencedError } from '../contract/errors/lock.js';
 import { ValidationError } from '../contract/errors/store.js';
 import { Lease } from './lease.js';
+import { fenceGuard } from './mutants.js';
 import { decodeLockRow } from './row.js';
 
 /**
@@ -34,7 +35,7 @@ export async function fencedTransact(
   lease: Lease,
   item: TransactItem,
 ): Promise<{ readonly ok: true } | { readonly ok: false; readonly current: StoredItem | undefined }> {
-  const result = await backend.transact([lease.guard(), item]);
+  const result = await backend.transact([fenceGuard(lease.guard()), item]);
   if (result.ok) return { ok: true };
   if (result.failed[0])
     throw new FencedError(lease.key, lease.token, decodeLockRow(result.current[0])?.token);

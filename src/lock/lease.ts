@@ -338,7 +338,17 @@ export class Lease implements AsyncDisposable {
     });
     if (settled.outcome === 'applied') return this.#renewed(sentAt);
     if (settled.outcome === 'refused') {
-      this.#loseToRow(decodeLockRow(settled.result.current));
+      const current = decodeLockRow(settled.result.current);
+      // Still ours, with a later lease end than this renewal's (an earlier renewal of ours that
+      // reached the store late, or this wall clock stepped back): not renewed, retried. Counting
+      // it as renewed would not be safe: the row did not change, so rule (b) runs on.
+      if (this.#names(current))
+        return {
+          error: new Error(
+            `renewal of "${this.key}" refused: the row still names this holder, with a later lease end (${String(current?.leaseUntil)}) than this renewal's (${String(sentLeaseUntil)})`,
+          ),
+        };
+      this.#loseToRow(current);
       return 'lost';
     }
     const { error, readBack } = settled;

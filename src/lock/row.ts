@@ -1,4 +1,5 @@
 import type { Condition, StoredItem, WriteInput } from '../contract/backend.js';
+import { grantTokenCmp, testMutants, unlessMutant } from './mutants.js';
 import type { LockHolder } from './types.js';
 
 /*
@@ -221,7 +222,7 @@ export function grantCondition(token: bigint, takeover: TakeoverClauses): Condit
         op: 'or',
         any: [
           { op: 'attrNotExists', attr: f(LockField.token) },
-          { op: 'cmp', attr: f(LockField.token), cmp: '<', value: token },
+          { op: 'cmp', attr: f(LockField.token), cmp: grantTokenCmp(), value: token },
         ],
       },
       { op: 'or', any: mayTake },
@@ -275,6 +276,29 @@ export function heldBy(owner: string, token: bigint): Condition {
     all: [
       { op: 'cmp', attr: f(LockField.owner), cmp: '=', value: owner },
       { op: 'cmp', attr: f(LockField.token), cmp: '=', value: token },
+    ],
+  };
+}
+
+/**
+ * The condition of a renewal to lease end `leaseUntil`: {@link heldBy} (owner and token), and the
+ * recorded lease end is before `leaseUntil` (it never moves back).
+ *
+ * @example
+ * ```ts
+ * renewCondition({ owner: 'web-1', token: 42n }, Date.now() + 10_000);
+ * ```
+ */
+export function renewCondition(
+  holder: { readonly owner: string; readonly token: bigint },
+  leaseUntil: number,
+): Condition {
+  return {
+    op: 'and',
+    all: [
+      { op: 'cmp', attr: f(LockField.owner), cmp: '=', value: holder.owner },
+      { op: 'cmp', attr: f(LockField.token), cmp: '=', value: holder.token },
+      { op: 'cmp', attr: f(LockField.leaseUntil), cmp: '<', value: leaseUntil },
     ],
   };
 }
@@ -339,7 +363,10 @@ export function grantWrite(
 }
 
 /**
- * The renewal write: a new lease end (and TTL), only while the row still names this holder.
+ * The renewal write: a new lease end (and TTL), only while the row still names this holder and
+ * its lease end is before the new one. The second clause keeps a late renewal (one that timed out
+ * at the holder and reached the store after a later one) from moving the lease end back: rule (a)
+ * would then let a contender take a lease its holder still trusts.
  *
  * @example
  * ```ts
@@ -353,7 +380,7 @@ export function renewWrite(target: RowTarget, terms: LeaseTerms, nowMs: number):
     key: target.key,
     expiresSec: ttlSec(leaseUntil, terms.retentionMs),
     fields: { [LockField.leaseUntil]: leaseUntil, [LockField.leaseMs]: terms.leaseMs },
-    condition: heldBy(terms.owner, terms.token),
+    ...unlessMutant(testMutants.renewalWithoutCondition, renewCondition(terms, leaseUntil)),
   };
 }
 
@@ -377,7 +404,7 @@ export function releaseWrite(target: RowTarget, terms: LeaseTerms, nowMs: number
       [LockField.data]: null,
       [LockField.leaseMs]: null,
     },
-    condition: heldBy(terms.owner, terms.token),
+    ...unlessMutant(testMutants.releaseWithoutCondition, heldBy(terms.owner, terms.token)),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { StoredItem, WriteInput } from '../contract/backend.js';
 import { readBackUnlessUnreachable } from '../contract/settle.js';
 import { newWriteId, WRITE_ID_FIELD } from '../contract/write-id.js';
+import { killItem } from './mutants.js';
 import { decodeLockRow, type LockRow } from './row.js';
 import { killSessionItem, sessionGrantItem, sessionRowOf } from './session-row.js';
 import type { LockContext } from './types.js';
@@ -144,7 +145,7 @@ export class SessionRows {
     const ours = (item: StoredItem | undefined) => item?.fields[WRITE_ID_FIELD] === writeId;
     let result: Awaited<ReturnType<LockContext['backend']['transact']>>;
     try {
-      result = await this.#ctx.backend.transact([kill, sessionGrantItem(grant, id, writeId)]);
+      result = await this.#ctx.backend.transact([killItem(kill), sessionGrantItem(grant, id, writeId)]);
     } catch (error) {
       if (!readBackUnlessUnreachable(error)) return { kind: 'error', error };
       // the answer was lost: the transaction may have applied; our write id in the row says so

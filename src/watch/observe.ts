@@ -21,7 +21,10 @@ export interface WatchSpec extends SnapshotSource {
  * then join the next snapshot read of the same key or prefix ({@link sharedReads}: subscriptions
  * that start together share one read, which starts only after each of them is positioned), emit
  * the snapshot, then apply the buffered records and every later one through {@link WatchState}.
- * Never completes on its own. Errors with the feed's error (`WatchCompactedError`,
+ * When a record shows that records of a key were lost (a newer record that does not connect to
+ * the row the watch knows), the key is read again (strongly consistent) and its current state
+ * reported (`cause: 'resync'`); that key's records arriving meanwhile wait for the read. A failed
+ * re-read ends the watch with its error. Never completes on its own. Errors with the feed's error (`WatchCompactedError`,
  * `StreamDisabledError`, `BackendError`) or the snapshot read's. Teardown (unsubscribe, or after an
  * error) leaves the feed and the shared read (without cancelling it for the others) and cancels
  * every expiry timer.
@@ -62,14 +65,21 @@ class Watcher implements SnapshotSharer {
   #feed: FeedSubscription | undefined;
   /** In a shared snapshot read, not yet ended. */
   #joined = false;
+  /** Keys being read again after a gap, with their records that arrived meanwhile. */
+  readonly #resyncing = new Map<string, ChangeRecord[]>();
 
   constructor(deps: WatchDeps, spec: WatchSpec, subscriber: Subscriber<WatchEvent>) {
     this.#deps = deps;
     this.#spec = spec;
     this.#subscriber = subscriber;
-    this.#state = new WatchState(spec.partition, deps.clock, (event) => {
-      if (!subscriber.closed) subscriber.next(event);
-    });
+    this.#state = new WatchState(
+      spec.partition,
+      deps.clock,
+      (event) => {
+        if (!subscriber.closed) subscriber.next(event);
+      },
+      (key) => this.#reread(key),
+    );
   }
 
   start(): void {
@@ -102,7 +112,7 @@ class Watcher implements SnapshotSharer {
     this.#buffer = undefined;
     for (const change of pending) {
       if (this.#subscriber.closed) return;
-      this.#state.apply(change);
+      this.#route(change);
     }
   }
 
@@ -129,7 +139,34 @@ class Watcher implements SnapshotSharer {
       if (this.#subscriber.closed) return;
       if (change.partition !== spec.partition || !spec.matches(change.key)) continue;
       if (this.#buffer) this.#buffer.push(change);
-      else this.#state.apply(change);
+      else this.#route(change);
     }
+  }
+
+  /** Applies a record, or holds it while its key is being read again. */
+  #route(change: ChangeRecord): void {
+    const waiting = this.#resyncing.get(change.key);
+    if (waiting) waiting.push(change);
+    else this.#state.apply(change);
+  }
+
+  /** After a gap in `key`'s records: one consistent read, the state it shows, then the records held meanwhile. */
+  #reread(key: string): void {
+    if (this.#resyncing.has(key) || this.#subscriber.closed) return;
+    this.#resyncing.set(key, []);
+    const { backend } = this.#deps;
+    backend.get(this.#spec.partition, key, { consistent: true }).then(
+      (row) => {
+        const held = this.#resyncing.get(key) ?? [];
+        this.#resyncing.delete(key);
+        if (this.#subscriber.closed) return;
+        this.#state.resync(key, row);
+        for (const change of held) {
+          if (this.#subscriber.closed) return;
+          this.#route(change);
+        }
+      },
+      (err: unknown) => this.#fail(err),
+    );
   }
 }

@@ -2,6 +2,7 @@ import type { ChangeRecord, StoredItem } from '../contract/backend.js';
 import type { Clock, TimerHandle } from '../contract/clock/types.js';
 import { isLive } from '../contract/evaluate.js';
 import { invalidItemError, toPair } from '../contract/kv-pair.js';
+import { watchTestMutants } from './mutants.js';
 import type { WatchCause, WatchEvent } from './types.js';
 
 interface KeyState {
@@ -19,16 +20,26 @@ interface KeyState {
  *
  * A change record carries the row before (`previous`) and after the change. A record is applied
  * only when its "before" is the row this watch knows (same version, payload and expiry; or both
- * absent, an expired row counting as absent); records that do not connect are from before the
- * snapshot and are skipped, and a record whose "after" is the known row is a duplicate. So what
- * is emitted per key is always an unbroken run of the key's real history, without repeats, even
- * across delete and re-create (where the version starts again at 1). Liveness is decided on the
- * injected clock: an item whose `expires` passes is reported deleted (`cause: 'expiry'`) by a
- * timer at that moment; the store's later removal of the row then reports nothing.
+ * absent, an expired row counting as absent), and a record whose "after" is the known row is a
+ * duplicate. A record that does not connect is either from before what the watch knows (from
+ * before the snapshot, or redelivered) and skipped, or newer: then records in between were lost,
+ * and `onGap(key)` is called: the caller re-reads the key and hands the row to {@link resync},
+ * which reports the key's current state (`cause: 'resync'`). A record is taken as older when the
+ * row it leaves (or, for a delete, the row it removed) has a version at or below the known row's;
+ * anything else is a gap, including any record that says the row existed while the watch knows
+ * it absent (a re-read costs one read, a missed gap would stall the key). Versions restart at 1
+ * when a row is deleted and created again, so a lost delete followed by a re-creation is seen only
+ * once the new row's version passes the known one (or the next delete).
+ *
+ * So what is emitted per key is an unbroken run of the key's real history, without repeats, even
+ * across delete and re-create (where the version starts again at 1), except where a resync says
+ * changes were skipped. Liveness is decided on the injected clock: an item whose `expires` passes
+ * is reported deleted (`cause: 'expiry'`) by a timer at that moment; the store's later removal of
+ * the row then reports nothing.
  *
  * @example
  * ```ts
- * const state = new WatchState('config', clock, (e) => subscriber.next(e));
+ * const state = new WatchState('config', clock, (e) => subscriber.next(e), (key) => reread(key));
  * state.snapshot('a', await backend.get('config', 'a'), true);
  * feed.subscribe((changes) => changes.forEach((c) => state.apply(c)), onError);
  * ```
@@ -38,12 +49,20 @@ export class WatchState {
   readonly #partition: string;
   readonly #clock: Clock;
   readonly #emit: (event: WatchEvent) => void;
+  readonly #onGap: (key: string) => void;
   #disposed = false;
 
-  constructor(partition: string, clock: Clock, emit: (event: WatchEvent) => void) {
+  /** `onGap(key)`: a newer record of `key` does not connect; re-read it and call {@link resync}. */
+  constructor(
+    partition: string,
+    clock: Clock,
+    emit: (event: WatchEvent) => void,
+    onGap: (key: string) => void,
+  ) {
     this.#partition = partition;
     this.#clock = clock;
     this.#emit = emit;
+    this.#onGap = onGap;
   }
 
   /** Records the snapshot row of `key` and reports it: a put when live; otherwise a delete if `reportAbsent`. */
@@ -75,9 +94,31 @@ export class WatchState {
     const next = change.type === 'put' ? change.item : undefined;
     if (sameRow(next, state.row)) return;
     if (!this.#connects(change.previous, state.row)) {
+      const gap = !watchTestMutants.skipGaps && isNewer(change, state.row); // sim mutant watch-skips-gap
       this.#forgetIfEmpty(change.key, state);
+      if (gap) this.#onGap(change.key);
       return;
     }
+    this.#set(change.key, state, next, change.type === 'delete' ? change.cause : undefined);
+  }
+
+  /**
+   * Takes `row` (a strongly consistent read of `key`, made after a gap) as the key's state: when it
+   * differs from the row known, reports it (`cause: 'resync'`: a put of the current value, or a
+   * delete when it is absent now), without the changes in between.
+   */
+  resync(key: string, row: StoredItem | undefined): void {
+    if (this.#disposed) return;
+    const state = this.#state(key);
+    if (sameRow(row, state.row)) {
+      this.#forgetIfEmpty(key, state);
+      return;
+    }
+    this.#set(key, state, row, 'resync');
+  }
+
+  /** Makes `next` the known row and reports the difference; `cause` of a removal (`write`, `expiry`, `resync`). */
+  #set(key: string, state: KeyState, next: StoredItem | undefined, cause: WatchCause | undefined): void {
     state.row = next;
     const now = this.#clock.now();
     const found = isLive(next, now) ? next : undefined;
@@ -86,8 +127,8 @@ export class WatchState {
     const before = state.shown;
     if (live) {
       state.shown = live;
-      this.#arm(change.key, state);
-      this.#emit(this.#put(change.key, live, before, 'write'));
+      this.#arm(key, state);
+      this.#emit(this.#put(key, live, before, cause === 'resync' ? 'resync' : 'write'));
     } else if (invalid) {
       // unreadable (another writer's odd row): reported, then treated as absent
       state.shown = undefined;
@@ -95,18 +136,17 @@ export class WatchState {
       this.#emit({
         type: 'delete',
         partition: this.#partition,
-        key: change.key,
+        key,
         ...(before && { previous: toPair(before) }),
-        cause: 'write',
+        cause: cause === 'resync' ? 'resync' : 'write',
         invalid,
       });
     } else {
       state.shown = undefined;
       this.#disarm(state);
-      if (before)
-        this.#emit(this.#delete(change.key, before, change.type === 'delete' ? change.cause : 'expiry'));
+      if (before) this.#emit(this.#delete(key, before, cause ?? 'expiry'));
     }
-    this.#forgetIfEmpty(change.key, state);
+    this.#forgetIfEmpty(key, state);
   }
 
   /** Cancels every expiry timer; later calls do nothing. */
@@ -180,6 +220,19 @@ export class WatchState {
   #delete(key: string, before: StoredItem, cause: WatchCause): WatchEvent {
     return { type: 'delete', partition: this.#partition, key, previous: toPair(before), cause };
   }
+}
+
+/**
+ * Whether a record that does not connect to the known row is newer than it (a gap: records in
+ * between were lost) rather than older (from before the snapshot, or redelivered): the row it
+ * leaves, or for a delete the row it removed, has a higher version than the known row; or the
+ * record says the row existed while the watch knows none.
+ */
+function isNewer(change: ChangeRecord, known: StoredItem | undefined): boolean {
+  const shows = change.type === 'put' ? change.item : change.previous;
+  if (!known) return shows !== undefined || change.previous !== undefined;
+  if (!shows) return change.type === 'delete';
+  return shows.version > known.version;
 }
 
 /** Same presence and, when present, the same version, payload, encoding and expiry. */

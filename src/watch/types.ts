@@ -9,9 +9,13 @@ import type { KVPair } from '../contract/kv-pair.js';
  * - `write`: a caller's put or delete;
  * - `expiry`: the item's `expires` passed (emitted at that moment, whether or not DynamoDB's TTL
  *   reaper has removed the row yet; the reaper's own delete is then not reported again), or a put
- *   wrote an item whose `expires` had already passed.
+ *   wrote an item whose `expires` had already passed;
+ * - `resync`: the change feed skipped changes of the key (a change record arrived that does not
+ *   follow the state this watch knows), so the watch read the key again and reports its current
+ *   state: the changes in between are not reported one by one. The change feed's contract loses
+ *   nothing, so this means a feed fault, not a normal event.
  */
-export type WatchCause = 'snapshot' | 'write' | 'expiry';
+export type WatchCause = 'snapshot' | 'write' | 'expiry' | 'resync';
 
 /**
  * One change of one key, as `watch` and `watchPrefix` emit it.

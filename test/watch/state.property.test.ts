@@ -44,6 +44,12 @@ const same = (a: StoredItem | undefined, b: StoredItem | undefined) =>
 
 const label = (e: WatchEvent) => (e.type === 'put' ? `put ${e.pair.version} ${e.pair.text()}` : 'delete');
 
+/**
+ * These histories lose no record, so no re-read is needed: a gap judged on an older record of an
+ * earlier incarnation of the row (versions restart at 1) would re-read a row the watch already has.
+ */
+const noReread = () => undefined;
+
 function logical(records: ChangeRecord[]): string[] {
   return records.map((r) => (r.type === 'put' ? `put ${r.item?.version} ${r.item?.payload}` : 'delete'));
 }
@@ -60,7 +66,7 @@ describe('WatchState ordering and de-duplication (property)', () => {
         const i = a % states.length; // snapshot taken after i records
         const j = b % (i + 1); // the feed delivers from record j + 1 on (older ones are "shortly before")
         const events: WatchEvent[] = [];
-        const state = new WatchState('p', new VirtualClock(), (e) => events.push(e));
+        const state = new WatchState('p', new VirtualClock(), (e) => events.push(e), noReread);
         state.snapshot('k', states[i], true);
         for (const r of records.slice(j)) state.apply(r);
         // where the chain attaches: the first state at or after j that looks like the snapshot
@@ -85,7 +91,7 @@ describe('WatchState ordering and de-duplication (property)', () => {
       { kind: 'put', payload: 'w' },
     ]);
     const events: WatchEvent[] = [];
-    const state = new WatchState('p', new VirtualClock(), (e) => events.push(e));
+    const state = new WatchState('p', new VirtualClock(), (e) => events.push(e), noReread);
     state.snapshot('k', states[4], true); // z@1
     for (const r of records) state.apply(r); // the whole history arrives, older records first
     expect(events.map(label)).toEqual(['put 1 z', 'put 2 w']);

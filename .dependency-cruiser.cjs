@@ -14,6 +14,7 @@ const FLOORS = {
   semaphore: 2,
   election: 2,
   trigger: 2,
+  workgroup: 2,
   testing: 2,
   facade: 3,
   '(entry)': 4,
@@ -59,7 +60,7 @@ module.exports = {
       comment:
         'the recipes and the facade use lock/ through its public index.ts or its internal.ts, never its other files',
       severity: 'error',
-      from: { path: '^src/(semaphore|election|facade)/' },
+      from: { path: '^src/(semaphore|election|workgroup|facade)/' },
       to: { path: '^src/lock/', pathNot: '^src/lock/(index|internal)\\.ts$' },
     },
     {

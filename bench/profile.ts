@@ -74,7 +74,7 @@ export interface BenchArgs {
 
 /** Every scenario key `--only` can name (a key matches when it contains the given text). */
 export const SCENARIO_KEYS =
-  'kv,lock,handoff,failover,holding,watch,rtt-check,rtt-lock,rtt-handoff,rtt-failover,shard-handoff,partition-heat';
+  'kv,lock,handoff,failover,holding,watch,rtt-check,rtt-lock,rtt-handoff,rtt-failover,shard-handoff,partition-heat,work-group';
 
 /**
  * Parses `--quick`, `--rtt-ms n`, `--only a,b` and `--merge` (unknown flags are an error).

@@ -25,6 +25,7 @@ import { shardHandoff } from './scenarios/shard-handoff.js';
 import { telemetryCost } from './scenarios/telemetry.js';
 import { watchScenarios } from './scenarios/watch.js';
 import { watchFanout } from './scenarios/watch-fanout.js';
+import { workGroupFailover } from './scenarios/work-group.js';
 
 type Scenario = (env: BenchEnv, profile: Profile) => Promise<ScenarioResult | ScenarioResult[]>;
 
@@ -52,6 +53,7 @@ const PLAN: readonly (readonly [string, Scenario])[] = [
   ['shard-handoff', shardHandoff],
   ['partition-heat', partitionHeat],
   ['telemetry', telemetryCost],
+  ['work-group', workGroupFailover],
 ];
 /** Keys that need the delay proxy. */
 const NEEDS_PROXY = new Set(['rtt-check', 'rtt-lock', 'rtt-handoff', 'rtt-failover', 'shard-handoff']);

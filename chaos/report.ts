@@ -43,6 +43,10 @@ export interface ChaosReport {
     readonly violations: number;
     readonly lostUpdates: number;
   };
+  /** The work-group workload, counted as `session`. */
+  readonly workGroup: ChaosReport['session'];
+  /** The work-group control (plain counter writes): it must lose updates. */
+  readonly workGroupControl: { readonly lostUpdates: number; readonly overlaps: number };
 }
 
 /** The checked history of one KV worker. */
@@ -76,6 +80,9 @@ export interface RunResults {
   readonly leaseBeyond: ExclusionVerdict;
   readonly election: ElectionVerdict;
   readonly session: SessionVerdict;
+  /** The work-group members (fenced counters per shard) and the control group (plain writes). */
+  readonly workGroup: SessionVerdict;
+  readonly workGroupControl: SessionVerdict;
   /** Timing of the lease and election workloads (for the summary). */
   readonly bounds: {
     readonly leaseMs: number;
@@ -127,6 +134,16 @@ export function toReport(r: RunResults): ChaosReport {
       violations: r.session.violations,
       lostUpdates: r.session.lostUpdates,
     },
+    workGroup: {
+      sessions: r.workGroup.sessions,
+      holds: r.workGroup.holds,
+      takeovers: r.workGroup.takeovers,
+      increments: r.workGroup.increments,
+      fencedRejections: r.workGroup.fencedRejections,
+      violations: r.workGroup.violations,
+      lostUpdates: r.workGroup.lostUpdates,
+    },
+    workGroupControl: { lostUpdates: r.workGroupControl.lostUpdates, overlaps: r.workGroupControl.overlaps },
   };
 }
 
@@ -249,6 +266,15 @@ export function summary(r: RunResults): string {
     `      holds of a key that overlapped ${x.overlaps}${x.overlaps > 0 ? ` (longest ${x.maxOverlapMs.toFixed(1)} ms)` : ''}, tokens held by two workers ${x.sharedIds}; fenced counters: ${x.increments} increments sent, ${x.acknowledged} acknowledged, ${x.ambiguous} ambiguous, ${x.fencedRejections} refused by the fence; lost updates ${x.lostUpdates}, phantom ${x.phantoms}, stale writes accepted ${x.staleAccepted}, token order violations ${x.tokenViolations}`,
   );
   for (const d of x.details.slice(0, 5)) line(`      ! ${d}`);
+  const g = r.workGroup;
+  const gc = r.workGroupControl;
+  line(
+    `${verdict(g.violations === 0)}  work group: 12 shards, members paused and SIGKILLed, clocks up to ${spread(b.leaseSkews)} ms apart: ${g.sessions} member sessions, ${g.holds} shard holds, ${g.takeovers} takeovers, ${g.claims} checks; holds of a shard that overlapped ${g.overlaps}, tokens held by two members ${g.sharedIds}; fenced counters: ${g.increments} increments, ${g.fencedRejections} refused by the fence, lost updates ${g.lostUpdates}, stale writes accepted ${g.staleAccepted}`,
+  );
+  for (const d of g.details.slice(0, 5)) line(`      ! ${d}`);
+  line(
+    `${verdict(gc.lostUpdates > 0)}  work group control (fencing off): ${gc.increments} increments, lost updates ${gc.lostUpdates} (must be > 0: unfenced work of a paused member overwrites its successor's)`,
+  );
   if (r.anomalies.length > 0) {
     line();
     line(`worker anomalies (${r.anomalies.length}):`);

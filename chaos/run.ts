@@ -206,7 +206,36 @@ async function run(
     }),
     observe,
   );
-  groups.push(fenced, control, kv, kvSingle, watch, lease, leaseBeyond, election, sessions);
+  const workGroup = (name: string, fencedWrites: boolean, offset: number) =>
+    new WorkerGroup(
+      name,
+      { pauseMs: s.pauseMs, killable: true },
+      (n) => ({
+        ...base('workgroup', `${name}-${n}`, s.seed * 100 + offset + n, skewFor(n, s.leaseSkews)),
+        workgroup: {
+          ...s.workgroup,
+          fenced: fencedWrites,
+          group: `${s.workgroup.group}-${name}`,
+          partition: `${s.workgroup.partition}-${name}`,
+        },
+      }),
+      observe,
+    );
+  const groupMembers = workGroup('workgroup', true, 70);
+  const groupControl = workGroup('workgroup-control', false, 80);
+  groups.push(
+    fenced,
+    control,
+    kv,
+    kvSingle,
+    watch,
+    lease,
+    leaseBeyond,
+    election,
+    sessions,
+    groupMembers,
+    groupControl,
+  );
   cleanup.unshift(async () => {
     await Promise.all(groups.map((g) => g.close(0)));
   });
@@ -226,6 +255,8 @@ async function run(
   if (!focused) {
     election.start(s.electionWorkers);
     sessions.start(s.sessionWorkers);
+    groupMembers.start(s.workGroupWorkers);
+    groupControl.start(s.workGroupWorkers);
   }
   nemesis.attack(fenced);
   nemesis.attack(control);
@@ -237,6 +268,9 @@ async function run(
   nemesis.killHolders(election, s.nemesis.killLeaderEveryMs, 'killLeader');
   // Sessions paused past their lease inside a critical section, and SIGKILLed, as the fenced counter.
   nemesis.attack(sessions);
+  // Work-group members paused past their lease inside their shards' work, and SIGKILLed.
+  nemesis.attack(groupMembers);
+  nemesis.attack(groupControl);
   log(
     `proxy ${proxy.endpoint} -> DynamoDB Local :${local.port}; ${groups.reduce((n, g) => n + g.all.length, 0)} workers${s.shardLimit ? `; at most ${s.shardLimit.getRecordsPerSecond} GetRecords/s per stream shard` : ''}`,
   );
@@ -293,6 +327,11 @@ async function run(
     leaseBeyond: checkExclusion(leaseBeyond.lines, LEASE_EVENTS),
     election: checkElection(election.lines),
     session: checkSessions(sessions.lines, await sessionCounters(direct.store, s.session)),
+    workGroup: checkSessions(groupMembers.lines, await shardCounters(direct.store, s.workgroup, 'workgroup')),
+    workGroupControl: checkSessions(
+      groupControl.lines,
+      await shardCounters(direct.store, s.workgroup, 'workgroup-control'),
+    ),
     bounds: {
       leaseMs: s.lease.leaseMs,
       maxClockSkewMs: s.lease.maxClockSkewMs,
@@ -315,6 +354,20 @@ async function sessionCounters(store: Dynastore, c: RunSettings['session']): Pro
   return new Map(pairs);
 }
 
+/** The final value of each shard counter of one work group, by counter key. */
+async function shardCounters(
+  store: Dynastore,
+  c: RunSettings['workgroup'],
+  name: string,
+): Promise<Map<string, number>> {
+  const kv = store.partition(`${c.partition}-${name}`);
+  const keys = Array.from({ length: c.shards }, (_, i) => `shard-${i}`);
+  const pairs = await Promise.all(
+    keys.map(async (k) => [k, (await kv.get(k))?.json<CounterValue>().n ?? 0] as const),
+  );
+  return new Map(pairs);
+}
+
 async function finalVersions(store: Dynastore, keys: readonly string[]): Promise<Map<string, number>> {
   const kv = store.partition('watch');
   return new Map(await Promise.all(keys.map(async (k) => [k, (await kv.get(k))?.version ?? 0] as const)));
@@ -325,13 +378,17 @@ function exitCode(report: ChaosReport, r: RunResults, strict: boolean): number {
     report.fenced.violations +
       report.lease.violations +
       report.election.violations +
-      report.session.violations >
+      report.session.violations +
+      report.workGroup.violations >
     0
   )
     return 1;
   if (!strict) return 0;
   const watchBad = report.watch.missed + report.watch.duplicates + report.watch.outOfOrder > 0;
-  const controlsFoundNothing = report.control.lostUpdates === 0 || r.leaseBeyond.overlaps === 0;
+  const controlsFoundNothing =
+    report.control.lostUpdates === 0 ||
+    r.leaseBeyond.overlaps === 0 ||
+    report.workGroupControl.lostUpdates === 0;
   return !report.linearizable || controlsFoundNothing || watchBad || r.anomalies.length > 0 ? 1 : 0;
 }
 

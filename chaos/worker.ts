@@ -11,6 +11,7 @@ import { runKv } from './workers/kv.js';
 import { runLease } from './workers/lease.js';
 import { runSession } from './workers/session.js';
 import { runWatch } from './workers/watch.js';
+import { runWorkGroup } from './workers/workgroup.js';
 
 silenceNodeVersionWarning();
 const config = parseWorkerConfig(process.argv[2]);
@@ -34,6 +35,7 @@ const run = {
   lease: runLease,
   election: runElection,
   session: runSession,
+  workgroup: runWorkGroup,
 }[config.kind];
 run(config).then(
   () => process.exit(0),

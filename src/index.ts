@@ -102,3 +102,13 @@ export type {
   WatchPrefixOptions,
   WatchPutEvent,
 } from './watch/index.js';
+export type {
+  GroupNames,
+  GroupSession,
+  GroupStore,
+  JoinOptions,
+  MemberTable,
+  ShardLease,
+  WorkGroupOptions,
+} from './workgroup/index.js';
+export { Member, WorkGroup, workGroupPartition, workGroupShardKey } from './workgroup/index.js';

@@ -6,6 +6,7 @@ import type {
   LeaseConfig,
   SessionConfig,
   WatchConfig,
+  WorkGroupConfig,
 } from '../workers/config.js';
 
 /** Every knob of a chaos run. */
@@ -49,6 +50,9 @@ export interface RunSettings {
   /** Session workers (one session each, many locks of one pool); their clocks are skewed as the lease workers'. */
   readonly sessionWorkers: number;
   readonly session: SessionConfig;
+  /** Work-group members (fenced counters per shard), and as many in the control group (plain writes). */
+  readonly workGroupWorkers: number;
+  readonly workgroup: WorkGroupConfig;
   readonly nemesis: {
     pauseEveryMs: number;
     killEveryMs: number;
@@ -140,6 +144,21 @@ export function settingsFor(o: {
       partition: 'session-counters',
       keys: Array.from({ length: 20 }, (_, i) => `session-${String(i).padStart(2, '0')}`),
       slots: 8,
+      workMs: [20, 150],
+      thinkMs: [100, 400],
+    },
+    // 3 members of a 12-shard group, paused past the lease and SIGKILLed, clocks skewed as the
+    // session workers'; the control group is the same with plain (unfenced) counter writes
+    workGroupWorkers: 3,
+    workgroup: {
+      leaseMs: LEASE_MS,
+      maxClockSkewMs: o.wideSkew ? WIDE_SKEW_MS : MAX_SKEW_MS,
+      holdMs: [0, 0],
+      sampleMs: 100,
+      group: 'chaos-shards',
+      shards: 12,
+      partition: 'workgroup-counters',
+      fenced: true,
       workMs: [20, 150],
       thinkMs: [100, 400],
     },

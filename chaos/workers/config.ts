@@ -1,6 +1,6 @@
 /** What every worker is told on its command line (one JSON argument). */
 export interface WorkerConfig {
-  readonly kind: 'counter' | 'kv' | 'watch' | 'lease' | 'election' | 'session';
+  readonly kind: 'counter' | 'kv' | 'watch' | 'lease' | 'election' | 'session' | 'workgroup';
   /** Unique per worker incarnation (a respawned worker gets a new id). */
   readonly id: string;
   /** The fault proxy's endpoint. */
@@ -22,6 +22,7 @@ export interface WorkerConfig {
   readonly lease?: LeaseConfig;
   readonly election?: ElectionConfig;
   readonly session?: SessionConfig;
+  readonly workgroup?: WorkGroupConfig;
 }
 
 export interface CounterConfig {
@@ -86,6 +87,18 @@ export interface SessionConfig extends HoldConfig {
   /** Time between a counter's read and its fenced write, where a pause does harm. */
   readonly workMs: readonly [number, number];
   /** Pause between two increments under one lease. */
+  readonly thinkMs: readonly [number, number];
+}
+
+/** The work-group workload (chaos/workers/workgroup.ts). */
+export interface WorkGroupConfig extends HoldConfig {
+  readonly group: string;
+  readonly shards: number;
+  /** The partition of the shards' counters (`shard-<n>`). */
+  readonly partition: string;
+  /** Fenced counter writes (the real workload) or plain ones (the control). */
+  readonly fenced: boolean;
+  readonly workMs: readonly [number, number];
   readonly thinkMs: readonly [number, number];
 }
 

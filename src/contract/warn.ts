@@ -21,7 +21,7 @@ const MAX_REMEMBERED = 1_000;
 
 /**
  * Emits `message` as a Node process warning (`DynastoreWarning`, with `code`), once per process
- * and message: visible on stderr by default, and to `process.on('warning')`. (Many stores, or a
+ * and `key` (default: the message itself): visible on stderr by default, and to `process.on('warning')`. (Many stores, or a
  * test suite's many backends, failing for one reason say it once.) Does nothing where there is no
  * `process.emitWarning`.
  *
@@ -30,10 +30,10 @@ const MAX_REMEMBERED = 1_000;
  * warnOnce('lock waiters poll the table: ...', WarningCode.FeedFallback);
  * ```
  */
-export function warnOnce(message: string, code: string): void {
-  if (emitted.has(message)) return;
+export function warnOnce(message: string, code: string, key: string = message): void {
+  if (emitted.has(key)) return;
   if (emitted.size >= MAX_REMEMBERED) emitted.clear();
-  emitted.add(message);
+  emitted.add(key);
   const emit = (globalThis as { process?: { emitWarning?: (m: string, o: object) => void } }).process
     ?.emitWarning;
   emit?.call(globalThis.process, message, { type: 'DynastoreWarning', code });

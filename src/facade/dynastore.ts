@@ -23,8 +23,10 @@ import { type Lease, Lock, type LockOptions, type WithLockOptions, withLock } fr
 import { DEFAULT_LEGACY_LAYOUT_CHECK_MS, LegacyLayoutCheck } from '../lock/internal.js';
 import { Semaphore, type SemaphoreOptions } from '../semaphore/semaphore.js';
 import { countThrottles, createTelemetry } from '../telemetry/index.js';
+import { WorkGroup, type WorkGroupOptions } from '../workgroup/index.js';
 import { Partition } from './partition.js';
 import { Session, type SessionOptions } from './session.js';
+import { groupStore } from './work-group-store.js';
 
 /** Options of a {@link Dynastore}: a DynamoDB table (`client` + `tableName`) or a `backend`. */
 export interface DynastoreOptions {
@@ -263,6 +265,21 @@ export class Dynastore {
    */
   session(options?: SessionOptions): Promise<Session> {
     return Session.open(this, options);
+  }
+
+  /**
+   * A work group (see {@link WorkGroup}): `shards` shards spread over the live members that join
+   * with their sessions, balanced and sticky, each shard a lock with fencing tokens. Cheap to make;
+   * nothing is read or written until `join`, `members` or `assignment`.
+   *
+   * @example
+   * ```ts
+   * const group = store.workGroup('encoders', { shards: 64 });
+   * await using member = await group.join(session, { onShard: async (shard, lease) => encode(shard, lease.signal) });
+   * ```
+   */
+  workGroup(name: string, options?: WorkGroupOptions): WorkGroup {
+    return new WorkGroup(groupStore(this), name, options);
   }
 }
 

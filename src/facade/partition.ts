@@ -1,5 +1,5 @@
 import type { Observable } from 'rxjs';
-import type { Backend, StoredItem, WriteInput, WriteResult } from '../contract/backend.js';
+import type { Backend, Condition, StoredItem, WriteInput, WriteResult } from '../contract/backend.js';
 import { markPayloadChecked } from '../contract/check-input.js';
 import type { Clock } from '../contract/clock/types.js';
 import { absentOrExpired, liveAt, liveAtVersion } from '../contract/conditions.js';
@@ -28,7 +28,15 @@ import {
 } from '../contract/validate.js';
 import { encodeValue, type Value } from '../contract/value.js';
 import type { Lease } from '../lock/index.js';
-import { checkFence, fencedTransact } from '../lock/internal.js';
+import {
+  checkFence,
+  fencedTransact,
+  KV_SESSION_FIELD,
+  KV_SESSION_SKEW_FIELD,
+  kvSessionOf,
+  sessionDeadInMs,
+  sessionRowTarget,
+} from '../lock/internal.js';
 import {
   type WatchEvent,
   type WatchOptions,
@@ -37,6 +45,8 @@ import {
   watchPrefix,
 } from '../watch/index.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
+import { Session } from './session.js';
+import { sessionJudgeFor } from './session-judge.js';
 
 /** Options of `put`. */
 export interface PutOptions {
@@ -52,6 +62,14 @@ export interface PutOptions {
    * transaction (2 WCU per row) and one read to return the pair (transactions return no item).
    */
   fence?: Lease;
+  /**
+   * Bind the key to a session (`store.session()`): it lives as long as the session. Once the
+   * session is closed, lost or taken over, `get`, `exists` and `list` treat the key as absent (by
+   * the takeover rules of the session's locks, never sooner), `watch` and `watchPrefix` emit a
+   * delete with `cause: 'session'`, and the next writer replaces the row. A put without
+   * `session` unbinds the key. A session that has already ended is refused (its `LeaseLostError`).
+   */
+  session?: Session;
 }
 
 /** Options of `delete`. */
@@ -142,9 +160,10 @@ export class Partition {
     const o = resolveOptions('put', options, {
       ttlMs: undefined as number | undefined,
       fence: undefined as Lease | undefined,
+      session: undefined as Session | undefined,
     });
     const fence = checkFence('put.fence', o.fence);
-    const write = this.#prepare(key, value, o.ttlMs);
+    const write = this.#prepare(key, value, o.ttlMs, checkSession('put.session', o.session));
     if (fence) {
       const fenced = await this.#fencedWrite(fence, write);
       if (!fenced.ok) throw new Error('a fenced put reported a failed condition without FencedError');
@@ -161,7 +180,9 @@ export class Partition {
     const o = resolveOptions('get', options, { consistent: this.#ctx.consistentReads });
     const consistent = checkBoolean('get.consistent', o.consistent);
     const item = await this.#ctx.backend.get(this.name, key, { consistent });
-    return isLive(item, this.#ctx.clock.now()) ? toPair(item) : undefined;
+    if (!isLive(item, this.#ctx.clock.now())) return undefined;
+    if (await this.#boundToDeadSession(item, new Map())) return undefined;
+    return toPair(item);
   }
 
   /** Whether a live item is at `key`. */
@@ -199,16 +220,24 @@ export class Partition {
       ttlMs: undefined as number | undefined,
       previous: undefined as KVPair | undefined,
       fence: undefined as Lease | undefined,
+      session: undefined as Session | undefined,
     });
     const fence = checkFence('atomicPut.fence', o.fence);
     const previous = this.#checkPrevious(o.previous, key);
-    const write = this.#prepare(key, value, o.ttlMs);
+    const write = this.#prepare(key, value, o.ttlMs, checkSession('atomicPut.session', o.session));
     const nowSec = this.#nowSec();
-    const condition = previous ? liveAtVersion(previous.version, nowSec) : absentOrExpired(nowSec);
-    const result = fence
-      ? await this.#fencedWrite(fence, { ...write, condition })
-      : await this.#writeOnce({ ...write, condition }, 'atomicPut');
+    const send = (condition: Condition) =>
+      fence
+        ? this.#fencedWrite(fence, { ...write, condition })
+        : this.#writeOnce({ ...write, condition }, 'atomicPut');
+    let result = await send(previous ? liveAtVersion(previous.version, nowSec) : absentOrExpired(nowSec));
     if (result.ok) return toPair(result.item);
+    // a create finds a row bound to a dead session: it is absent to every read, so the create
+    // replaces exactly that row (compare-and-swap on its version)
+    if (!previous && result.current && (await this.#boundToDeadSession(result.current, new Map()))) {
+      result = await send(liveAtVersion(result.current.version, nowSec));
+      if (result.ok) return toPair(result.item);
+    }
     const current = this.#livePair(result.current);
     if (!previous) throw new KeyExistsError(`key "${key}" exists in partition "${this.name}"`, current);
     throw new KeyModifiedError(
@@ -262,10 +291,12 @@ export class Partition {
       limit: o.pageSize,
       consistent: o.consistent,
     });
+    const sessions = new Map<string, Promise<StoredItem | undefined>>();
     for await (const page of pages) {
       const now = this.#ctx.clock.now();
+      const dead = await this.#deadSessionRows(page.items, sessions);
       for (const item of page.items) {
-        if (!isLive(item, now)) continue;
+        if (!isLive(item, now) || dead.has(item)) continue;
         const invalid = invalidItemError(item);
         if (!invalid) yield toPair(item);
         else if (onInvalid) onInvalid(invalid);
@@ -308,8 +339,9 @@ export class Partition {
     const now = this.#ctx.clock.now();
     const items: KVPair[] = [];
     const invalid: InvalidItemError[] = [];
+    const dead = await this.#deadSessionRows(page.items, new Map());
     for (const item of page.items) {
-      if (!isLive(item, now)) continue;
+      if (!isLive(item, now) || dead.has(item)) continue;
       const error = invalidItemError(item);
       if (error) invalid.push(error);
       else items.push(toPair(item));
@@ -341,12 +373,59 @@ export class Partition {
    * Never completes on its own; errors with `WatchCompactedError` / `StreamDisabledError`.
    */
   watch(key: string, options?: WatchOptions): Observable<WatchEvent> {
-    return watchKey(this.#ctx, this.name, key, options);
+    return watchKey(this.#watchDeps(), this.name, key, options);
   }
 
   /** Like {@link Partition.watch} for every key starting with `prefix` (`''`: the whole partition). */
   watchPrefix(prefix: string, options?: WatchPrefixOptions): Observable<WatchEvent> {
-    return watchPrefix(this.#ctx, this.name, prefix, options);
+    return watchPrefix(this.#watchDeps(), this.name, prefix, options);
+  }
+
+  #watchDeps() {
+    return {
+      backend: this.#ctx.backend,
+      clock: this.#ctx.clock,
+      sessions: sessionJudgeFor(this.#ctx.backend, this.#ctx.clock),
+    };
+  }
+
+  /**
+   * Whether live row `item` is bound to a session that is dead now: its session row is absent, has
+   * no owner, or its lease end + the writer's `maxClockSkewMs` is behind this clock (takeover rule
+   * (a); a single read cannot apply rule (b)). One strongly consistent read of the session row,
+   * shared through `sessions` by the rows of one call.
+   */
+  async #boundToDeadSession(
+    item: StoredItem,
+    sessions: Map<string, Promise<StoredItem | undefined>>,
+  ): Promise<boolean> {
+    const bound = kvSessionOf(item);
+    if (!bound) return false;
+    let read = sessions.get(bound.id);
+    if (!read) {
+      const target = sessionRowTarget(bound.id);
+      read = this.#ctx.backend.get(target.partition, target.key, { consistent: true });
+      sessions.set(bound.id, read);
+    }
+    const row = await read;
+    const clock = this.#ctx.clock;
+    const mono = clock.monotonic();
+    return sessionDeadInMs(row, mono, mono, clock.now(), bound.skewMs) <= 0;
+  }
+
+  /** The rows of `items` bound to a dead session (see `#boundToDeadSession`). */
+  async #deadSessionRows(
+    items: readonly StoredItem[],
+    sessions: Map<string, Promise<StoredItem | undefined>>,
+  ): Promise<Set<StoredItem>> {
+    const dead = new Set<StoredItem>();
+    const bound = items.filter((item) => kvSessionOf(item) !== undefined);
+    await Promise.all(
+      bound.map(async (item) => {
+        if (await this.#boundToDeadSession(item, sessions)) dead.add(item);
+      }),
+    );
+    return dead;
   }
 
   /**
@@ -379,7 +458,7 @@ export class Partition {
     );
   }
 
-  #prepare(key: string, value: Value, ttlMs: number | undefined) {
+  #prepare(key: string, value: Value, ttlMs: number | undefined, session: Session | undefined) {
     checkName('key', key, Limits.keyBytes);
     const { payload, encoding } = encodeValue(this.name, key, value);
     const expiresSec =
@@ -387,7 +466,12 @@ export class Partition {
         ? null
         : Math.ceil((this.#ctx.clock.now() + checkDuration('ttlMs', ttlMs, { max: MAX_TTL_MS })) / 1000);
     // encodeValue checked the payload's text: the backend's boundary check need not scan it again
-    return markPayloadChecked({ partition: this.name, key, payload, encoding, expiresSec });
+    // a put binds the key to its session, or unbinds it
+    const fields = {
+      [KV_SESSION_FIELD]: session ? session.id : null,
+      [KV_SESSION_SKEW_FIELD]: session ? session.maxClockSkewMs : null,
+    };
+    return markPayloadChecked({ partition: this.name, key, payload, encoding, expiresSec, fields });
   }
 
   #checkPrevious(previous: unknown, key: string): KVPair | undefined {
@@ -417,4 +501,14 @@ export class Partition {
   #nowSec(): number {
     return Math.floor(this.#ctx.clock.now() / 1000);
   }
+}
+
+/** Checks a `session` option: a live `Session` from `store.session()`. */
+function checkSession(field: string, session: unknown): Session | undefined {
+  if (session === undefined) return undefined;
+  if (!(session instanceof Session))
+    throw new ValidationError(field, 'must be a Session from store.session()');
+  if (!session.held)
+    throw session.signal.aborted ? session.signal.reason : new ValidationError(field, 'is closed');
+  return session;
 }

@@ -27,4 +27,13 @@ export { lockOptionNames } from './options.js';
 export { checkPrefix, rowPartition } from './placement.js';
 export { decodeLockRow } from './row.js';
 export { SessionCore, type SessionTerms } from './session.js';
+export {
+  KV_SESSION_FIELD,
+  KV_SESSION_SKEW_FIELD,
+  kvSessionOf,
+  sessionDeadInMs,
+  sessionIdOfRow,
+  sessionRowTarget,
+} from './session-judge.js';
 export { sessionRowOf } from './session-row.js';
+export { recordSessionSighting } from './session-sightings.js';

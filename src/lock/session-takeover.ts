@@ -4,6 +4,7 @@ import { newWriteId, WRITE_ID_FIELD } from '../contract/write-id.js';
 import { killItem } from './mutants.js';
 import { decodeLockRow, type LockRow } from './row.js';
 import { killSessionItem, sessionGrantItem, sessionRowOf } from './session-row.js';
+import { firstSighting, recordSessionSighting } from './session-sightings.js';
 import type { LockContext } from './types.js';
 
 /**
@@ -85,7 +86,12 @@ export class SessionRows {
     const before = this.#seen.get(id);
     if (before && row && before.row && before.row.version === row.version && before.row.token === row.token)
       return;
-    this.#seen.set(id, { row, since: this.#ctx.clock.monotonic() });
+    // rule (b) counts from this process's first sighting of this very row (a watch may have seen it first)
+    const { backend, clock } = this.#ctx;
+    const now = clock.monotonic();
+    const since = Math.min(now, firstSighting(backend, clock, id, item) ?? now);
+    recordSessionSighting(backend, clock, id, item, since);
+    this.#seen.set(id, { row, since });
   }
 
   /** The lease end (epoch ms, holder's wall clock) session row `id` showed when last learnt, if any. */

@@ -153,9 +153,12 @@ export class ChangeWaker {
     if (this.#closed || (sub !== undefined && this.#sub !== sub)) return;
     this.#drop();
     const reason = err instanceof Error ? err.message : String(err);
+    // once per reason, not per lock: with a partition key per lock, a fleet's thousands of locks
+    // failing for one reason say it once (the message names the first lock that met it)
     warnOnce(
-      `dynastore: waiters for locks in partition "${this.#partition}" poll the table instead of following its change feed, which failed: ${reason}`,
+      `dynastore: lock waiters poll the table instead of following its change feed (first: partition "${this.#partition}"), which failed: ${reason}`,
       WarningCode.FeedFallback,
+      `${WarningCode.FeedFallback}:${reason}`,
     );
   }
 

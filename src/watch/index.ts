@@ -1,4 +1,5 @@
 export type {
+  SessionJudge,
   WatchCause,
   WatchDeleteEvent,
   WatchDeps,

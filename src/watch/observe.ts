@@ -1,7 +1,8 @@
 import { Observable, type Subscriber } from 'rxjs';
 import type { ChangeRecord, FeedSubscription, StoredItem } from '../contract/backend.js';
+import { SessionTracker } from './sessions.js';
 import { type SnapshotSharer, type SnapshotSource, sharedReads } from './shared-read.js';
-import { WatchState } from './state.js';
+import { type SessionGate, WatchState } from './state.js';
 import type { WatchDeps, WatchEvent } from './types.js';
 
 /** How one kind of watch selects keys and reads its snapshot (its `read` may be shared). */
@@ -67,11 +68,37 @@ class Watcher implements SnapshotSharer {
   #joined = false;
   /** Keys being read again after a gap, with their records that arrived meanwhile. */
   readonly #resyncing = new Map<string, ChangeRecord[]>();
+  /** The sessions of session-bound keys (when the deps can judge sessions). */
+  readonly #sessions: SessionTracker | undefined;
+  /** Snapshot parts wait for their keys' session rows to be read: applied in order through this. */
+  #snapshotChain: Promise<void> = Promise.resolve();
 
   constructor(deps: WatchDeps, spec: WatchSpec, subscriber: Subscriber<WatchEvent>) {
     this.#deps = deps;
     this.#spec = spec;
     this.#subscriber = subscriber;
+    const judge = deps.sessions;
+    let gate: SessionGate | undefined;
+    if (judge) {
+      const tracker = new SessionTracker(
+        deps,
+        judge,
+        (id) => this.#state.sessionDied(id),
+        (err) => this.#fail(err),
+      );
+      this.#sessions = tracker;
+      gate = {
+        sessionOf: (row) => judge.boundTo(row)?.id,
+        hidden: (row) => {
+          const bound = judge.boundTo(row);
+          return bound !== undefined && tracker.isDead(bound.id);
+        },
+        shown: (row) => {
+          const bound = judge.boundTo(row);
+          if (bound) tracker.want(bound.id, bound.skewMs);
+        },
+      };
+    }
     this.#state = new WatchState(
       spec.partition,
       deps.clock,
@@ -79,6 +106,7 @@ class Watcher implements SnapshotSharer {
         if (!subscriber.closed) subscriber.next(event);
       },
       (key) => this.#reread(key),
+      gate,
     );
   }
 
@@ -100,20 +128,46 @@ class Watcher implements SnapshotSharer {
     this.#joined = false;
     this.#feed?.unsubscribe();
     this.#state.dispose();
+    this.#sessions?.dispose();
   }
 
   onRows(rows: readonly StoredItem[]): void {
-    if (!this.#subscriber.closed) this.#spec.record(this.#state, rows);
+    const tracker = this.#sessions;
+    const judge = this.#deps.sessions;
+    if (!tracker || !judge) {
+      if (!this.#subscriber.closed) this.#spec.record(this.#state, rows);
+      return;
+    }
+    // read the session rows of session-bound keys before reporting them: a key of a dead session
+    // is never reported live
+    const wanted = rows.flatMap((row) => {
+      const bound = judge.boundTo(row);
+      return bound ? [bound] : [];
+    });
+    this.#snapshotChain = this.#snapshotChain
+      .then(() => tracker.preload(wanted))
+      .then(() => {
+        if (!this.#subscriber.closed) this.#spec.record(this.#state, rows);
+      });
+    this.#snapshotChain.catch((err: unknown) => this.#fail(err));
   }
 
   onDone(): void {
     this.#joined = false;
-    const pending = this.#buffer ?? [];
-    this.#buffer = undefined;
-    for (const change of pending) {
-      if (this.#subscriber.closed) return;
-      this.#route(change);
+    const applyBuffer = () => {
+      const pending = this.#buffer ?? [];
+      this.#buffer = undefined;
+      for (const change of pending) {
+        if (this.#subscriber.closed) return;
+        this.#route(change);
+      }
+    };
+    if (!this.#sessions) {
+      applyBuffer();
+      return;
     }
+    this.#snapshotChain = this.#snapshotChain.then(applyBuffer);
+    this.#snapshotChain.catch((err: unknown) => this.#fail(err));
   }
 
   onError(err: unknown): void {
@@ -135,8 +189,16 @@ class Watcher implements SnapshotSharer {
 
   #onChanges(changes: readonly ChangeRecord[]): void {
     const spec = this.#spec;
+    const judge = this.#deps.sessions;
     for (const change of changes) {
       if (this.#subscriber.closed) return;
+      if (judge && this.#sessions) {
+        const id = judge.sessionAt(change.partition, change.key);
+        if (id !== undefined && this.#sessions.tracks(id)) {
+          this.#sessions.onRow(id, change.type === 'put' ? change.item : undefined);
+          continue;
+        }
+      }
       if (change.partition !== spec.partition || !spec.matches(change.key)) continue;
       if (this.#buffer) this.#buffer.push(change);
       else this.#route(change);

@@ -15,6 +15,23 @@ interface KeyState {
 }
 
 /**
+ * How a watch's state consults the sessions keys are bound to (see `SessionTracker`).
+ *
+ * @example
+ * ```ts
+ * const gate: SessionGate = { sessionOf: (row) => judge.boundTo(row)?.id, hidden: () => false, shown: () => undefined };
+ * ```
+ */
+export interface SessionGate {
+  /** The session `row` is bound to, if any. */
+  sessionOf(row: StoredItem): string | undefined;
+  /** Whether `row` is bound to a session known to be dead (the key then reads as absent). */
+  hidden(row: StoredItem): boolean;
+  /** `row`, bound to a session, is now reported: its session must be followed. */
+  shown(row: StoredItem): void;
+}
+
+/**
  * Per-key bookkeeping of one watch: turns the snapshot and the change records into ordered,
  * de-duplicated {@link WatchEvent}s.
  *
@@ -50,19 +67,50 @@ export class WatchState {
   readonly #clock: Clock;
   readonly #emit: (event: WatchEvent) => void;
   readonly #onGap: (key: string) => void;
+  readonly #gate: SessionGate | undefined;
   #disposed = false;
 
-  /** `onGap(key)`: a newer record of `key` does not connect; re-read it and call {@link resync}. */
+  /**
+   * `onGap(key)`: a newer record of `key` does not connect; re-read it and call {@link resync}.
+   * `gate`: the sessions of session-bound keys (absent: no key is bound to a session).
+   */
   constructor(
     partition: string,
     clock: Clock,
     emit: (event: WatchEvent) => void,
     onGap: (key: string) => void,
+    gate?: SessionGate,
   ) {
     this.#partition = partition;
     this.#clock = clock;
     this.#emit = emit;
     this.#onGap = onGap;
+    this.#gate = gate;
+  }
+
+  /**
+   * Session `id` is dead: every key whose reported value is bound to it is reported deleted
+   * (`cause: 'session'`) and reads as absent until its next write.
+   */
+  sessionDied(id: string): void {
+    if (this.#disposed || !this.#gate) return;
+    for (const [key, state] of this.#keys) {
+      const shown = state.shown;
+      if (!shown || this.#gate.sessionOf(shown) !== id) continue;
+      state.shown = undefined;
+      this.#disarm(state);
+      this.#emit(this.#delete(key, shown, 'session'));
+      this.#forgetIfEmpty(key, state);
+    }
+  }
+
+  /** `row`, when it is bound to a session known dead (it then reads as absent). */
+  #hidden(row: StoredItem | undefined): boolean {
+    return row !== undefined && (this.#gate?.hidden(row) ?? false);
+  }
+
+  #follow(row: StoredItem | undefined): void {
+    if (row && this.#gate?.sessionOf(row) !== undefined) this.#gate.shown(row);
   }
 
   /** Records the snapshot row of `key` and reports it: a put when live; otherwise a delete if `reportAbsent`. */
@@ -72,8 +120,9 @@ export class WatchState {
     state.row = row;
     const found = isLive(row, this.#clock.now()) ? row : undefined;
     const invalid = found && invalidItemError(found);
-    const live = invalid ? undefined : found;
+    const live = invalid || this.#hidden(found) ? undefined : found;
     state.shown = live;
+    this.#follow(live);
     this.#arm(key, state);
     if (live) this.#emit(this.#put(key, live, undefined, 'snapshot'));
     else if (reportAbsent || invalid)
@@ -123,10 +172,11 @@ export class WatchState {
     const now = this.#clock.now();
     const found = isLive(next, now) ? next : undefined;
     const invalid = found && invalidItemError(found);
-    const live = invalid ? undefined : found;
+    const live = invalid || this.#hidden(found) ? undefined : found;
     const before = state.shown;
     if (live) {
       state.shown = live;
+      this.#follow(live);
       this.#arm(key, state);
       this.#emit(this.#put(key, live, before, cause === 'resync' ? 'resync' : 'write'));
     } else if (invalid) {
@@ -144,7 +194,8 @@ export class WatchState {
     } else {
       state.shown = undefined;
       this.#disarm(state);
-      if (before) this.#emit(this.#delete(key, before, cause ?? 'expiry'));
+      const why = this.#hidden(found) ? 'session' : (cause ?? 'expiry');
+      if (before) this.#emit(this.#delete(key, before, why));
     }
     this.#forgetIfEmpty(key, state);
   }

@@ -1,4 +1,4 @@
-import type { Backend } from '../contract/backend.js';
+import type { Backend, StoredItem } from '../contract/backend.js';
 import type { Clock } from '../contract/clock/types.js';
 import type { InvalidItemError } from '../contract/errors/store.js';
 import type { KVPair } from '../contract/kv-pair.js';
@@ -14,8 +14,10 @@ import type { KVPair } from '../contract/kv-pair.js';
  *   follow the state this watch knows), so the watch read the key again and reports its current
  *   state: the changes in between are not reported one by one. The change feed's contract loses
  *   nothing, so this means a feed fault, not a normal event.
+ * - `session`: the key was bound to a session (`put(key, value, { session })`) that is closed,
+ *   lost or taken over (emitted no later than a takeover of that session's locks is allowed).
  */
-export type WatchCause = 'snapshot' | 'write' | 'expiry' | 'resync';
+export type WatchCause = 'snapshot' | 'write' | 'expiry' | 'resync' | 'session';
 
 /**
  * One change of one key, as `watch` and `watchPrefix` emit it.
@@ -84,6 +86,43 @@ export interface WatchDeleteEvent {
 export interface WatchDeps {
   readonly backend: Backend;
   readonly clock: Clock;
+  /** How to tell the session a row is bound to, and whether it lives (the facade passes lock's rules). Absent: rows are never session-bound. */
+  readonly sessions?: SessionJudge;
+}
+
+/**
+ * What a watch needs to know about sessions to report a session-bound key absent once its session
+ * is dead: which session a row is bound to, where session rows live, and the takeover rules applied
+ * to a session row (implemented with the lock folder's rules, passed in by the facade).
+ *
+ * @example
+ * ```ts
+ * const judge: SessionJudge = { boundTo: kvSessionOf, locate: sessionRowTarget, sessionAt: sessionIdOfRow, deadInMs: sessionDeadInMs };
+ * ```
+ */
+export interface SessionJudge {
+  /** The session `item` is bound to, and the wall-clock margin (ms) to apply to it. */
+  boundTo(item: StoredItem): { readonly id: string; readonly skewMs: number } | undefined;
+  /** Where session `id`'s row lives. */
+  locate(id: string): { readonly partition: string; readonly key: string };
+  /** The session whose row is at (`partition`, `key`), if that is a session row. */
+  sessionAt(partition: string, key: string): string | undefined;
+  /**
+   * Ms until the takeover rules allow taking the session's locks, given its row `item` seen
+   * unchanged since monotonic `seenSince` (0: dead now; Infinity: never by itself).
+   */
+  deadInMs(
+    item: StoredItem | undefined,
+    seenSince: number,
+    nowMonotonic: number,
+    nowMs: number,
+    skewMs: number,
+  ): number;
+  /**
+   * Session `id`'s row `item` was first seen at monotonic `since` (shared with the process's lock
+   * contenders, whose rule (b) may then count from it).
+   */
+  sighted?(id: string, item: StoredItem | undefined, since: number): void;
 }
 
 /**

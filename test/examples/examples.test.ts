@@ -46,6 +46,22 @@ describe('examples (smoke tests against DynamoDB Local)', () => {
     expect(r.stdout).toMatch(/final balance: 8 \(expected 8\): no deposit lost/);
   });
 
+  it('shard-workers: the demo spreads 12 shards, moves them on a leave, a kill -9 and two joins, and ends cleanly', async () => {
+    const demo = start('examples/shard-workers/demo.ts', []);
+    const r = await Promise.race([
+      demo.done,
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`the demo did not end: ${demo.stdout()}`)), 150_000),
+      ),
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    for (const step of ['the start', 'the leave', 'the kill', 'the joins'])
+      expect(r.stdout).toContain(`settled after ${step}: 12 of 12 shards held`);
+    expect(r.stdout).toMatch(/the shards' fenced counters add up to [1-9]\d*/);
+    expect(r.stdout).toMatch(/done\n$/);
+  }, 180_000);
+
   it('config-reload: the flag is hot-reloaded through watch', async () => {
     const app = start('examples/config-reload/app.ts', []);
     await app.waitFor(/config loaded: flags\/shout is absent/);

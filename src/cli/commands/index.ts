@@ -6,7 +6,9 @@ import { iamPolicyCommand } from './iam-policy.js';
 import { getCommand, putCommand } from './kv.js';
 import { lockCommand } from './lock.js';
 import { lsCommand } from './ls.js';
+import { membersCommand } from './members.js';
 import { rmCommand } from './rm.js';
+import { shardsCommand } from './shards.js';
 import { watchCommand } from './watch.js';
 
 /**
@@ -30,4 +32,6 @@ export const commands: readonly CommandSpec[] = [
   electCommand,
   leaderCommand,
   iamPolicyCommand,
+  membersCommand,
+  shardsCommand,
 ];

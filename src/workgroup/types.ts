@@ -60,7 +60,10 @@ export interface GroupStore {
   /** The member table of group `name`. */
   members(name: string): MemberTable;
   /** A plain lock on `key`, to read who holds it. */
-  lock(key: string): { holder(): Promise<LockHolder | undefined> };
+  lock(key: string): {
+    /** Who holds the lock now (`undefined` when it is free). */
+    holder(): Promise<LockHolder | undefined>;
+  };
 }
 
 /**

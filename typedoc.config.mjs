@@ -12,6 +12,8 @@ const config = {
   readme: 'none',
   excludePrivate: true,
   excludeInternal: true,
+  // no source links: they would need a GitHub remote, which a clone or CI checkout may not have
+  disableSources: true,
   skipErrorChecking: true, // `tsc --noEmit` checks the types; TypeDoc only reads them
   treatWarningsAsErrors: true,
   validation: { notExported: true, invalidLink: true, notDocumented: true },

@@ -67,7 +67,9 @@ export interface PutOptions {
    * Bind the key to a session (`store.session()`): it lives as long as the session. Once the
    * session is closed, lost or taken over, `get`, `exists` and `list` treat the key as absent (by
    * the takeover rules of the session's locks, never sooner), `watch` and `watchPrefix` emit a
-   * delete with `cause: 'session'`, and the next writer replaces the row. A put without
+   * delete with `cause: 'session'`; the next writer replaces the row, and a read that finds it dead
+   * deletes it (a conditional delete, not awaited; see docs/work-groups.md). No `expires` is set
+   * (a live session's heartbeat does not rewrite its keys). A put without
    * `session` unbinds the key. A session that has already ended is refused (its `LeaseLostError`).
    */
   session?: Session;

@@ -34,7 +34,7 @@ tarball="dynastore-$(node -p "require('$root/package.json').version").tgz"
 (cd "$tree" && npm pack --pack-destination "$work" >"$work/pack.log" 2>&1) ||
   { cat "$work/pack.log" >&2; exit 1; }
 listing=$(tar -tzf "$work/$tarball")
-for f in LICENSE README.md package.json dist/index.js dist/index.cjs dist/index.d.ts dist/index.d.cts \
+for f in LICENSE README.md docs/README.md docs/locks.md package.json dist/index.js dist/index.cjs dist/index.d.ts dist/index.d.cts \
   dist/testing.js dist/testing.cjs dist/testing.d.ts dist/testing.d.cts dist/lambda.js dist/lambda.cjs \
   dist/lambda.d.ts dist/lambda.d.cts dist/cli.js; do
   grep -qx "package/$f" <<<"$listing" || { echo "check-pack: the tarball lacks $f" >&2; exit 1; }
@@ -51,7 +51,7 @@ fi
 head -n 1 "$tree/dist/cli.js" | grep -qx '#!/usr/bin/env node' ||
   { echo "check-pack: dist/cli.js does not start with its shebang" >&2; exit 1; }
 grep -q 'MIT License' "$tree/LICENSE"
-echo "pack ok: built by prepack from a clean tree; ships dist/, LICENSE and README.md"
+echo "pack ok: built by prepack from a clean tree; ships dist/, LICENSE, README.md and docs/ (the README links into it)"
 # every resolution, node10 included (its subpaths resolve through typesVersions)
 "$root/node_modules/.bin/attw" "$work/$tarball"
 mkdir "$work/unpacked" && tar -xzf "$work/$tarball" -C "$work/unpacked"

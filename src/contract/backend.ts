@@ -99,6 +99,7 @@ export interface WriteInput {
   readonly condition?: Condition;
 }
 
+/** One conditional delete of one row (DynamoDB: a single `DeleteItem`). */
 export interface DeleteInput {
   readonly partition: string;
   readonly key: string;
@@ -118,10 +119,12 @@ export type WriteResult =
       readonly ambiguous?: boolean;
     };
 
+/** The outcome of a conditional delete: `ok` with the row it removed (if any), or the row that failed the check. */
 export type DeleteResult =
   | { readonly ok: true; readonly previous: StoredItem | undefined }
   | { readonly ok: false; readonly current: StoredItem | undefined };
 
+/** One page of the rows of a partition, in key order, optionally under a key prefix. */
 export interface QueryInput {
   readonly partition: string;
   readonly prefix?: string;
@@ -132,6 +135,7 @@ export interface QueryInput {
   readonly consistent?: boolean;
 }
 
+/** The rows of one query page. */
 export interface QueryPage {
   readonly items: readonly StoredItem[];
   /** Sort key to pass as `after` for the next page; absent on the last page. */
@@ -179,6 +183,7 @@ export interface FeedSubscription {
    * Rejects with the error that ended the subscription if it fails before that.
    */
   readonly ready: Promise<void>;
+  /** Stops the deliveries to this listener; the last one to leave stops the feed. */
   unsubscribe(): void;
 }
 
@@ -213,10 +218,15 @@ export interface ChangeFeed {
 export interface Backend {
   /** Short name for messages and metrics: `'dynamodb'` or `'memory'`. */
   readonly kind: string;
+  /** Reads one row (`undefined` when absent); `consistent` asks for a strongly consistent read. */
   get(partition: string, key: string, options?: { consistent?: boolean }): Promise<StoredItem | undefined>;
+  /** One conditional write of one row. */
   write(input: WriteInput): Promise<WriteResult>;
+  /** One conditional delete of one row. */
   delete(input: DeleteInput): Promise<DeleteResult>;
+  /** One page of a partition's rows. */
   query(input: QueryInput): Promise<QueryPage>;
+  /** An atomic write of several rows: all apply, or none. */
   transact(items: readonly TransactItem[]): Promise<TransactResult>;
   /** The table's change feed (DynamoDB Streams, or the memory backend's in-process feed). */
   changes(): ChangeFeed;

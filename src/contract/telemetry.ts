@@ -56,6 +56,7 @@ export type MetricName =
  * ```
  */
 export interface TelemetrySpan {
+  /** Adds (or replaces) attributes of the span, e.g. its outcome once known. */
   setAttributes(attributes: TelemetryAttributes): void;
   /**
    * Records `error` on the span (`error.type`, the exception event); `failed: false` for an

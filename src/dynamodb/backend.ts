@@ -45,7 +45,7 @@ import { createStreamFeed, type StreamPollOptions } from './streams/index.js';
 import { type GlobalTablePolicy, TableGuard } from './table-mode.js';
 import { traceThrottles } from './throttle.js';
 
-/** What {@link DynamoBackend} needs; `Dynastore` resolves it from its own options. */
+/** What the DynamoDB backend (`DynamoBackend`) needs; `Dynastore` resolves it from its own options. */
 export interface DynamoBackendOptions {
   readonly client: DynamoDBClient;
   readonly tableName: string;

@@ -62,7 +62,13 @@ export interface GroupStore {
   /** The member table in `partition` (`workGroupPartition(name, prefix)`). */
   members(partition: string): MemberTable;
   /** A plain lock on `key` under `prefix`, to read who holds it. */
-  lock(key: string, prefix: string): { holder(): Promise<LockHolder | undefined> };
+  lock(
+    key: string,
+    prefix: string,
+  ): {
+    /** Who holds the lock now (`undefined` when it is free). */
+    holder(): Promise<LockHolder | undefined>;
+  };
 }
 
 /**

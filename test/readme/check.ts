@@ -1,14 +1,16 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
+import { entryPointsOf } from '../../scripts/entry-points.mjs';
 import type { CodeBlock } from './blocks.js';
 
-/** The package's import specifiers, and the source files they stand for in this repository. */
-export const ENTRY_POINTS = {
-  dynastore: 'src/index.ts',
-  'dynastore/testing': 'src/testing.ts',
-  'dynastore/lambda': 'src/lambda.ts',
-} as const;
+/**
+ * The package's import specifiers, and the source files they stand for in this repository: every
+ * subpath of package.json's `exports` (`dynastore`, `dynastore/testing`, ...).
+ */
+export const ENTRY_POINTS: Readonly<Record<string, string>> = entryPointsOf(
+  new URL('../../package.json', import.meta.url),
+);
 
 /**
  * Names a snippet may use without importing them, from modules other than dynastore: the README
@@ -91,12 +93,12 @@ function namesOf(code: string): { used: Set<string>; declared: Set<string> } {
   return { used, declared };
 }
 
-/** Rewrites `from 'dynastore'`, `'dynastore/testing'` and `'dynastore/lambda'` with `to(entry source file)`. */
+/** Rewrites `from 'dynastore'`, `from 'dynastore/testing'`, ... with `to(entry source file)`. */
 export function pointImports(code: string, to: (entry: string) => string): string {
   return code.replace(
-    /(from\s+|import\s*\(\s*)(['"])(dynastore(?:\/testing|\/lambda)?)\2/g,
+    /(from\s+|import\s*\(\s*)(['"])(dynastore(?:\/[\w-]+)?)\2/g,
     (all, head, quote, spec) => {
-      const entry = ENTRY_POINTS[spec as keyof typeof ENTRY_POINTS];
+      const entry = ENTRY_POINTS[spec];
       return entry ? `${head}${quote}${to(entry)}${quote}` : all;
     },
   );

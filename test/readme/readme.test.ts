@@ -11,7 +11,13 @@ import { dynamoEndpoint } from '../support/dynamo.js';
 import { tsBlocks } from './blocks.js';
 import { blockId, markdownFiles, type PreparedBlock, ROOT, typeCheck } from './check.js';
 import { loadBlock } from './run.js';
-import { type Context, README_TABLE, readmeScope } from './scope.js';
+import { README_TABLE, readmeScope } from './scope.js';
+
+/** The part of an AWS Lambda context the README's handler reads. */
+interface LambdaContext {
+  getRemainingTimeInMillis(): number;
+  readonly awsRequestId: string;
+}
 
 const TMP = join(ROOT, 'test/readme/.tmp');
 const files = markdownFiles();
@@ -20,7 +26,8 @@ const blocks = files.flatMap((file) => tsBlocks(readFileSync(join(ROOT, file), '
 /** What some blocks' comments promise, checked on the block's top-level variables after it ran. */
 const PROMISES: {
   readonly contains: string;
-  readonly check: (vars: Record<string, unknown>) => void | Promise<void>;
+  /** `vars`: the block's top-level variables; `logged`: the lines it passed to the scope's `log`. */
+  readonly check: (vars: Record<string, unknown>, logged: readonly string[]) => void | Promise<void>;
 }[] = [
   {
     // the Lambda mutex handler: one invocation deposits once and returns the new balance
@@ -28,7 +35,7 @@ const PROMISES: {
     check: async (vars) => {
       const handler = vars.handler as (
         event: { account: string; amount: number },
-        context: Context,
+        context: LambdaContext,
       ) => Promise<{ balance: number; token: string }>;
       const context = { getRemainingTimeInMillis: () => 30_000, awsRequestId: 'readme-request' };
       const account = `readme-${Date.now()}`;
@@ -43,6 +50,13 @@ const PROMISES: {
       const handler = vars.handler as () => Promise<{ skipped: boolean } | undefined>;
       expect(await handler()).toBeUndefined();
       expect(await handler()).toBeUndefined();
+    },
+  },
+  {
+    // the sessions snippet: leaving the block closes the session cleanly, which is no loss
+    contains: "session.signal.addEventListener('abort', () => {",
+    check: (_vars, logged) => {
+      expect(logged.filter((line) => line.includes('session lost'))).toEqual([]);
     },
   },
   {
@@ -119,11 +133,11 @@ describe('README.md and docs/*.md', () => {
         const run = await loadBlock(ROOT, TMP, p);
         const target =
           block.runOn === 'dynamodb' ? { on: 'dynamodb' as const, endpoint } : { on: 'memory' as const };
-        const { scope, close } = await readmeScope(target, p.scopeNames);
+        const { scope, close, logged } = await readmeScope(target, p.scopeNames);
         try {
           const vars = await run(scope);
           for (const promise of PROMISES)
-            if (block.code.includes(promise.contains)) await promise.check(vars);
+            if (block.code.includes(promise.contains)) await promise.check(vars, logged);
         } finally {
           await close();
         }

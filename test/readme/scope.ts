@@ -3,8 +3,8 @@
 // preamble the README test gives them: `ReadmeScope` declares each free name's type (for
 // type-checking, as globals of the snippet modules), and `readmeScope()` gives a block that runs
 // real values, fresh per block. A snippet also uses, without importing them, any export of
-// `dynastore` and `dynastore/testing`, the `Context` type below, and the names in
-// `OTHER_IMPLICIT` (check.ts): `DynamoDBClient`, `TransactWriteItemsCommand`, `hostname`, `sleep`.
+// `dynastore` and `dynastore/testing`, and the names in `OTHER_IMPLICIT` (check.ts):
+// `DynamoDBClient`, `TransactWriteItemsCommand`, `hostname`, `sleep`.
 import { type AttributeValue, CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createTable } from '../../src/dynamodb/create-table.js';
 import type { Election } from '../../src/election/index.js';
@@ -12,12 +12,6 @@ import { Dynastore, type Partition } from '../../src/facade/index.js';
 import type { Lease } from '../../src/lock/index.js';
 import { MemoryBackend } from '../../src/memory/backend.js';
 import { localDynamoClient } from '../../src/testing/local-client.js';
-
-/** The AWS Lambda context, as much of it as the README's handler uses. */
-export interface Context {
-  getRemainingTimeInMillis(): number;
-  readonly awsRequestId: string;
-}
 
 /** The free names of the README's snippets and their types. */
 export interface ReadmeScope {
@@ -33,8 +27,6 @@ export interface ReadmeScope {
   readonly config: Partition;
   /** `store.partition('work')` */
   readonly work: Partition;
-  /** `store.partition('accounts')` */
-  readonly accounts: Partition;
   /** A lease held on the lock `scope/lease` of `store`. */
   readonly lease: Lease;
   /** `store.election('scheduler')` */
@@ -55,6 +47,7 @@ export interface ReadmeScope {
   readonly applyFlags: (flags: unknown) => void;
   readonly clearFlags: () => void;
   readonly plan: () => string;
+  /** Records each line in `logged` (returned by `readmeScope`). */
   readonly log: (line: string) => void;
 }
 
@@ -69,7 +62,8 @@ let tableReady: Promise<unknown> | undefined;
 
 /**
  * Fresh values of `names` (the scope names one block uses) for that block's run: only what the
- * block uses is made (a lease, a table). `close()` releases the lease and destroys the client.
+ * block uses is made (a lease, a table). `close()` releases the lease and destroys the client;
+ * `logged` holds the lines the block passed to `log`.
  *
  * @example
  * ```ts
@@ -79,7 +73,8 @@ let tableReady: Promise<unknown> | undefined;
 export async function readmeScope(
   target: ScopeTarget,
   names: readonly string[],
-): Promise<{ scope: Partial<ReadmeScope>; close: () => Promise<void> }> {
+): Promise<{ scope: Partial<ReadmeScope>; close: () => Promise<void>; logged: readonly string[] }> {
+  const logged: string[] = [];
   const client =
     target.on === 'dynamodb' ? localDynamoClient(target.endpoint) : (undefined as DynamoDBClient | undefined);
   const needClient = (): DynamoDBClient => {
@@ -101,7 +96,6 @@ export async function readmeScope(
     kv: () => store.partition('config'),
     config: () => store.partition('config'),
     work: () => store.partition('work'),
-    accounts: () => store.partition('accounts'),
     lease: () => store.lock('scope/lease').acquire(),
     election: () => store.election('scheduler'),
     signal: () => new AbortController().signal,
@@ -130,7 +124,7 @@ export async function readmeScope(
     applyFlags: () => () => {},
     clearFlags: () => () => {},
     plan: () => () => `plan at ${new Date().toISOString()}`,
-    log: () => () => {},
+    log: () => (line: string) => void logged.push(line),
   };
   const scope: Record<string, unknown> = {};
   for (const name of names) {
@@ -142,5 +136,5 @@ export async function readmeScope(
     await (scope.lease as Lease | undefined)?.release();
     client?.destroy();
   };
-  return { scope: scope as Partial<ReadmeScope>, close };
+  return { scope: scope as Partial<ReadmeScope>, close, logged };
 }

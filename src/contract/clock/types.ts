@@ -6,6 +6,7 @@ export interface TimerOptions {
 
 /** A cancellable timer handle returned by {@link Clock.setTimeout}. */
 export interface TimerHandle {
+  /** Stops the timer if it has not fired yet. */
   cancel(): void;
 }
 

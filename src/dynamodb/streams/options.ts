@@ -89,6 +89,7 @@ export interface StreamFeedOptions extends StreamPollOptions {
  * ```
  */
 export interface StreamsClient {
+  /** The client's `send`: dynastore sends it DescribeStream, GetShardIterator and GetRecords. */
   readonly send: (...args: never[]) => Promise<unknown>;
 }
 

@@ -13,6 +13,11 @@
 export const WarningCode = {
   /** Lock, semaphore or campaign waiters poll the table: its change feed cannot start or failed. */
   FeedFallback: 'DYNASTORE_FEED_FALLBACK',
+  /**
+   * A reader that found a key bound to a dead session could not remove its row (the error is also
+   * in the store's `onCall` events); the key still reads absent, and the next writer replaces it.
+   */
+  SessionKeyRemoval: 'DYNASTORE_SESSION_KEY_REMOVAL',
 } as const;
 
 /** Messages already emitted in this process (bounded: past the bound it starts afresh). */

@@ -27,6 +27,7 @@ import {
   resolveOptions,
 } from '../contract/validate.js';
 import { encodeValue, type Value } from '../contract/value.js';
+import { WarningCode, warnOnce } from '../contract/warn.js';
 import type { Lease } from '../lock/index.js';
 import {
   checkFence,
@@ -66,7 +67,9 @@ export interface PutOptions {
    * Bind the key to a session (`store.session()`): it lives as long as the session. Once the
    * session is closed, lost or taken over, `get`, `exists` and `list` treat the key as absent (by
    * the takeover rules of the session's locks, never sooner), `watch` and `watchPrefix` emit a
-   * delete with `cause: 'session'`, and the next writer replaces the row. A put without
+   * delete with `cause: 'session'`; the next writer replaces the row, and a read that finds it dead
+   * deletes it (a conditional delete, not awaited; see docs/work-groups.md). No `expires` is set
+   * (a live session's heartbeat does not rewrite its keys). A put without
    * `session` unbinds the key. A session that has already ended is refused (its `LeaseLostError`).
    */
   session?: Session;
@@ -149,6 +152,8 @@ export interface PartitionContext {
 export class Partition {
   readonly name: string;
   readonly #ctx: PartitionContext;
+  /** Rows (key and version) whose removal as dead session keys is under way. */
+  readonly #removing = new Set<string>();
 
   constructor(ctx: PartitionContext, name: string) {
     this.name = checkName('partition', name, Limits.partitionBytes);
@@ -181,7 +186,10 @@ export class Partition {
     const consistent = checkBoolean('get.consistent', o.consistent);
     const item = await this.#ctx.backend.get(this.name, key, { consistent });
     if (!isLive(item, this.#ctx.clock.now())) return undefined;
-    if (await this.#boundToDeadSession(item, new Map())) return undefined;
+    if (await this.#boundToDeadSession(item, new Map())) {
+      this.#removeDead(item);
+      return undefined;
+    }
     return toPair(item);
   }
 
@@ -295,6 +303,7 @@ export class Partition {
     for await (const page of pages) {
       const now = this.#ctx.clock.now();
       const dead = await this.#deadSessionRows(page.items, sessions);
+      for (const item of dead) this.#removeDead(item);
       for (const item of page.items) {
         if (!isLive(item, now) || dead.has(item)) continue;
         const invalid = invalidItemError(item);
@@ -340,6 +349,7 @@ export class Partition {
     const items: KVPair[] = [];
     const invalid: InvalidItemError[] = [];
     const dead = await this.#deadSessionRows(page.items, new Map());
+    for (const item of dead) this.#removeDead(item);
     for (const item of page.items) {
       if (!isLive(item, now) || dead.has(item)) continue;
       const error = invalidItemError(item);
@@ -411,6 +421,44 @@ export class Partition {
     const clock = this.#ctx.clock;
     const mono = clock.monotonic();
     return sessionDeadInMs(row, mono, mono, clock.now(), bound.skewMs) <= 0;
+  }
+
+  /**
+   * Removes `item`, a row a read found bound to a dead session, without waiting: one conditional
+   * delete that applies only while the row is unchanged (the same version, bound to the same
+   * session), so a row written again since (by any writer, bound or not) is left alone. A failed
+   * condition means someone else changed or removed it: nothing to do. Any other failure is in the
+   * store's `onCall` events (as every call) and a process warning (`DynastoreWarning`, code
+   * `DYNASTORE_SESSION_KEY_REMOVAL`, once per reason); the key still reads absent, and the next
+   * writer replaces the row. One removal per row version at a time.
+   */
+  #removeDead(item: StoredItem): void {
+    const bound = kvSessionOf(item);
+    if (!bound) return;
+    const tag = `${item.key}\u0000${item.version}`;
+    if (this.#removing.has(tag)) return;
+    this.#removing.add(tag);
+    const condition: Condition = {
+      op: 'and',
+      all: [
+        { op: 'cmp', attr: 'version', cmp: '=', value: item.version },
+        { op: 'cmp', attr: `field:${KV_SESSION_FIELD}`, cmp: '=', value: bound.id },
+      ],
+    };
+    this.#ctx.backend
+      .delete({ partition: this.name, key: item.key, condition })
+      .catch((error: unknown) => {
+        const reason =
+          error instanceof Error
+            ? `${error.name}${'code' in error ? ` ${String(error.code)}` : ''}`
+            : String(error);
+        warnOnce(
+          `could not remove key "${item.key}" of partition "${this.name}", bound to dead session ${bound.id} (${reason}: ${error instanceof Error ? error.message : String(error)}); it reads absent and the next writer replaces it`,
+          WarningCode.SessionKeyRemoval,
+          `${WarningCode.SessionKeyRemoval}:${reason}`,
+        );
+      })
+      .finally(() => this.#removing.delete(tag));
   }
 
   /** The rows of `items` bound to a dead session (see `#boundToDeadSession`). */

@@ -1,6 +1,5 @@
 import { ValidationError } from '../contract/errors/store.js';
 import type { GroupSession, GroupStore, MemberTable } from '../workgroup/index.js';
-import { workGroupPartition } from '../workgroup/index.js';
 import type { Dynastore } from './dynastore.js';
 import { Session } from './session.js';
 
@@ -16,13 +15,13 @@ import { Session } from './session.js';
 export function groupStore(store: Dynastore): GroupStore {
   return {
     clock: store.clock,
-    members: (name) => memberTable(store, name),
-    lock: (key) => store.lock(key),
+    members: (partition) => memberTable(store, partition),
+    lock: (key, prefix) => store.lock(key, { prefix }),
   };
 }
 
-function memberTable(store: Dynastore, group: string): MemberTable {
-  const kv = store.partition(workGroupPartition(group));
+function memberTable(store: Dynastore, partition: string): MemberTable {
+  const kv = store.partition(partition);
   return {
     partition: kv.name,
     create: async (key, value, session) => {

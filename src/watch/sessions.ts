@@ -4,6 +4,13 @@ import { isRetryable } from '../contract/errors/store.js';
 import { retry } from '../contract/retry.js';
 import type { SessionJudge, WatchDeps } from './types.js';
 
+/**
+ * How many dead session ids one watch remembers (about 60 KB): a write bound to one of them that
+ * arrives later is hidden at once; past this, such a write is shown until its session row is read
+ * (one read), then reported deleted (`cause: 'session'`).
+ */
+export const DEAD_REMEMBERED = 1_024;
+
 interface Tracked {
   /** The session row as last learnt (undefined: absent, or not read yet when `known` is false). */
   item: StoredItem | undefined;
@@ -26,7 +33,10 @@ interface Tracked {
  * same row seen unchanged for a lease + drift margin) would allow a takeover. A verdict is never
  * taken on the feed's word alone: before a session is declared dead, one strongly consistent read
  * must show the very same row (a feed that lags cannot make a live session look dead). Dead is
- * final: `onDead(id)` is called once.
+ * final: `onDead(id)` is called once, and then the session is forgotten (the watch reported every
+ * key it showed bound to it deleted, so none is left): only its id stays, among the last
+ * {@link DEAD_REMEMBERED} dead ones, so that a late write bound to it is still hidden. A long-lived
+ * watch over a churning fleet so keeps a bounded memory of sessions.
  *
  * @example
  * ```ts
@@ -40,6 +50,8 @@ export class SessionTracker {
   readonly #onDead: (id: string) => void;
   readonly #onError: (err: unknown) => void;
   readonly #sessions = new Map<string, Tracked>();
+  /** The ids of the last sessions found dead, oldest first (a Set keeps insertion order). */
+  readonly #dead = new Set<string>();
   #disposed = false;
 
   constructor(
@@ -56,7 +68,7 @@ export class SessionTracker {
 
   /** Whether session `id` is known to be dead. */
   isDead(id: string): boolean {
-    return this.#sessions.get(id)?.dead ?? false;
+    return this.#dead.has(id) || (this.#sessions.get(id)?.dead ?? false);
   }
 
   /** Whether session `id` is followed (its row changes matter). */
@@ -64,8 +76,14 @@ export class SessionTracker {
     return this.#sessions.has(id);
   }
 
-  /** Starts following session `id` (reading its row once) unless it already is. */
+  /** How many sessions are followed now (dead ones are forgotten once reported). */
+  get size(): number {
+    return this.#sessions.size;
+  }
+
+  /** Starts following session `id` (reading its row once) unless it already is, or is known dead. */
   want(id: string, skewMs: number): void {
+    if (this.#dead.has(id)) return;
     const s = this.#entry(id, skewMs);
     if (!s.known && !s.reading) this.#read(id, s).catch((err: unknown) => this.#fail(err));
   }
@@ -74,6 +92,7 @@ export class SessionTracker {
   async preload(wanted: readonly { readonly id: string; readonly skewMs: number }[]): Promise<void> {
     await Promise.all(
       wanted.map(({ id, skewMs }) => {
+        if (this.#dead.has(id)) return undefined;
         const s = this.#entry(id, skewMs);
         if (s.known) return undefined;
         return s.reading ?? this.#read(id, s);
@@ -94,6 +113,7 @@ export class SessionTracker {
     this.#disposed = true;
     for (const s of this.#sessions.values()) s.timer?.cancel();
     this.#sessions.clear();
+    this.#dead.clear();
   }
 
   #entry(id: string, skewMs: number): Tracked {
@@ -164,6 +184,7 @@ export class SessionTracker {
       if (confirmed || !s.item) {
         s.dead = true;
         this.#onDead(id);
+        this.#forget(id);
         return;
       }
       if (!s.reading) this.#read(id, s).catch((err: unknown) => this.#fail(err));
@@ -174,6 +195,16 @@ export class SessionTracker {
       s.timer = undefined;
       this.#judgeNow(id, s, false);
     }, ms);
+  }
+
+  /** Session `id` is dead and reported: keep only its id (the last {@link DEAD_REMEMBERED}). */
+  #forget(id: string): void {
+    this.#sessions.delete(id);
+    this.#dead.add(id);
+    if (this.#dead.size > DEAD_REMEMBERED) {
+      const oldest = this.#dead.values().next().value;
+      if (oldest !== undefined) this.#dead.delete(oldest);
+    }
   }
 
   #fail(err: unknown): void {

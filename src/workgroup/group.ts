@@ -6,6 +6,7 @@ import {
   type JoinOptions,
   resolveJoinOptions,
   resolveWorkGroupOptions,
+  WORK_GROUP_MARKER,
   type WorkGroupOptions,
 } from './options.js';
 import { parseMemberValue } from './published.js';
@@ -22,8 +23,11 @@ const READ_CONCURRENCY = 16;
  * leaves stops its work and releases its shards so that others take them at once; a member that
  * dies loses them when its session can be taken over. Get one from `store.workGroup(name, options)`.
  *
- * Rows: member keys `members/<id>` in partition `_workgroups/<name>` (bound to the members'
- * sessions, valued with the shards each holds), and one lock per shard, `_workgroups/<name>/shards/<n>`.
+ * Rows: member keys `members/<id>` in partition `<prefix>_workgroups/<name>` (bound to the
+ * members' sessions, valued with the shards each holds), and one lock per shard,
+ * `_workgroups/<name>/shards/<n>`, under the same prefix (its row: `<prefix>_lock/_workgroups/...`).
+ * With `prefix: 'tenant-a/'`, every row of the group starts with `tenant-a/`, so an IAM
+ * `dynamodb:LeadingKeys` condition confines it; members join with sessions of that prefix.
  *
  * @example
  * ```ts
@@ -39,6 +43,8 @@ export class WorkGroup {
   readonly name: string;
   /** The shard count given to `store.workGroup` (undefined: a group opened only to look at it). */
   readonly shards: number | undefined;
+  /** The tenant prefix of the group's rows ('' for none). */
+  readonly prefix: string;
   readonly #store: GroupStore;
   readonly #memberPrefix = 'members/';
 
@@ -46,6 +52,7 @@ export class WorkGroup {
     const o = resolveWorkGroupOptions(name, options);
     this.name = name;
     this.shards = o.shards;
+    this.prefix = o.prefix;
     this.#store = store;
   }
 
@@ -54,6 +61,8 @@ export class WorkGroup {
     const memberPrefix = this.#memberPrefix;
     return {
       group: name,
+      partition: this.#partition(),
+      prefix: this.prefix,
       shards,
       shardKey: (n) => workGroupShardKey(name, n),
       memberKey: (id) => `${memberPrefix}${id}`,
@@ -77,6 +86,11 @@ export class WorkGroup {
     const o = resolveJoinOptions(options, session.owner);
     if (this.shards === undefined)
       throw new ValidationError('workGroup.shards', 'is required to join: store.workGroup(name, { shards })');
+    if (session.prefix !== this.prefix)
+      throw new ValidationError(
+        'join.session',
+        `has prefix "${session.prefix}" but work group "${this.name}" has prefix "${this.prefix}": every row of a member (session, member key, shard locks) lives under one prefix; pass the same to store.session({ prefix }) and store.workGroup(name, { prefix })`,
+      );
     return Member.join(this.#names(this.shards), this.#store, session, o.id, o);
   }
 
@@ -90,7 +104,7 @@ export class WorkGroup {
    * ```
    */
   async members(): Promise<string[]> {
-    const rows = await this.#store.members(this.name).list(this.#memberPrefix);
+    const rows = await this.#store.members(this.#partition()).list(this.#memberPrefix);
     return rows.map((r) => r.key.slice(this.#memberPrefix.length)).sort();
   }
 
@@ -104,7 +118,7 @@ export class WorkGroup {
    * ```
    */
   async published(): Promise<Map<string, number[]>> {
-    const rows = await this.#store.members(this.name).list(this.#memberPrefix);
+    const rows = await this.#store.members(this.#partition()).list(this.#memberPrefix);
     const out = rows.map(
       (r) => [r.key.slice(this.#memberPrefix.length), parseMemberValue(r.value).owned] as const,
     );
@@ -128,7 +142,7 @@ export class WorkGroup {
     const worker = async () => {
       while (next < shards) {
         const shard = next++;
-        const holder = await this.#store.lock(workGroupShardKey(this.name, shard)).holder();
+        const holder = await this.#store.lock(workGroupShardKey(this.name, shard), this.prefix).holder();
         if (holder) out.set(shard, holder.data ?? holder.owner);
       }
     };
@@ -136,9 +150,13 @@ export class WorkGroup {
     return new Map([...out].sort((a, b) => a[0] - b[0]));
   }
 
+  #partition(): string {
+    return workGroupPartition(this.name, this.prefix);
+  }
+
   /** The shard count the live members publish (0 when none is live). */
   async #publishedShards(): Promise<number> {
-    const rows = await this.#store.members(this.name).list(this.#memberPrefix);
+    const rows = await this.#store.members(this.#partition()).list(this.#memberPrefix);
     for (const row of rows) {
       const shards = parseMemberValue(row.value).shards;
       if (shards !== undefined) return shards;
@@ -160,7 +178,7 @@ export class WorkGroup {
   observe(): Observable<ReadonlyMap<string, readonly number[]>> {
     const prefix = this.#memberPrefix;
     return this.#store
-      .members(this.name)
+      .members(this.#partition())
       .watch(prefix)
       .pipe(
         scan((members, e) => {
@@ -184,17 +202,18 @@ export class WorkGroup {
  * ```
  */
 export function workGroupShardKey(group: string, n: number): string {
-  return `_workgroups/${group}/shards/${n}`;
+  return `${WORK_GROUP_MARKER}${group}/shards/${n}`;
 }
 
 /**
- * The partition of work group `group`'s member keys.
+ * The partition of work group `group`'s member keys, under the group's `prefix` (default none).
  *
  * @example
  * ```ts
  * store.partition(workGroupPartition('encoders')).watchPrefix('members/');
+ * workGroupPartition('encoders', 'tenant-a/'); // 'tenant-a/_workgroups/encoders'
  * ```
  */
-export function workGroupPartition(group: string): string {
-  return `_workgroups/${group}`;
+export function workGroupPartition(group: string, prefix = ''): string {
+  return `${prefix}${WORK_GROUP_MARKER}${group}`;
 }

@@ -13,11 +13,15 @@ import type { GroupSession, GroupStore, MemberTable, ShardLease } from './types.
  *
  * @example
  * ```ts
- * const names: GroupNames = { group: 'g', shards: 4, shardKey: (n) => `g/${n}`, memberKey: (id) => `members/${id}`, memberPrefix: 'members/' };
+ * const names: GroupNames = { group: 'g', partition: '_workgroups/g', prefix: '', shards: 4, shardKey: (n) => `g/${n}`, memberKey: (id) => `members/${id}`, memberPrefix: 'members/' };
  * ```
  */
 export interface GroupNames {
   readonly group: string;
+  /** The partition of the member keys (`<prefix>_workgroups/<group>`). */
+  readonly partition: string;
+  /** The tenant prefix of the shard locks' rows (and of the members' sessions). */
+  readonly prefix: string;
   readonly shards: number;
   /** The lock key of shard `n`. */
   shardKey(n: number): string;
@@ -91,7 +95,7 @@ export class Member implements AsyncDisposable {
   ) {
     this.#names = names;
     this.#store = store;
-    this.#table = store.members(names.group);
+    this.#table = store.members(names.partition);
     this.#session = session;
     this.id = id;
     this.group = names.group;
@@ -261,7 +265,10 @@ export class Member implements AsyncDisposable {
     const attempt = new AbortController();
     this.#taking.set(shard, attempt);
     const signal = AbortSignal.any([attempt.signal, this.#ended.signal]);
-    const lock = this.#session.lock(this.#names.shardKey(shard), { data: this.id });
+    const lock = this.#session.lock(this.#names.shardKey(shard), {
+      data: this.id,
+      prefix: this.#names.prefix,
+    });
     lock.acquire({ signal }).then(
       (lease) => {
         if (this.#taking.get(shard) === attempt) this.#taking.delete(shard);

@@ -7,6 +7,7 @@ import {
   Limits,
   resolveOptions,
 } from '../contract/validate.js';
+import { checkPrefix, rowPartition } from '../lock/internal.js';
 import type { ShardLease } from './types.js';
 
 /**
@@ -24,6 +25,14 @@ export interface WorkGroupOptions {
    * `assignment()` work from what the live members publish (for tools that only look).
    */
   shards?: number;
+  /**
+   * The tenant prefix of the group's rows: the member keys' partition is
+   * `<prefix>_workgroups/<name>` and shard `n`'s lock row `<prefix>_lock/_workgroups/<name>/shards/<n>`,
+   * so an IAM `dynamodb:LeadingKeys` condition on `<prefix>*` confines the group. Members must join
+   * with sessions of the same prefix (`store.session({ prefix })`); another is a `ValidationError`.
+   * @default '' (no prefix)
+   */
+  prefix?: string;
 }
 
 /**
@@ -57,22 +66,45 @@ export interface JoinOptions {
 export const MAX_SHARDS = 10_000;
 
 /**
- * Validates the options of `store.workGroup`.
+ * Validates the options of `store.workGroup`, and that every row the group may write fits
+ * DynamoDB's key limits under the prefix (the member keys' partition, and the partition key of
+ * the lock of the highest shard the group may have), before anything is written.
  *
  * @example
  * ```ts
- * resolveWorkGroupOptions('encoders', { shards: 64 }); // { shards: 64 }
+ * resolveWorkGroupOptions('encoders', { shards: 64 }); // { shards: 64, prefix: '' }
  * ```
  */
 export function resolveWorkGroupOptions(
   name: string,
   options: WorkGroupOptions | undefined,
-): { shards: number | undefined } {
+): { shards: number | undefined; prefix: string } {
   checkName('workGroup.name', name, Limits.keyBytes - 64);
-  const o = resolveOptions('workGroup', options, { shards: undefined as number | undefined });
-  if (o.shards === undefined) return { shards: undefined };
-  return { shards: checkInteger('workGroup.shards', o.shards, { min: 1, max: MAX_SHARDS }) };
+  const o = resolveOptions('workGroup', options, { shards: undefined as number | undefined, prefix: '' });
+  const prefix = checkPrefix('workGroup.prefix', o.prefix);
+  const shards =
+    o.shards === undefined
+      ? undefined
+      : checkInteger('workGroup.shards', o.shards, { min: 1, max: MAX_SHARDS });
+  const partition = `${prefix}${WORK_GROUP_MARKER}${name}`;
+  const bytes = Buffer.byteLength(partition, 'utf8');
+  if (bytes > Limits.partitionBytes)
+    throw new ValidationError(
+      'workGroup.prefix',
+      `work group "${name}": its member keys' partition would be ${bytes} bytes in UTF-8; the limit is ${Limits.partitionBytes} (shorten the prefix or the name)`,
+    );
+  // the longest shard lock key (a group opened only to look at it may meet any shard count)
+  rowPartition(
+    'lock',
+    prefix,
+    `${WORK_GROUP_MARKER}${name}/shards/${(shards ?? MAX_SHARDS) - 1}`,
+    'workGroup',
+  );
+  return { shards, prefix };
 }
+
+/** What the rows of every work group start with, after the prefix. */
+export const WORK_GROUP_MARKER = '_workgroups/';
 
 /**
  * Validates the options of `group.join`.

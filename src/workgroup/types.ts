@@ -16,11 +16,13 @@ export interface GroupSession {
   readonly id: string;
   readonly owner: string;
   readonly leaseMs: number;
+  /** The session's tenant prefix (its row's, and its locks' default); a group's must be the same. */
+  readonly prefix: string;
   /** Aborted once the session is lost or closed. */
   readonly signal: AbortSignal;
   readonly held: boolean;
   /** A lock whose leases are tied to the session. */
-  lock(key: string, options?: { data?: string }): Lock;
+  lock(key: string, options?: { data?: string; prefix?: string }): Lock;
 }
 
 /**
@@ -52,15 +54,18 @@ export interface MemberTable {
  *
  * @example
  * ```ts
- * const deps: GroupStore = { clock, members: (name) => table, lock: (key) => store.lock(key) };
+ * const deps: GroupStore = { clock, members: (partition) => table, lock: (key, prefix) => store.lock(key, { prefix }) };
  * ```
  */
 export interface GroupStore {
   readonly clock: Clock;
-  /** The member table of group `name`. */
-  members(name: string): MemberTable;
-  /** A plain lock on `key`, to read who holds it. */
-  lock(key: string): {
+  /** The member table in `partition` (`workGroupPartition(name, prefix)`). */
+  members(partition: string): MemberTable;
+  /** A plain lock on `key` under `prefix`, to read who holds it. */
+  lock(
+    key: string,
+    prefix: string,
+  ): {
     /** Who holds the lock now (`undefined` when it is free). */
     holder(): Promise<LockHolder | undefined>;
   };

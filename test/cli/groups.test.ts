@@ -68,6 +68,28 @@ describe('dynastore CLI: members, shards', () => {
     expect(empty.stdout).toBe('0\tfree\n1\tfree\n');
   });
 
+  it('members and shards take --prefix: a tenant group is found under its prefix only', async () => {
+    const prefix = 'tenant-a/';
+    const session = await store.session({ leaseMs: 3_000, owner: 't1', prefix });
+    sessions.push(session);
+    const member = await store
+      .workGroup('tenanted', { shards: 2, prefix })
+      .join(session, { onShard: async () => undefined });
+    members.push(member);
+    await until(() => member.owned().length === 2, 20_000, 'the tenant member holds both shards');
+    const listed = await runCli(['members', 'tenanted', '--prefix', prefix, '--json'], env);
+    expect(listed.code).toBe(0);
+    expect((JSON.parse(listed.stdout.trim()) as { member: string }).member).toBe('t1');
+    expect((await runCli(['members', 'tenanted'], env)).stdout).toBe('');
+    const owned = await runCli(['shards', 'tenanted', '--shards', '2', '--prefix', prefix], env);
+    expect(owned.stdout).toBe('0\tt1\n1\tt1\n');
+    expect((await runCli(['shards', 'tenanted', '--shards', '2'], env)).stdout).toBe('0\tfree\n1\tfree\n');
+    const tooLong = await runCli(['shards', 'tenanted', '--prefix', 'x'.repeat(2_040)], env);
+    expect(tooLong.code).toBe(2);
+    expect(tooLong.stderr).toMatch(/prefix/);
+    await member.leave();
+  });
+
   it('members --watch prints the list again when a member leaves', async () => {
     const cli = startCli(['members', 'encoders', '--watch'], env);
     await cli.waitFor(/^encoders: w1 \(3\), w2 \(3\)$/);

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { Backend } from '../../src/contract/backend.js';
 import { LeaseLostError } from '../../src/contract/errors/lock.js';
 import { ValidationError } from '../../src/contract/errors/store.js';
+import { Dynastore } from '../../src/facade/dynastore.js';
 import type { WatchEvent } from '../../src/watch/index.js';
 import type { Harness } from './harness.js';
 import { within } from './within.js';
@@ -50,14 +52,94 @@ export function sessionKeysContract(getHarness: () => Harness, t: SessionKeyTimi
       expect(await kv.exists('members/w1')).toBe(true);
       expect((await all(kv.list())).map((p) => p.key)).toEqual(['members/w1', 'plain']);
       await session.close();
-      expect(await kv.get('members/w1')).toBeUndefined();
-      expect(await kv.exists('members/w1')).toBe(false);
-      expect((await all(kv.list())).map((p) => p.key)).toEqual(['plain']);
-      expect((await kv.listPage()).items.map((p) => p.key)).toEqual(['plain']);
-      // the next writer replaces the dead row: a create succeeds (compare-and-swap on its version)
+      // the next writer replaces the dead row (no read came first): a create succeeds, compare-and-swap on its version
       const again = await kv.atomicPut('members/w1', 'again');
       expect(again.version).toBe(pair.version + 1);
       expect((await kv.get('members/w1'))?.text()).toBe('again');
+    });
+
+    for (const read of ['get', 'exists', 'list', 'listPage'] as const) {
+      it(`a ${read} that finds a key bound to a dead session reads it absent and removes its row`, async () => {
+        const h = getHarness();
+        const store = h.store();
+        const kv = store.partition(fresh(`reap-${read}`));
+        const session = await store.session(t);
+        await kv.put('members/w1', 'hello', { session });
+        await kv.put('plain', 'stays');
+        await session.close();
+        expect(await store.backend.get(kv.name, 'members/w1', { consistent: true })).toBeDefined();
+        if (read === 'get') expect(await kv.get('members/w1')).toBeUndefined();
+        if (read === 'exists') expect(await kv.exists('members/w1')).toBe(false);
+        if (read === 'list') expect((await all(kv.list())).map((p) => p.key)).toEqual(['plain']);
+        if (read === 'listPage') expect((await kv.listPage()).items.map((p) => p.key)).toEqual(['plain']);
+        let raw = await store.backend.get(kv.name, 'members/w1', { consistent: true });
+        for (let spent = 0; raw !== undefined; spent += 25) {
+          if (spent > 5_000) throw new Error('the dead row was never removed');
+          await h.passTime(25);
+          raw = await store.backend.get(kv.name, 'members/w1', { consistent: true });
+        }
+        expect(await store.backend.get(kv.name, 'plain', { consistent: true })).toBeDefined();
+      });
+    }
+
+    it('the removal by a reader leaves a row written again since alone, and a failure reaches onCall and a warning', async () => {
+      const h = getHarness();
+      const shared = h.store();
+      const kv0 = shared.partition(fresh('reap-race'));
+      const session = await shared.session(t);
+      await kv0.put('k', 'old', { session });
+      await session.close();
+      // a reader whose delete waits until another writer has written the key again
+      let release: () => void = () => undefined;
+      const gate = new Promise<void>((r) => {
+        release = r;
+      });
+      const deletes: Promise<unknown>[] = [];
+      const gated: Backend = {
+        kind: shared.backend.kind,
+        get: (p, k, o) => shared.backend.get(p, k, o),
+        write: (i) => shared.backend.write(i),
+        delete: (i) => {
+          const d = gate.then(() => shared.backend.delete(i));
+          deletes.push(d);
+          return d;
+        },
+        query: (i) => shared.backend.query(i),
+        transact: (i) => shared.backend.transact(i),
+        changes: () => shared.backend.changes(),
+      };
+      const reader = new Dynastore({ backend: gated, clock: shared.clock }).partition(kv0.name);
+      expect(await reader.get('k')).toBeUndefined();
+      expect(deletes).toHaveLength(1);
+      const fresher = await kv0.put('k', 'new');
+      release();
+      expect(await deletes[0]).toMatchObject({ ok: false });
+      expect((await kv0.get('k'))?.version).toBe(fresher.version);
+      // a delete that fails: in onCall (the backend's own report) and a process warning, once per reason
+      const other = await shared.session(t);
+      await kv0.put('k', 'bound again', { session: other });
+      await other.close();
+      const code = `TEST_${fresh('boom').replace(/\W/g, '_')}`;
+      const failing: Backend = {
+        ...gated,
+        delete: async () => {
+          throw Object.assign(new Error('the table is gone'), { code });
+        },
+      };
+      const warnings: Error[] = [];
+      const onWarning = (w: Error) => warnings.push(w);
+      process.on('warning', onWarning);
+      try {
+        const failingKv = new Dynastore({ backend: failing, clock: shared.clock }).partition(kv0.name);
+        expect(await failingKv.get('k')).toBeUndefined();
+        for (let i = 0; i < 40 && warnings.length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+      } finally {
+        process.off('warning', onWarning);
+      }
+      const mine = warnings.filter((w) => w.message.includes(code));
+      expect(mine).toHaveLength(1);
+      expect(mine[0]).toMatchObject({ name: 'DynastoreWarning', code: 'DYNASTORE_SESSION_KEY_REMOVAL' });
+      expect(mine[0]?.message).toMatch(/bound to dead session .*the table is gone/);
     });
 
     it('a put without session unbinds the key; a session-bound create refuses a live key', async () => {
@@ -121,7 +203,18 @@ export function sessionKeysContract(getHarness: () => Harness, t: SessionKeyTimi
         ['delete', 'members/b', 'session'],
       ]);
       expect(deletes[0]?.previous?.text()).toMatch(/^[AB]$/);
-      // a new write of the key is reported again
+      // a reader removes the dead rows: the watch, which already reported them deleted, says nothing more
+      expect(await kv.get('members/a')).toBeUndefined();
+      expect(await kv.get('members/b')).toBeUndefined();
+      for (let spent = 0; ; spent += 25) {
+        const rows = await Promise.all(
+          ['members/a', 'members/b'].map((k) => store.backend.get(kv.name, k, { consistent: true })),
+        );
+        if (rows.every((r) => r === undefined)) break;
+        if (spent > 5_000) throw new Error('the dead rows were never removed');
+        await h.passTime(25);
+      }
+      // a new write of the key is reported again (and nothing came between)
       await kv.put('members/a', 'A2');
       await until(h, () => events.length >= 5, 5_000, 'the re-put');
       expect(events[4]).toMatchObject({ type: 'put', key: 'members/a', cause: 'write' });

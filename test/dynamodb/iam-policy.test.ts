@@ -251,7 +251,18 @@ describe('the IAM policy is complete and exact', () => {
     const held = await session.lock('shared').acquire();
     await held.release();
     await session.close();
+    // a work group under the prefix: member keys, shard locks, the member list and the assignment
+    const groupSession = await store.session(short);
+    const group = store.workGroup('encoders', { shards: 4, prefix: tenant });
+    const member = await group.join(groupSession, { id: 'w1', onShard: () => undefined });
+    await until(() => member.owned().length === 4);
+    expect(await group.members()).toEqual(['w1']);
+    expect([...(await group.assignment()).values()]).toEqual(['w1', 'w1', 'w1', 'w1']);
+    await member.leave();
+    await groupSession.close();
     const policy = iamPolicy({ tableName, prefix: tenant });
+    const groupRows = calls.filter((c) => c.leadingKeys.some((k) => k.includes('_workgroups/encoders')));
+    expect(groupRows.length).toBeGreaterThan(4);
     const items = calls.filter((c) => (IAM_ACTIONS.items as readonly string[]).includes(c.action));
     expect(items.length).toBeGreaterThan(5);
     expect(items.filter((c) => !allows(policy, c))).toEqual([]);
@@ -263,6 +274,27 @@ describe('the IAM policy is complete and exact', () => {
         leadingKeys: ['tenant-b/config'],
       }),
     ).toBe(false);
+  }, 60_000);
+
+  it("refuses a work group whose prefix is not its member's session's, before any write", async () => {
+    const store = new Dynastore({ client, tableName });
+    const session = await store.session({
+      leaseMs: 1_500,
+      heartbeatMs: 400,
+      maxClockSkewMs: 100,
+      prefix: 'tenant-a/',
+    });
+    try {
+      calls.length = 0;
+      const group = store.workGroup('encoders', { shards: 4 });
+      expect(() => group.join(session, { onShard: () => undefined })).toThrow(ValidationError);
+      expect(() => group.join(session, { onShard: () => undefined })).toThrow(
+        /prefix "tenant-a\/".*prefix ""/,
+      );
+      expect(calls.filter((c) => c.leadingKeys.some((k) => k.includes('_workgroups')))).toEqual([]);
+    } finally {
+      await session.close();
+    }
   });
 });
 

@@ -1,3 +1,4 @@
+import { firstValueFrom } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/contract/backend.js';
 import { KeyExistsError, ValidationError } from '../../src/contract/errors/store.js';
@@ -285,6 +286,48 @@ export function workGroupContract(harness: () => Harness, t: GroupTiming, shards
       await until(h, () => failing.signal.aborted, 5_000, 'the member ends');
       await expect(failing.leave()).rejects.toMatchObject({ cause: boom });
       expect(await group.members()).toEqual([]);
+    });
+
+    it('a group under a tenant prefix keeps its member keys and shard locks under it; bad prefixes are refused before any write', async () => {
+      const h = harness();
+      const store = h.store();
+      const prefix = `t-${fresh('p')}/`;
+      const name = fresh('tenant');
+      const group = store.workGroup(name, { shards, prefix });
+      expect(group.prefix).toBe(prefix);
+      const session = await store.session({ ...t, owner: 'w1', prefix });
+      sessions.push(session);
+      const member = await group.join(session, { onShard: async () => undefined });
+      await until(
+        h,
+        () => member.owned().length === shards,
+        10 * t.leaseMs,
+        'the lone member holds every shard',
+      );
+      expect(await group.members()).toEqual(['w1']);
+      expect((await group.assignment()).size).toBe(shards);
+      // the rows are where the prefix puts them, and nowhere else
+      const keys: string[] = [];
+      for await (const pair of store.partition(`${prefix}_workgroups/${name}`).list()) keys.push(pair.key);
+      expect(keys).toEqual(['members/w1']);
+      for await (const pair of store.partition(`_workgroups/${name}`).list()) keys.push(pair.key);
+      expect(keys).toEqual(['members/w1']);
+      expect((await store.lock(`_workgroups/${name}/shards/0`, { prefix }).holder())?.data).toBe('w1');
+      expect(await store.lock(`_workgroups/${name}/shards/0`).holder()).toBeUndefined();
+      expect(await store.workGroup(name, { shards }).members()).toEqual([]);
+      // a group opened only to look at it (no shard count) follows the members under the prefix
+      const seen = firstValueFrom(store.workGroup(name, { prefix }).observe());
+      await h.passTime(t.heartbeatMs);
+      expect([...(await seen).keys()]).toEqual(['w1']);
+      await member.leave();
+      const bare = await open(store, 'bare');
+      const calls = h.calls.length;
+      // a session of another prefix, a prefix too long for the rows, a prefix that is no string
+      expect(() => group.join(bare, { onShard: async () => undefined })).toThrow(/prefix "".*prefix "t-/);
+      expect(() => store.workGroup(name, { shards, prefix: 'x'.repeat(2_030) })).toThrow(ValidationError);
+      expect(() => store.workGroup(name, { prefix: 'x'.repeat(2_030) })).toThrow(/workGroup\.prefix/);
+      expect(() => store.workGroup(name, { prefix: 7 } as never)).toThrow(ValidationError);
+      expect(h.calls.length).toBe(calls);
     });
 
     it('closes its sessions', async () => {

@@ -1,6 +1,7 @@
 import type { Observable } from 'rxjs';
 import { ExitCode } from '../exit-codes.js';
 import type { CommandSpec } from '../spec.js';
+import { prefixFrom, prefixOption } from './shared.js';
 
 /**
  * Follows `source` until `signal` aborts (or the source errors), calling `each` per value.
@@ -53,7 +54,7 @@ export function follow<T>(
 export const membersCommand: CommandSpec = {
   name: 'members',
   summary: 'print the live members of a work group and the shards each holds',
-  usage: ['members <group> [--watch]'],
+  usage: ['members <group> [--prefix <prefix>] [--watch]'],
   description:
     'Prints one line per live member of the work group <group>: its id and the shards it says it ' +
     'holds (what it last published; `shards` reads the locks themselves). A member whose session ' +
@@ -61,15 +62,20 @@ export const membersCommand: CommandSpec = {
     'that dies disappears no later than its shards may be taken over), until interrupted.',
   options: {
     watch: { type: 'boolean', description: 'print the list again on every change, until interrupted' },
+    prefix: prefixOption,
   },
   args: { min: 1, max: 1 },
   connects: true,
   handlesSignals: true,
-  examples: ['dynastore members encoders', 'dynastore members encoders --watch --json'],
+  examples: [
+    'dynastore members encoders',
+    'dynastore members encoders --watch --json',
+    'dynastore members encoders --prefix tenant-a/',
+  ],
   async run({ args, values, out, connect, signal }) {
     const name = args[0] ?? '';
     const { store } = await connect({ reportUnreachable: values.watch === true });
-    const group = store.workGroup(name);
+    const group = store.workGroup(name, prefixFrom(values));
     const print = (members: ReadonlyMap<string, readonly number[]>) => {
       if (values.watch === true) {
         const list = [...members].map(([id, owned]) => ({ id, owned }));

@@ -2,7 +2,7 @@ import { ExitCode } from '../exit-codes.js';
 import type { CommandSpec } from '../spec.js';
 import { parseCount } from '../values.js';
 import { follow } from './members.js';
-import { str } from './shared.js';
+import { prefixFrom, prefixOption, str } from './shared.js';
 
 /**
  * `dynastore shards <group> [--shards N] [--watch]`: who owns each shard of a work group.
@@ -15,7 +15,7 @@ import { str } from './shared.js';
 export const shardsCommand: CommandSpec = {
   name: 'shards',
   summary: 'print which member of a work group owns each shard',
-  usage: ['shards <group> [--shards <n>] [--watch]'],
+  usage: ['shards <group> [--shards <n>] [--prefix <prefix>] [--watch]'],
   description:
     'Prints one line per shard of the work group <group>: its number and the member that holds ' +
     'its lock now ("free" when nobody does), read from the shard locks. The shard count is the one ' +
@@ -28,17 +28,22 @@ export const shardsCommand: CommandSpec = {
       description: "the group's shard count (default: as its members publish it)",
     },
     watch: { type: 'boolean', description: 'then print each change of owner, until interrupted' },
+    prefix: prefixOption,
   },
   args: { min: 1, max: 1 },
   connects: true,
   handlesSignals: true,
-  examples: ['dynastore shards encoders', 'dynastore shards encoders --watch --json'],
+  examples: [
+    'dynastore shards encoders',
+    'dynastore shards encoders --watch --json',
+    'dynastore shards encoders --shards 64 --prefix tenant-a/',
+  ],
   async run({ args, values, out, connect, signal }) {
     const name = args[0] ?? '';
     const shardsText = str(values.shards);
     const shards = shardsText === undefined ? undefined : parseCount('--shards', shardsText, 1);
     const { store } = await connect({ reportUnreachable: values.watch === true });
-    const group = store.workGroup(name, shards === undefined ? undefined : { shards });
+    const group = store.workGroup(name, { ...(shards !== undefined && { shards }), ...prefixFrom(values) });
     const assignment = await group.assignment();
     const count = shards ?? Math.max(0, ...[...assignment.keys()].map((s) => s + 1));
     const line = (shard: number, member: string | undefined) =>

@@ -3,6 +3,7 @@ import type { Subscription } from 'rxjs';
 import type { Clock, TimerHandle } from '../contract/clock/types.js';
 import { KeyExistsError, ValidationError } from '../contract/errors/store.js';
 import type { Lease } from '../lock/index.js';
+import { workGroupTestMutants } from './mutants.js';
 import type { JoinOptions } from './options.js';
 import { planShards } from './plan.js';
 import { formatMemberValue, parseMemberValue } from './published.js';
@@ -287,7 +288,7 @@ export class Member implements AsyncDisposable {
   #work(shard: number, lease: Lease): void {
     const stop = new AbortController();
     const lost = () => {
-      stop.abort(lease.signal.reason);
+      if (!workGroupTestMutants.workAfterLeaseLost) stop.abort(lease.signal.reason);
       // lost without our release: the session ended (the member fails with it)
       if (this.#owned.get(shard)?.lease === lease && !this.#releasing.has(shard)) {
         this.#owned.delete(shard);

@@ -248,6 +248,7 @@ describe('npm run sim', () => {
     'rule-b-from-read-sent': { seed: 1, check: /exclusion/ },
     'fence-token-at-least': { seed: 42, check: /^session-counter-lost-update/ },
     'watch-skips-gap': { seed: 5, check: /^watch-gap$/ },
+    'member-works-after-loss': { seed: 3, check: /^workgroup-(exclusion|overlap-beyond-a-lease)/ },
   };
   const clean = new Map<number, Promise<SeedResult>>();
   for (const mutant of MUTANTS) {

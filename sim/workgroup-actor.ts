@@ -95,10 +95,14 @@ export async function workGroupActor(p: Proc, g: GroupWorld, once = false): Prom
     if (session) {
       const group = p.store.workGroup(GROUP_KEYS.group, { shards: GROUP_KEYS.shards });
       const id = `${w}#${n++}`;
+      // The member asks for shards from its join on: each shard counter's token-order check
+      // counts from here (a shard's work may start well after its grant, so not from there).
+      for (let s = 0; s < GROUP_KEYS.shards; s++)
+        p.rec.countFor(GROUP_KEYS.counter(s), { w: id, ev: 'acquire' });
       try {
         const member = await group.join(session, {
           id,
-          onShard: (shard, lease) => work(p, g, shard, lease),
+          onShard: (shard, lease) => work(p, g, id, shard, lease),
         });
         p.rec.ops++;
         p.rec.note(`${w} member ${id} joined`);
@@ -120,18 +124,18 @@ export async function workGroupActor(p: Proc, g: GroupWorld, once = false): Prom
 }
 
 /** One shard's `onShard` work: claims while the shard's signal stands, fenced increments alongside. */
-async function work(p: Proc, g: GroupWorld, shard: number, lease: ShardLease): Promise<void> {
+async function work(p: Proc, g: GroupWorld, member: string, shard: number, lease: ShardLease): Promise<void> {
   const w = p.name;
   const token = lease.token.toString();
   const hold = GROUP_KEYS.hold(shard);
   const key = GROUP_KEYS.counter(shard);
   p.rec.hold(hold, { w, ev: 'granted', token, m: p.rec.now });
-  p.rec.countFor(key, { w, ev: 'granted', token });
+  p.rec.countFor(key, { w: member, ev: 'granted', token });
   g.board.start(shard, w);
   let holding = true;
   const writer = (async () => {
     while (holding && !lease.signal.aborted) {
-      if ((await increment(p, key, lease)) === 'ambiguous') return;
+      if ((await increment(p, member, key, lease)) === 'ambiguous') return;
       await p.clock.sleep(between(p.rand, 10, 60));
     }
   })();
@@ -158,8 +162,12 @@ async function work(p: Proc, g: GroupWorld, shard: number, lease: ShardLease): P
 }
 
 /** Reads the shard's counter, works a little (rarely past the lease), writes it + 1 fenced by the shard's lease. */
-async function increment(p: Proc, key: string, lease: ShardLease): Promise<'ambiguous' | undefined> {
-  const w = p.name;
+async function increment(
+  p: Proc,
+  w: string,
+  key: string,
+  lease: ShardLease,
+): Promise<'ambiguous' | undefined> {
   const token = lease.token.toString();
   const kv = p.store.partition(GROUP_KEYS.counterPartition);
   let n: number;
@@ -167,7 +175,7 @@ async function increment(p: Proc, key: string, lease: ShardLease): Promise<'ambi
     const pair = await kv.get(key);
     n = pair ? Number(pair.text()) : 0;
   } catch (err) {
-    p.rec.note(`${w} ${key} counter read: ${text(err)}`);
+    p.rec.note(`${p.name} ${key} counter read: ${text(err)}`);
     return undefined;
   } finally {
     p.rec.ops++;

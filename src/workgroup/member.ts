@@ -196,9 +196,21 @@ export class Member implements AsyncDisposable {
       throw error;
     }
     session.signal.addEventListener('abort', this.#onSessionEnd, { once: true });
+    let snap: Set<string> | undefined;
     this.#sub = this.#table.watch(this.#names.memberPrefix).subscribe({
       next: (e) => {
         const id = e.key.slice(this.#names.memberPrefix.length);
+        if (e.cause === 'snapshot') {
+          if (!snap) {
+            snap = new Set();
+            const seen = snap;
+            queueMicrotask(() => {
+              for (const other of [...this.#others.keys()]) if (!seen.has(other)) this.#others.delete(other);
+              this.#schedule();
+            });
+          }
+          if (e.type === 'put') snap.add(id);
+        }
         if (id === this.id) {
           // our own key reported gone because our session died: the member is over; deleted by
           // someone else: written again (the others would count us out and reach for our shards)

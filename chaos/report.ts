@@ -4,6 +4,7 @@ import { durations, type ExclusionVerdict } from './checker/exclusion.js';
 import type { KvAnomalies } from './checker/kv-anomalies.js';
 import type { LinearizabilityResult } from './checker/linearizability.js';
 import type { SessionVerdict } from './checker/session.js';
+import type { SettleVerdict } from './checker/settle.js';
 import type { WatchVerdict } from './checker/watch.js';
 
 /** `chaos/report.json`: the shape issue 7 asks for, plus `lease` and `election`. */
@@ -47,6 +48,8 @@ export interface ChaosReport {
   readonly workGroup: ChaosReport['session'];
   /** The work-group control (plain counter writes): it must lose updates. */
   readonly workGroupControl: { readonly lostUpdates: number; readonly overlaps: number };
+  /** Once the faults stopped: each shard owned again within the bound (`unowned` 0), and the slowest shard's time. */
+  readonly workGroupSettle: { readonly boundMs: number; readonly settleMs: number; readonly unowned: number };
 }
 
 /** The checked history of one KV worker. */
@@ -83,6 +86,8 @@ export interface RunResults {
   /** The work-group members (fenced counters per shard) and the control group (plain writes). */
   readonly workGroup: SessionVerdict;
   readonly workGroupControl: SessionVerdict;
+  /** The work group's settle check once the faults stopped. */
+  readonly workGroupSettle: SettleVerdict;
   /** Timing of the lease and election workloads (for the summary). */
   readonly bounds: {
     readonly leaseMs: number;
@@ -144,6 +149,11 @@ export function toReport(r: RunResults): ChaosReport {
       lostUpdates: r.workGroup.lostUpdates,
     },
     workGroupControl: { lostUpdates: r.workGroupControl.lostUpdates, overlaps: r.workGroupControl.overlaps },
+    workGroupSettle: {
+      boundMs: r.workGroupSettle.boundMs,
+      settleMs: r.workGroupSettle.settleMs,
+      unowned: r.workGroupSettle.unowned,
+    },
   };
 }
 
@@ -272,6 +282,11 @@ export function summary(r: RunResults): string {
     `${verdict(g.violations === 0)}  work group: 12 shards, members paused and SIGKILLed, clocks up to ${spread(b.leaseSkews)} ms apart: ${g.sessions} member sessions, ${g.holds} shard holds, ${g.takeovers} takeovers, ${g.claims} checks; holds of a shard that overlapped ${g.overlaps}, tokens held by two members ${g.sharedIds}; fenced counters: ${g.increments} increments, ${g.fencedRejections} refused by the fence, lost updates ${g.lostUpdates}, stale writes accepted ${g.staleAccepted}`,
   );
   for (const d of g.details.slice(0, 5)) line(`      ! ${d}`);
+  const st = r.workGroupSettle;
+  line(
+    `${verdict(st.unowned === 0)}  work group settle: once the faults stopped, every one of ${st.shards} shards owned again within ${st.settleMs >= 0 ? `${st.settleMs} ms` : 'never'} (bound ${st.boundMs} ms: session takeover floor + 1 s); shards late ${st.unowned}`,
+  );
+  for (const d of st.details.slice(0, 5)) line(`      ! ${d}`);
   line(
     `${verdict(gc.lostUpdates > 0)}  work group control (fencing off): ${gc.increments} increments, lost updates ${gc.lostUpdates} (must be > 0: unfenced work of a paused member overwrites its successor's)`,
   );

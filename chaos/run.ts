@@ -25,6 +25,7 @@ import { findKvAnomalies } from './checker/kv-anomalies.js';
 import { checkLinearizable } from './checker/linearizability.js';
 import { casRegister } from './checker/model.js';
 import { checkSessions } from './checker/session.js';
+import { checkSettle, settleBoundMs } from './checker/settle.js';
 import { checkWatch } from './checker/watch.js';
 import { defaultPlan } from './faults/plan.js';
 import { FaultProxy } from './faults/proxy.js';
@@ -206,12 +207,16 @@ async function run(
     }),
     observe,
   );
+  // The work groups' members stay past the faults, through the settle bound and 2 s more, so the
+  // settle check sees every shard owned again.
+  const settleMs = settleBoundMs(s.workgroup);
   const workGroup = (name: string, fencedWrites: boolean, offset: number) =>
     new WorkerGroup(
       name,
       { pauseMs: s.pauseMs, killable: true },
       (n) => ({
         ...base('workgroup', `${name}-${n}`, s.seed * 100 + offset + n, skewFor(n, s.leaseSkews)),
+        stopAt: stopAt + settleMs + 2_000,
         workgroup: {
           ...s.workgroup,
           fenced: fencedWrites,
@@ -290,8 +295,11 @@ async function run(
   clearInterval(progress);
   await nemesis.stop();
   proxy.setPlan(undefined);
+  const faultsOffAt = performance.timeOrigin + performance.now();
   log('faults off; waiting for workers to finish');
-  await Promise.all(groups.map((g) => g.close(s.counter.leaseMs * 4 + s.watch.drainMs + 5_000)));
+  await Promise.all(
+    groups.map((g) => g.close(s.counter.leaseMs * 4 + s.watch.drainMs + 5_000 + settleMs + 2_000)),
+  );
 
   const directStore = new Dynastore({ client: local.client, tableName });
   const direct = { store: directStore, chaos: directStore.partition('chaos') };
@@ -328,6 +336,11 @@ async function run(
     election: checkElection(election.lines),
     session: checkSessions(sessions.lines, await sessionCounters(direct.store, s.session)),
     workGroup: checkSessions(groupMembers.lines, await shardCounters(direct.store, s.workgroup, 'workgroup')),
+    workGroupSettle: checkSettle(groupMembers.lines as never, {
+      faultsOffAt,
+      boundMs: settleMs,
+      shards: s.workgroup.shards,
+    }),
     workGroupControl: checkSessions(
       groupControl.lines,
       await shardCounters(direct.store, s.workgroup, 'workgroup-control'),
@@ -379,7 +392,8 @@ function exitCode(report: ChaosReport, r: RunResults, strict: boolean): number {
       report.lease.violations +
       report.election.violations +
       report.session.violations +
-      report.workGroup.violations >
+      report.workGroup.violations +
+      report.workGroupSettle.unowned >
     0
   )
     return 1;

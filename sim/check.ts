@@ -77,7 +77,9 @@ export function checkRun(
           ? 'withLock'
           : group.startsWith('session/')
             ? 'session'
-            : 'semaphore';
+            : group.startsWith('wg/')
+              ? 'workgroup'
+              : 'semaphore';
     stats[`${name}Holds`] = (stats[`${name}Holds`] ?? 0) + v.holds;
     add(`${name}-shared-token (${group})`, v.sharedIds, v.details);
     if (mode === 'bounded') add(`${name}-exclusion (${group})`, v.overlaps, v.details);
@@ -112,12 +114,14 @@ export function checkRun(
 
   for (const [key, lines] of [...rec.sessionCounters].sort((a, b) => a[0].localeCompare(b[0]))) {
     const s = checkCounter(lines, finals.sessionCounters?.get(key) ?? 0);
-    stats.sessionCounterAcked = (stats.sessionCounterAcked ?? 0) + s.acknowledged;
-    stats.sessionCounterFenced = (stats.sessionCounterFenced ?? 0) + s.fencedRejections;
-    add(`session-counter-lost-update (${key})`, s.lostUpdates, s.details);
-    add(`session-counter-phantom (${key})`, s.phantoms, s.details);
-    add(`session-counter-stale-write-accepted (${key})`, s.staleAccepted, s.details);
-    add(`session-counter-token-order (${key})`, s.tokenViolations, s.details);
+    // the work group's shard counters (`wg-<n>`) share the session counters' lines and checks
+    const kind = key.startsWith('wg-') ? 'workgroup' : 'session';
+    stats[`${kind}CounterAcked`] = (stats[`${kind}CounterAcked`] ?? 0) + s.acknowledged;
+    stats[`${kind}CounterFenced`] = (stats[`${kind}CounterFenced`] ?? 0) + s.fencedRejections;
+    add(`${kind}-counter-lost-update (${key})`, s.lostUpdates, s.details);
+    add(`${kind}-counter-phantom (${key})`, s.phantoms, s.details);
+    add(`${kind}-counter-stale-write-accepted (${key})`, s.staleAccepted, s.details);
+    add(`${kind}-counter-token-order (${key})`, s.tokenViolations, s.details);
   }
 
   const l = checkLinearizable(casRegister, rec.kv, { maxSteps: 200_000 });

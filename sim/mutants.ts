@@ -1,5 +1,6 @@
 import { testMutants } from '../src/lock/mutants.js';
 import { watchTestMutants } from '../src/watch/mutants.js';
+import { workGroupTestMutants } from '../src/workgroup/mutants.js';
 
 /**
  * The mutants: each breaks one thing on purpose; the simulator's checkers must catch each within
@@ -33,6 +34,9 @@ import { watchTestMutants } from '../src/watch/mutants.js';
  *   owners reused across restarts: a dead incarnation's write in flight lands under the next one).
  * - `watch-skips-gap`: a watch skips a change record that does not connect to the row it knows
  *   even when the record is newer (the old behaviour: one lost record stalls the key silently).
+ * - `member-works-after-loss`: a work-group member whose shard lease is lost (its session ended)
+ *   does not abort the shard's `onShard` signal: the work goes on beside the shard's next owner
+ *   (src/workgroup/mutants.ts).
  */
 export const MUTANTS = [
   'grant-without-token-check',
@@ -49,6 +53,7 @@ export const MUTANTS = [
   'rule-b-from-read-sent',
   'fence-token-at-least',
   'watch-skips-gap',
+  'member-works-after-loss',
 ] as const;
 
 /** One of {@link MUTANTS}. */
@@ -90,6 +95,12 @@ export function isMutant(name: string): name is MutantName {
  * ```
  */
 export function enableMutant(name: MutantName | undefined): () => void {
+  if (name === 'member-works-after-loss') {
+    workGroupTestMutants.workAfterLeaseLost = true;
+    return () => {
+      workGroupTestMutants.workAfterLeaseLost = false;
+    };
+  }
   if (name === 'watch-skips-gap') {
     watchTestMutants.skipGaps = true;
     return () => {

@@ -22,7 +22,8 @@ import { enableMutant, type MutantName } from './mutants.js';
 import { Network } from './network.js';
 import { Recorder } from './record.js';
 import { SESSION_KEYS, sessionActor } from './session-actor.js';
-import { World } from './world.js';
+import { GROUP_KEYS, ShardBoard, workGroupActor } from './workgroup-actor.js';
+import { type Owner, World } from './world.js';
 
 /** Simulated (true) time the workloads of one seed run, before the quiet end. */
 export const DEFAULT_SIM_MS = 20_000;
@@ -127,10 +128,23 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
   let crashes = 0;
   let clockSteps = 0;
   let backendCalls = 0;
+  // Work groups: who works which shard (the settle check), and how long members stay once the
+  // faults stop: through the settle bound and one lease more.
+  const names = new Map<string, Owner>();
+  const board = new ShardBoard(
+    () => world.now,
+    (w) => {
+      const o = names.get(w);
+      return o !== undefined && world.alive(o);
+    },
+  );
+  const settleMs = groupSettleBoundMs({ mode, leaseMs, maxClockSkewMs });
+  const group = { board, stayUntil: () => simMs + settleMs + leaseMs };
 
-  const start = (pid: number) => {
+  const start = (pid: number, onlyGroup = false) => {
     const owner = world.spawn(pid);
     const name = `p${pid}.${owner.incarnation}`;
+    names.set(name, owner);
     const clock = new SimClock(world, owner, {
       rate: 1 + (procRand() * 2 - 1) * maxDrift,
       wallErrorMs: (procRand() * 2 - 1) * bound,
@@ -166,10 +180,12 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
       );
     };
     // The loops start as events of the process, so a crash right away leaves nothing running.
-    // (A work-group actor joins them once work groups land: one loop per process that joins a
-    // shared group, takes and completes its items with fenced writes, and lines for a checker
-    // that no item is done twice or lost; it is not here yet because the feature is not.)
     world.at(world.now, owner, () => {
+      if (onlyGroup) {
+        loop('work group', workGroupActor(proc, group, true));
+        return;
+      }
+      loop('work group', workGroupActor(proc, group));
       loop('counter', counterActor(proc));
       loop('lease', leaseActor(proc));
       loop('semaphore', semaphoreActor(proc));
@@ -240,13 +256,36 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
   if (reaping) world.at(retentionMs, undefined, reap);
 
   const disable = enableMutant(options.mutant);
+  // Library code that falls back to Math.random for jitter (the watch's session tracker retries
+  // its reads with `retry()` and no `random`) would make a run differ from its replay: during the
+  // run Math.random is a stream of the seed. (Seeds of one process run one after another.)
+  const realRandom = Math.random;
+  Math.random = sub();
   let probe: ProbeResult;
+  let groupSettleMaxMs = 0;
   try {
     await world.runUntil(simMs);
     stopping = true;
     net.calm = true;
     log.add('quiet: faults off, everyone resumed, loops finish');
     for (const pid of live.keys()) world.resume(pid);
+    // Work groups, liveness: a fresh member joins now (so the group is never empty), and every
+    // shard must be worked by a live member at some instant within the settle bound.
+    board.watchFrom();
+    start(count + 3, true);
+    const quietAt = world.now;
+    world.at(quietAt + settleMs, undefined, () => {
+      const late: string[] = [];
+      for (let s = 0; s < GROUP_KEYS.shards; s++) {
+        const at = board.ownedSince.get(s);
+        if (at === undefined) late.push(`shard ${s}`);
+        else groupSettleMaxMs = Math.max(groupSettleMaxMs, at - quietAt);
+      }
+      if (late.length > 0)
+        rec.violation(
+          `work-group liveness: ${late.join(', ')} of group ${GROUP_KEYS.group} owned by no live member within ${settleMs.toFixed(0)} ms of the faults stopping`,
+        );
+    });
     // Liveness, first part: a lock or the election left held by a dead holder is granted within
     // the takeover bound to a fresh waiter that starts now.
     probeDeadHolders(world, net, store, rec, log, {
@@ -278,6 +317,7 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
     await world.runUntil(world.now + 2_500);
   } finally {
     disable();
+    Math.random = realRandom;
   }
   for (const p of live.values()) {
     rec.watched({ w: p.proc.name, ev: 'watch-done' });
@@ -291,7 +331,9 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
   );
   const sessionCounters = new Map(
     rows
-      .filter((r) => r.partition === SESSION_KEYS.counterPartition)
+      .filter(
+        (r) => r.partition === SESSION_KEYS.counterPartition || r.partition === GROUP_KEYS.counterPartition,
+      )
       .map((r) => [r.key, Number(r.payload ?? 0)] as const),
   );
   const checked = checkRun(
@@ -306,6 +348,7 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
     ...net.stats,
     probeGrants: probe.granted,
     probeMaxWaitMs: probe.maxWaitMs,
+    groupSettleMaxMs,
   };
   const verdict = { ...checked, stats };
   for (const v of verdict.violations) log.add(`violation ${v.check} x${v.count}`);
@@ -407,6 +450,17 @@ export async function probeLiveness(
   await world.runUntil(world.now + 500);
   conn.close();
   return { granted, maxWaitMs };
+}
+
+/**
+ * The work group's settle bound once the faults stop: the session takeover bound (a dead or lost
+ * member's session, hence its shard locks and its member key, can be taken over by then) plus one
+ * lease of margin: the survivors learn of the dead member's key through the watch or, at the
+ * latest, their once-a-lease re-plan, then grant the shard locks (a round trip or two on a calm
+ * network, a few at a time).
+ */
+export function groupSettleBoundMs(o: { mode: ClockMode; leaseMs: number; maxClockSkewMs: number }): number {
+  return takeoverBoundMs(o) + o.leaseMs;
 }
 
 /** The takeover bound of the liveness checks (see {@link probeLiveness}). */

@@ -3,6 +3,7 @@ import type { Subscription } from 'rxjs';
 import type { Clock, TimerHandle } from '../contract/clock/types.js';
 import { KeyExistsError, ValidationError } from '../contract/errors/store.js';
 import type { Lease } from '../lock/index.js';
+import { workGroupTestMutants } from './mutants.js';
 import type { JoinOptions } from './options.js';
 import { planShards } from './plan.js';
 import { formatMemberValue, parseMemberValue } from './published.js';
@@ -199,9 +200,21 @@ export class Member implements AsyncDisposable {
       throw error;
     }
     session.signal.addEventListener('abort', this.#onSessionEnd, { once: true });
+    let snap: Set<string> | undefined;
     this.#sub = this.#table.watch(this.#names.memberPrefix).subscribe({
       next: (e) => {
         const id = e.key.slice(this.#names.memberPrefix.length);
+        if (e.cause === 'snapshot') {
+          if (!snap) {
+            snap = new Set();
+            const seen = snap;
+            queueMicrotask(() => {
+              for (const other of [...this.#others.keys()]) if (!seen.has(other)) this.#others.delete(other);
+              this.#schedule();
+            });
+          }
+          if (e.type === 'put') snap.add(id);
+        }
         if (id === this.id) {
           // our own key reported gone because our session died: the member is over; deleted by
           // someone else: written again (the others would count us out and reach for our shards)
@@ -294,7 +307,7 @@ export class Member implements AsyncDisposable {
   #work(shard: number, lease: Lease): void {
     const stop = new AbortController();
     const lost = () => {
-      stop.abort(lease.signal.reason);
+      if (!workGroupTestMutants.workAfterLeaseLost) stop.abort(lease.signal.reason);
       // lost without our release: the session ended (the member fails with it)
       if (this.#owned.get(shard)?.lease === lease && !this.#releasing.has(shard)) {
         this.#owned.delete(shard);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkSessions } from '../../chaos/checker/session.js';
+import { checkSettle, settleBoundMs } from '../../chaos/checker/settle.js';
 import { FaultProxy } from '../../chaos/faults/proxy.js';
 import type { WorkerLine } from '../../chaos/workers/common.js';
 import type { WorkerConfig, WorkGroupConfig } from '../../chaos/workers/config.js';
@@ -30,6 +31,7 @@ async function run(name: string, fenced: boolean) {
   const lines: WorkerLine[] = [];
   const byWorker = new Map<string, FaultProxy>();
   let victim: string | undefined;
+  let stallEndedAt = 0;
   let stalls = 0;
   const onLine = (l: WorkerLine) => {
     lines.push(l);
@@ -47,6 +49,7 @@ async function run(name: string, fenced: boolean) {
     } else if (l.w === victim && l.ev.startsWith('write-')) {
       p.setPlan(undefined);
       victim = undefined;
+      stallEndedAt = l.t;
     }
   };
   const workgroup: WorkGroupConfig = {
@@ -87,7 +90,15 @@ async function run(name: string, fenced: boolean) {
   const finals = new Map<string, number>();
   for (let s = 0; s < workgroup.shards; s++)
     finals.set(`shard-${s}`, (await kv.get(`shard-${s}`))?.json<{ n: number }>().n ?? 0);
-  return { verdict: checkSessions(lines as never, finals), stalls };
+  // the faults stop when the last stall ends (the stalled member's late write answered): from
+  // then on every shard must be owned again within the session takeover floor + 1 s
+  const faultsOffAt = stallEndedAt;
+  const settle = checkSettle(lines as never, {
+    faultsOffAt,
+    boundMs: settleBoundMs({ leaseMs: LEASE_MS, maxClockSkewMs: workgroup.maxClockSkewMs }),
+    shards: workgroup.shards,
+  });
+  return { verdict: checkSessions(lines as never, finals), stalls, settle };
 }
 
 describe('work group chaos against DynamoDB Local', () => {
@@ -100,6 +111,11 @@ describe('work group chaos against DynamoDB Local', () => {
     expect(real.verdict.takeovers, 'a stalled member loses its shards to the others').toBeGreaterThan(0);
     expect(real.verdict.acknowledged).toBeGreaterThan(3);
     expect(real.verdict.fencedRejections, "the stalled member's late write is refused").toBeGreaterThan(0);
+    expect(real.settle.details, 'every shard owned again within the bound once the stalls end').toEqual([]);
+    expect(real.settle.settleMs).toBeGreaterThanOrEqual(0);
+    console.log(
+      `work group settle after the last stall: ${real.settle.settleMs} ms (bound ${real.settle.boundMs} ms)`,
+    );
     expect(control.stalls).toBeGreaterThan(0);
     expect(
       control.verdict.lostUpdates,

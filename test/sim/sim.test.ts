@@ -238,16 +238,17 @@ describe('npm run sim', () => {
     'rule-b-without-waiting': { seed: 1, check: /exclusion/ },
     'release-skips-inflight-renewal': { seed: 2, check: /^store-boundary$/ },
     'watch-drops-first-change': { seed: 1, check: /^watch-gap$/ },
-    'rule-a-without-skew-margin': { seed: 2, check: /exclusion/ },
+    'rule-a-without-skew-margin': { seed: 13, check: /exclusion/ },
     'session-takeover-without-waiting': { seed: 1, check: /^session-exclusion/ },
     'release-without-condition': { seed: 1, check: /exclusion/ },
     'rule-b-from-first-sight': { seed: 1, check: /exclusion/ },
     'grant-token-or-equal': { seed: 21, check: /shared-token|token-order/ },
-    'renewal-without-condition': { seed: 2, check: /exclusion/ },
-    'session-takeover-without-kill': { seed: 22, check: /^session-overlap-beyond-a-lease/ },
-    'rule-b-from-read-sent': { seed: 1, check: /exclusion/ },
-    'fence-token-at-least': { seed: 54, check: /counter-lost-update/ },
+    'renewal-without-condition': { seed: 7, check: /exclusion/ },
+    'session-takeover-without-kill': { seed: 21, check: /^session-overlap-beyond-a-lease/ },
+    'rule-b-from-read-sent': { seed: 2, check: /exclusion/ },
+    'fence-token-at-least': { seed: 17, check: /counter-lost-update/ },
     'watch-skips-gap': { seed: 5, check: /^watch-gap$/ },
+    'member-works-after-loss': { seed: 3, check: /^workgroup-(exclusion|overlap-beyond-a-lease)/ },
   };
   const clean = new Map<number, Promise<SeedResult>>();
   for (const mutant of MUTANTS) {

@@ -103,8 +103,16 @@ describe('watchers that start together share one snapshot read (DynamoDB Local)'
     await new Promise((resolve) => setTimeout(resolve, 200));
     writing = false;
     await Promise.all(writers);
-    for (const w of watchers) {
-      await until(() => w.events.at(-1)?.pair?.version === last, 10_000, `version ${last}`);
+    for (const [i, w] of watchers.entries()) {
+      await until(() => w.events.at(-1)?.pair?.version === last, 10_000, `version ${last}`).catch(
+        (err: Error) => {
+          // say where it stopped: an error, a stall after some version, or no event at all
+          const tail = w.events.slice(-3).map((e) => `${e.cause}@${e.pair?.version ?? '-'}`);
+          throw new Error(
+            `watcher ${i}: ${err.message}; last events ${tail.join(', ') || 'none'}; errors ${String(w.errors)}`,
+          );
+        },
+      );
       const versions = w.events.map((e) => e.pair?.version ?? -1);
       expect(w.events[0]?.cause).toBe('snapshot');
       expect(w.errors).toEqual([]);

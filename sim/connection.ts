@@ -319,8 +319,11 @@ class ProcessFeed implements ChangeFeed {
     const { world, rand, rates } = this.#net;
     const l: Listener = { onChanges, onError, onHealth, since: Number.POSITIVE_INFINITY };
     this.#listeners.add(l);
+    // a late position is a fault: once the faults stop (calm), a new subscription is positioned at
+    // once (the delay is still drawn, so the random stream, hence the history so far, is unchanged)
+    const late = within(rand, rates.readyMs);
     const ready = new Promise<void>((resolve) => {
-      world.at(world.now + within(rand, rates.readyMs), this.#owner, () => {
+      world.at(world.now + (this.#net.calm ? 0 : late), this.#owner, () => {
         // positioned: what is committed from now on is delivered (and maybe a little before)
         l.since = Math.max(0, this.#net.commits - Math.floor(rand() * 3));
         resolve();

@@ -455,9 +455,12 @@ export async function probeLiveness(
 /**
  * The work group's settle bound once the faults stop: the session takeover bound (a dead or lost
  * member's session, hence its shard locks and its member key, can be taken over by then) plus one
- * lease of margin: the survivors learn of the dead member's key through the watch or, at the
- * latest, their once-a-lease re-plan, then grant the shard locks (a round trip or two on a calm
- * network, a few at a time).
+ * lease of margin: the survivors learn of the dead member's key through the watch (the
+ * once-a-lease re-plan reads nothing: it only retries the plan), then grant the shard locks (a
+ * round trip or two on a calm network, a few at a time). The bound holds only if the feed is calm
+ * too: a member that joins near the quiet end plans from its join-time list until its watch's
+ * snapshot arrives, so a late feed position (`readyMs`, up to 2 s) is a fault the calm switches off
+ * (seed 69: two joiners blind for 1.2 s and 1.0 s left shard 2 unowned past the bound).
  */
 export function groupSettleBoundMs(o: { mode: ClockMode; leaseMs: number; maxClockSkewMs: number }): number {
   return takeoverBoundMs(o) + o.leaseMs;

@@ -232,6 +232,40 @@ describe('npm run sim', () => {
     expect(rec.online[0]).toContain('liveness: lock lease not granted within 990 ms');
   });
 
+  it('positions a new feed subscription late while faults run, at once after they stop (seed 69)', async () => {
+    const world = new World();
+    const log = new SimLog(world);
+    const rates = { ...drawFaults(() => 0.1, 600), readyMs: [1_000, 1_000] as const };
+    const clock = new SimClock(
+      world,
+      { pid: 0, incarnation: 0 },
+      { rate: 1, wallErrorMs: 0, monoStartMs: 0 },
+    );
+    const store = new MemoryBackend({ clock });
+    const net = new Network(world, store, () => 0.5, rates, log, undefined);
+    const conn = new Connection(net, world.spawn(1), clock, 'p1.1', () => undefined);
+    const readyAt = async () => {
+      const start = world.now;
+      let at: number | undefined;
+      const sub = conn.changes().subscribe(
+        () => undefined,
+        () => undefined,
+      );
+      void sub.ready.then(() => {
+        at = world.now;
+      });
+      while (at === undefined && world.now < start + 5_000) await world.runUntil(world.now + 10);
+      sub.unsubscribe();
+      return (at ?? Number.POSITIVE_INFINITY) - start;
+    };
+    expect(await readyAt()).toBe(1_000);
+    net.calm = true;
+    // a member that joins in the quiet end must see its group at once: a late position there (up
+    // to 2 s) left seed 69's joiners planning from a stale list past the work-group settle bound
+    expect(await readyAt()).toBeLessThan(20);
+    conn.close();
+  });
+
   // A known catching seed per mutant (6 simulated seconds; the default clock mode of the seed).
   const caughtBy: Record<MutantName, { seed: number; check: RegExp }> = {
     'grant-without-token-check': { seed: 1, check: /^counter-/ },

@@ -158,7 +158,10 @@ function unreadable(info: StreamRecordInfo, attribute: string, reason: string): 
 function recordInfo(record: DynamoDBStreamRecord, index: number): StreamRecordInfo {
   if (!isObject(record)) return { index };
   const data: DynamoDBStreamRecord['dynamodb'] = isObject(record.dynamodb) ? record.dynamodb : undefined;
-  const seconds = Number(data?.ApproximateCreationDateTime);
+  // untrusted: only a number (as Lambda sends it) or a numeric string; anything else (an object
+  // whose toString throws, say) is no creation time, never an exception
+  const raw: unknown = data?.ApproximateCreationDateTime;
+  const seconds = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw) : Number.NaN;
   return {
     index,
     ...(typeof record.eventID === 'string' && { eventID: record.eventID }),

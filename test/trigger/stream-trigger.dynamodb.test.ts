@@ -242,6 +242,23 @@ describe('changesFromStreamEvent on records read from DynamoDB Local', () => {
     );
   });
 
+  it('an object that cannot be turned into a primitive, in any field, gives an event, not an exception', () => {
+    // found by the property above in CI: ApproximateCreationDateTime { toString: 0 } threw a TypeError
+    const poison = { toString: 0, valueOf: 0 };
+    const real = (event.Records as DynamoDBStreamRecord[])[0]!;
+    for (const field of ['ApproximateCreationDateTime', 'SequenceNumber', 'Keys', 'NewImage', 'OldImage']) {
+      const record = { ...real, dynamodb: { ...real.dynamodb, [field]: poison } } as DynamoDBStreamRecord;
+      expect(() => changesFromStreamEvent({ Records: [record] }), field).not.toThrow();
+    }
+    const top = {
+      ...real,
+      eventID: poison,
+      eventName: poison,
+      eventSourceARN: poison,
+    } as unknown as DynamoDBStreamRecord;
+    expect(() => changesFromStreamEvent({ Records: [top] })).not.toThrow();
+  });
+
   it('rejects bad options and an event that is not one, before reading a record', () => {
     expect(() => changesFromStreamEvent({} as DynamoDBStreamEvent)).toThrow(ValidationError);
     expect(() => changesFromStreamEvent(event, { partitions: 'x' } as never)).toThrow(/unknown option/);

@@ -44,7 +44,14 @@ async function settle(what: string, members: number): Promise<void> {
   for (;;) {
     const owned = [...(await group.published()).values()];
     const all = owned.flat();
-    if (owned.length === members && new Set(all).size === 12 && all.length === 12) break;
+    // settled: every shard claimed once, each member at its share (⌊12/M⌋ or ⌈12/M⌉; a member that
+    // started first holds more until it releases its surplus), and the lock table agrees
+    const balanced = owned.every(
+      (o) => o.length >= Math.floor(12 / members) && o.length <= Math.ceil(12 / members),
+    );
+    if (owned.length === members && new Set(all).size === 12 && all.length === 12 && balanced) {
+      if ((await group.assignment()).size === 12) break;
+    }
     if (Date.now() - started > 60_000) throw new Error(`not settled after ${what}`);
     await sleep(100);
   }

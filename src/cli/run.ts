@@ -145,6 +145,8 @@ async function runCommand(
     return exitCodeFor(err);
   } finally {
     removeSignalHandlers();
+    // A connection that failed was the command's own error and is reported above; closing one
+    // that worked only releases its client as the process exits, so nothing here is news.
     if (connection) await connection.then((c) => c.close()).catch(() => {});
   }
 }

@@ -106,6 +106,8 @@ export function spawnGuarded(
     resolvePid = resolve;
     rejectPid = reject;
   });
+  // Every reader of `pid` awaits it and sees the rejection (the shell died before printing it);
+  // this handler only keeps a rejection nobody asked about from being an unhandled one.
   pid.catch(() => {});
 
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {

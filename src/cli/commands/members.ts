@@ -1,46 +1,7 @@
-import type { Observable } from 'rxjs';
 import { ExitCode } from '../exit-codes.js';
+import { follow } from '../follow.js';
 import type { CommandSpec } from '../spec.js';
 import { prefixFrom, prefixOption } from './shared.js';
-
-/**
- * Follows `source` until `signal` aborts (or the source errors), calling `each` per value.
- *
- * @example
- * ```ts
- * await follow(group.observe(), signal, (members) => print(members));
- * ```
- */
-export function follow<T>(
-  source: Observable<T>,
-  signal: AbortSignal,
-  each: (value: T) => void,
-): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    let done = false;
-    let sub: { unsubscribe(): void } | undefined;
-    const end = (err?: unknown) => {
-      if (done) return;
-      done = true;
-      signal.removeEventListener('abort', onAbort);
-      sub?.unsubscribe();
-      if (err === undefined) resolve();
-      else reject(err);
-    };
-    const onAbort = () => end();
-    signal.addEventListener('abort', onAbort, { once: true });
-    sub = source.subscribe({
-      next: (value) => {
-        if (!done) each(value);
-      },
-      error: (err: unknown) => end(err ?? new Error('watch failed')),
-    });
-    if (done || signal.aborted) {
-      sub.unsubscribe();
-      end();
-    }
-  });
-}
 
 /**
  * `dynastore members <group> [--watch]`: the live members of a work group and the shards each

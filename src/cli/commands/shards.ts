@@ -1,7 +1,7 @@
 import { ExitCode } from '../exit-codes.js';
+import { follow } from '../follow.js';
 import type { CommandSpec } from '../spec.js';
 import { parseCount } from '../values.js';
-import { follow } from './members.js';
 import { prefixFrom, prefixOption, str } from './shared.js';
 
 /**

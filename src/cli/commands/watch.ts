@@ -1,6 +1,7 @@
 import type { WatchEvent } from '../../index.js';
 import { valueFields } from '../bytes.js';
 import { ExitCode } from '../exit-codes.js';
+import { follow } from '../follow.js';
 import type { CommandSpec } from '../spec.js';
 import { formatAddress, parseAddress, parseCount } from '../values.js';
 import { partitionOption, str } from './shared.js';
@@ -82,32 +83,11 @@ export const watchCommand: CommandSpec = {
     const kv = store.partition(addr.partition);
     const events = prefix ? kv.watchPrefix(addr.key) : kv.watch(addr.key);
     let printed = 0;
-    await new Promise<void>((resolve, reject) => {
-      let done = false;
-      let sub: { unsubscribe(): void } | undefined;
-      const end = (err?: unknown) => {
-        if (done) return;
-        done = true;
-        signal.removeEventListener('abort', onAbort);
-        sub?.unsubscribe();
-        if (err === undefined) resolve();
-        else reject(err);
-      };
-      // Interrupted: the runner turns the signal into exit code 130 (SIGINT) or 143 (SIGTERM).
-      const onAbort = () => end(signal.reason);
-      signal.addEventListener('abort', onAbort, { once: true });
-      sub = events.subscribe({
-        next: (e) => {
-          if (done || (changesOnly && e.cause === 'snapshot')) return;
-          out.result(eventJson(e), describeEvent(e));
-          if (++printed >= limit) end();
-        },
-        error: (err: unknown) => end(err ?? new Error('watch failed')),
-      });
-      if (done || signal.aborted) {
-        sub.unsubscribe();
-        end(signal.aborted ? signal.reason : undefined);
-      }
+    // until --count events were printed; interrupted: rejects with the signal's reason (130 / 143)
+    await follow(events, signal, (e) => {
+      if (changesOnly && e.cause === 'snapshot') return false;
+      out.result(eventJson(e), describeEvent(e));
+      return ++printed >= limit;
     });
     return ExitCode.Ok;
   },
